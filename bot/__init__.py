@@ -1,0 +1,1 @@
+"""Stockbot's Telegram front end and command line."""

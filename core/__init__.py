@@ -1,0 +1,1 @@
+"""Stockbot's core: stock, alerts and the notification outbox, free of any chat front end."""

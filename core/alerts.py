@@ -1,0 +1,182 @@
+"""The alert lifecycle of one item: open, stay quiet, resolve on restock or by hand."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import aliased
+
+from core.db import UnitOfWork
+from core.errors import InvalidInput, NotFound
+from core.models import Alert, Item, Member, Shop
+from core.outbox import enqueue_alert_messages, enqueue_back_in_stock
+from core.shops import require_member
+from core.sql import insert_or_skip
+from core.values import item_name_key
+from core.views import AlertView
+
+
+def effective_threshold() -> Any:
+    """The item's own threshold, else its shop's default (needs `shops` joined)."""
+    return func.coalesce(Item.threshold, Shop.default_threshold)
+
+
+def open_alert(uow: UnitOfWork, item_id: int, *, quantity: int, threshold: int) -> int | None:
+    """Open an alert unless one is open already (the unique index decides under races)."""
+    now = uow.now()
+    statement = (
+        insert_or_skip(uow, Alert)
+        .values(
+            shop_id=select(Item.shop_id).where(Item.id == item_id).scalar_subquery(),
+            item_id=item_id,
+            quantity=quantity,
+            threshold=threshold,
+            created_at=now,
+            last_notified_at=now,
+            next_reminder_at=now + uow.config.repeat_interval,
+        )
+        .on_conflict_do_nothing(index_elements=["item_id"], index_where=Alert.resolved_at.is_(None))
+        .returning(Alert.id)
+    )
+    alert_id: int | None = uow.session.scalar(statement)
+    if alert_id is not None:
+        enqueue_alert_messages(uow, [alert_id])
+    return alert_id
+
+
+def close_alert(uow: UnitOfWork, alert_id: int, *, resolution: str, member_id: int | None) -> bool:
+    """Resolve an open alert; False when someone else resolved it first."""
+    closed = uow.session.scalar(
+        update(Alert)
+        .where(Alert.id == alert_id, Alert.resolved_at.is_(None))
+        .values(resolved_at=uow.now(), resolution=resolution, resolved_by=member_id)
+        .returning(Alert.id)
+    )
+    return closed is not None
+
+
+def evaluate_item(
+    uow: UnitOfWork, item_id: int, *, member_id: int | None
+) -> tuple[int | None, int | None]:
+    """Re-evaluate one item after a change: returns (alert opened, alert resolved).
+
+    The caller has just updated the item's row, so on PostgreSQL it holds that row's lock
+    and evaluations of one item run one after the other."""
+    row = uow.session.execute(
+        select(Item.quantity, effective_threshold().label("threshold"), Item.alert_snoozed_until)
+        .join(Shop, Shop.id == Item.shop_id)
+        .where(Item.id == item_id)
+    ).one()
+    open_id = uow.session.scalar(
+        select(Alert.id).where(Alert.item_id == item_id, Alert.resolved_at.is_(None))
+    )
+    if row.quantity >= row.threshold:
+        if row.alert_snoozed_until is not None:
+            uow.session.execute(
+                update(Item).where(Item.id == item_id).values(alert_snoozed_until=None)
+            )
+        if open_id is not None and close_alert(
+            uow, open_id, resolution="restocked", member_id=member_id
+        ):
+            enqueue_back_in_stock(uow, [open_id])
+            return None, open_id
+        return None, None
+    snoozed = row.alert_snoozed_until is not None and row.alert_snoozed_until > uow.now()
+    if open_id is not None or snoozed:
+        return None, None
+    return open_alert(uow, item_id, quantity=row.quantity, threshold=row.threshold), None
+
+
+def alert_views(uow: UnitOfWork, *conditions: Any, limit: int | None = None) -> list[AlertView]:
+    """Alerts matching the conditions, open ones first, newest first."""
+    resolver = aliased(Member)
+    query = (
+        select(Alert, Item.name, Item.quantity, resolver.display_name)
+        .join(Item, Item.id == Alert.item_id)
+        .outerjoin(resolver, resolver.id == Alert.resolved_by)
+        .where(*conditions)
+        .order_by(Alert.resolved_at.is_not(None), Alert.id.desc())
+        .limit(limit)
+    )
+    return [
+        AlertView(
+            id=alert.id,
+            item_id=alert.item_id,
+            item_name=name,
+            quantity_at_alert=alert.quantity,
+            threshold_at_alert=alert.threshold,
+            current_quantity=quantity,
+            created_at=alert.created_at,
+            last_notified_at=alert.last_notified_at,
+            next_reminder_at=alert.next_reminder_at,
+            resolved_at=alert.resolved_at,
+            resolution=alert.resolution,
+            resolved_by_name=resolver_name,
+        )
+        for alert, name, quantity, resolver_name in uow.session.execute(query)
+    ]
+
+
+def list_alerts(
+    uow: UnitOfWork, *, telegram_user_id: int, include_resolved: bool = False, limit: int = 100
+) -> list[AlertView]:
+    """The shop's open alerts, newest first; with history, resolved ones after them."""
+    member = require_member(uow, telegram_user_id)
+    conditions = [Alert.shop_id == member.shop_id]
+    if not include_resolved:
+        conditions.append(Alert.resolved_at.is_(None))
+    return alert_views(uow, *conditions, limit=limit)
+
+
+def get_alert(uow: UnitOfWork, *, telegram_user_id: int, alert_id: int) -> AlertView:
+    """One alert of the member's shop; another shop's alert is "not found" too."""
+    member = require_member(uow, telegram_user_id)
+    views = alert_views(uow, Alert.id == alert_id, Alert.shop_id == member.shop_id)
+    if not views:
+        raise NotFound(f"Alert #{alert_id} was not found.")
+    return views[0]
+
+
+def _alert_id_for_item(uow: UnitOfWork, shop_id: int, item_name: str) -> int:
+    item_id = uow.session.scalar(
+        select(Item.id).where(
+            Item.shop_id == shop_id,
+            Item.name_key == item_name_key(item_name),
+            Item.deleted_at.is_(None),
+        )
+    )
+    if item_id is None:
+        raise NotFound(f"There is no item called “{' '.join(item_name.split())}”.")
+    alert_id = uow.session.scalar(
+        select(Alert.id).where(Alert.item_id == item_id, Alert.resolved_at.is_(None))
+    )
+    if alert_id is None:
+        raise NotFound(f"“{' '.join(item_name.split())}” has no open alert.")
+    return alert_id
+
+
+def resolve_alert(
+    uow: UnitOfWork,
+    *,
+    telegram_user_id: int,
+    alert_id: int | None = None,
+    item_name: str | None = None,
+) -> AlertView:
+    """Resolve an alert by hand; the item stays quiet for the repeat interval unless it is
+    restocked and falls again."""
+    member = require_member(uow, telegram_user_id)
+    if alert_id is None:
+        alert_id = _alert_id_for_item(uow, member.shop_id, item_name or "")
+    alert = get_alert(uow, telegram_user_id=telegram_user_id, alert_id=alert_id)
+    if not close_alert(uow, alert_id, resolution="manual", member_id=member.id):
+        raise InvalidInput(f"Alert #{alert_id} is already resolved.")
+    uow.session.execute(
+        update(Item)
+        .where(Item.id == alert.item_id)
+        .values(alert_snoozed_until=uow.now() + uow.config.repeat_interval)
+    )
+    uow.session.flush()
+    resolved = get_alert(uow, telegram_user_id=telegram_user_id, alert_id=alert_id)
+    uow.commit()
+    return resolved

@@ -1,0 +1,173 @@
+"""The daily check: whole shops evaluated in a few set-based statements, not item by item."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import and_, exists, func, literal, or_, select, update
+
+from core.alerts import effective_threshold
+from core.db import UnitOfWork
+from core.models import Alert, Item, Shop
+from core.outbox import enqueue_alert_messages, enqueue_back_in_stock, enqueue_reminder_digests
+from core.shops import require_member
+from core.sql import advisory_lock, insert_or_skip
+from core.views import CheckReport
+
+# Any fixed number works; it only has to be the same in every process.
+CHECK_LOCK_KEY = 0x5_70C_B07
+_CHUNK = 1000
+
+
+def _items_in_scope(shop_id: int | None, *conditions: Any) -> Any:
+    query = (
+        select(Item.id)
+        .join(Shop, Shop.id == Item.shop_id)
+        .where(Item.deleted_at.is_(None), *conditions)
+    )
+    return query if shop_id is None else query.where(Item.shop_id == shop_id)
+
+
+def resolve_restocked(uow: UnitOfWork, shop_id: int | None) -> list[int]:
+    """Resolve (`restocked`) open alerts of items no longer low; lift their snoozes."""
+    not_low = _items_in_scope(shop_id, Item.quantity >= effective_threshold())
+    resolved = list(
+        uow.session.scalars(
+            update(Alert)
+            .where(Alert.resolved_at.is_(None), Alert.item_id.in_(not_low))
+            .values(resolved_at=uow.now(), resolution="restocked")
+            .returning(Alert.id)
+        )
+    )
+    for start in range(0, len(resolved), _CHUNK):
+        enqueue_back_in_stock(uow, resolved[start : start + _CHUNK])
+    uow.session.execute(
+        update(Item)
+        .where(Item.alert_snoozed_until.is_not(None), Item.id.in_(not_low))
+        .values(alert_snoozed_until=None)
+    )
+    return resolved
+
+
+def open_missing(uow: UnitOfWork, shop_id: int | None) -> list[int]:
+    """Open alerts for low items that have none (a threshold raised, an import)."""
+    now = uow.now()
+    threshold = effective_threshold()
+    has_open = exists().where(Alert.item_id == Item.id, Alert.resolved_at.is_(None))
+    candidates = (
+        select(
+            Item.shop_id,
+            Item.id,
+            Item.quantity,
+            threshold,
+            literal(now, Alert.created_at.type),
+            literal(now, Alert.last_notified_at.type),
+            literal(now + uow.config.repeat_interval, Alert.next_reminder_at.type),
+        )
+        .join(Shop, Shop.id == Item.shop_id)
+        .where(
+            Item.deleted_at.is_(None),
+            Item.quantity < threshold,
+            or_(Item.alert_snoozed_until.is_(None), Item.alert_snoozed_until <= now),
+            ~has_open,
+        )
+    )
+    if shop_id is not None:
+        candidates = candidates.where(Item.shop_id == shop_id)
+    statement = (
+        insert_or_skip(uow, Alert)
+        .from_select(
+            [
+                "shop_id",
+                "item_id",
+                "quantity",
+                "threshold",
+                "created_at",
+                "last_notified_at",
+                "next_reminder_at",
+            ],
+            candidates,
+        )
+        .on_conflict_do_nothing(index_elements=["item_id"], index_where=Alert.resolved_at.is_(None))
+        .returning(Alert.id)
+    )
+    opened = list(uow.session.scalars(statement))
+    for start in range(0, len(opened), _CHUNK):
+        enqueue_alert_messages(uow, opened[start : start + _CHUNK])
+    return opened
+
+
+def reconcile(uow: UnitOfWork, shop_id: int | None) -> tuple[list[int], list[int]]:
+    """Bring alerts in line with quantities and thresholds: (opened, resolved)."""
+    resolved = resolve_restocked(uow, shop_id)
+    opened = open_missing(uow, shop_id)
+    return opened, resolved
+
+
+def _reminder_rows(uow: UnitOfWork, alert_ids: Sequence[int]) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    for start in range(0, len(alert_ids), _CHUNK):
+        chunk = alert_ids[start : start + _CHUNK]
+        result = uow.session.execute(
+            select(
+                Alert.shop_id,
+                Alert.id.label("alert_id"),
+                Item.name.label("item_name"),
+                Item.quantity,
+                effective_threshold().label("threshold"),
+            )
+            .join(Item, Item.id == Alert.item_id)
+            .join(Shop, Shop.id == Item.shop_id)
+            .where(Alert.id.in_(chunk))
+        )
+        rows.extend(dict(row._mapping) for row in result)
+    return rows
+
+
+def send_reminders(uow: UnitOfWork, shop_id: int | None) -> tuple[int, int]:
+    """Mark due open alerts as reminded and queue digests: (alerts reminded, messages)."""
+    now = uow.now()
+    conditions = [
+        Alert.resolved_at.is_(None),
+        Alert.last_notified_at <= now - uow.config.repeat_interval,
+    ]
+    if shop_id is not None:
+        conditions.append(Alert.shop_id == shop_id)
+    reminded = list(
+        uow.session.scalars(
+            update(Alert)
+            .where(and_(*conditions))
+            .values(last_notified_at=now, next_reminder_at=now + uow.config.repeat_interval)
+            .returning(Alert.id)
+        )
+    )
+    messages = enqueue_reminder_digests(uow, _reminder_rows(uow, reminded))
+    return len(reminded), messages
+
+
+def _count_low(uow: UnitOfWork, shop_id: int | None) -> int:
+    low = _items_in_scope(shop_id, Item.quantity < effective_threshold()).subquery()
+    return uow.session.scalar(select(func.count()).select_from(low)) or 0
+
+
+def run_check(uow: UnitOfWork, *, shop_id: int | None = None) -> CheckReport:
+    """The daily check, for one shop or all: resolve, open, remind; then commit."""
+    advisory_lock(uow, CHECK_LOCK_KEY)
+    opened, resolved = reconcile(uow, shop_id)
+    reminded, messages = send_reminders(uow, shop_id)
+    report = CheckReport(
+        items_low=_count_low(uow, shop_id),
+        alerts_opened=len(opened),
+        alerts_reminded=reminded,
+        reminder_messages=messages,
+        alerts_resolved=len(resolved),
+    )
+    uow.commit()
+    return report
+
+
+def check_shop(uow: UnitOfWork, *, telegram_user_id: int) -> CheckReport:
+    """`/check`: the daily check, now, for the admin's shop."""
+    admin = require_member(uow, telegram_user_id, admin=True)
+    return run_check(uow, shop_id=admin.shop_id)

@@ -1,0 +1,127 @@
+"""Engine, sessions and the unit of work that every service runs in."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from core.settings import Settings
+
+Clock = Callable[[], datetime]
+
+
+def utcnow() -> datetime:
+    """The current time, aware, in UTC."""
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class CoreConfig:
+    """The settings that shape the core's behaviour, separated from secrets and transports."""
+
+    default_threshold: int = 5
+    repeat_interval: timedelta = timedelta(hours=24)
+    channels: frozenset[str] = field(default_factory=lambda: frozenset({"telegram"}))
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> CoreConfig:
+        """The core's part of the settings."""
+        return cls(
+            default_threshold=settings.default_alert_threshold,
+            repeat_interval=settings.alert_repeat_interval,
+            channels=settings.enabled_channels,
+        )
+
+
+def create_db_engine(url: str, **kwargs: Any) -> Engine:
+    """An engine for PostgreSQL or SQLite with the behaviour the core relies on."""
+    if make_url(url).get_backend_name() != "sqlite":
+        kwargs.setdefault("pool_pre_ping", True)
+        return create_engine(url, **kwargs)
+    engine = create_engine(url, **kwargs)
+    _serialize_sqlite_writers(engine)
+    return engine
+
+
+def _serialize_sqlite_writers(engine: Engine) -> None:
+    # SQLite has one writer. Taking the write lock at BEGIN (IMMEDIATE) makes concurrent
+    # transactions queue up instead of failing when a reader later tries to write.
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.execute("PRAGMA busy_timeout = 30000")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+class UnitOfWork:
+    """One transaction: the service commits explicitly, anything else rolls back."""
+
+    def __init__(self, session: Session, config: CoreConfig, clock: Clock) -> None:
+        self.session = session
+        self.config = config
+        self._clock = clock
+        self.committed = False
+
+    @property
+    def dialect(self) -> str:
+        """`postgresql` or `sqlite`."""
+        return self.session.get_bind().dialect.name
+
+    def now(self) -> datetime:
+        """The current time, from the clock this unit of work was given."""
+        return self._clock()
+
+    def commit(self) -> None:
+        """Make the work durable."""
+        self.session.commit()
+        self.committed = True
+
+
+class Database:
+    """The engine, the core's configuration and a clock: everything a unit of work needs."""
+
+    def __init__(
+        self, engine: Engine, config: CoreConfig | None = None, clock: Clock = utcnow
+    ) -> None:
+        self.engine = engine
+        self.config = config or CoreConfig()
+        self.clock = clock
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+
+    @classmethod
+    def from_settings(cls, settings: Settings, **engine_kwargs: Any) -> Database:
+        """A database for the configured URL."""
+        engine = create_db_engine(settings.database_url, **engine_kwargs)
+        return cls(engine, CoreConfig.from_settings(settings))
+
+    @contextmanager
+    def unit_of_work(self) -> Iterator[UnitOfWork]:
+        """Open a transaction that is rolled back unless the service commits it."""
+        with self._sessions() as session:
+            try:
+                yield UnitOfWork(session, self.config, self.clock)
+            finally:
+                session.rollback()
+
+    def dispose(self) -> None:
+        """Close every pooled connection."""
+        self.engine.dispose()
+
+
+def display_url(url: str) -> str:
+    """The database URL with any password hidden, fit for logs."""
+    return make_url(url).render_as_string(hide_password=True)

@@ -1,0 +1,73 @@
+"""Read-only views of the shop's items: the stock list and one item's details."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from core.alerts import alert_views, effective_threshold
+from core.db import UnitOfWork
+from core.models import Alert, Item, Member, Movement, Shop
+from core.shops import require_member
+from core.stock import ITEM_COLUMNS, find_item_id, item_view, to_item_view
+from core.values import item_name_key
+from core.views import ItemDetails, ItemPage, MovementView
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def list_items(
+    uow: UnitOfWork,
+    *,
+    telegram_user_id: int,
+    only_low: bool = False,
+    search: str | None = None,
+    offset: int = 0,
+    limit: int = 20,
+) -> ItemPage:
+    """A page of the shop's items by name; only low ones, or those whose name contains text."""
+    member = require_member(uow, telegram_user_id)
+    conditions = [Item.shop_id == member.shop_id, Item.deleted_at.is_(None)]
+    if only_low:
+        conditions.append(Item.quantity < effective_threshold())
+    if search:
+        pattern = f"%{_escape_like(item_name_key(search))}%"
+        conditions.append(Item.name_key.like(pattern, escape="\\"))
+    base = select(*ITEM_COLUMNS).join(Shop, Shop.id == Item.shop_id).where(*conditions)
+    total = uow.session.scalar(select(func.count()).select_from(base.subquery())) or 0
+    offset = max(0, min(offset, max(total - 1, 0) // limit * limit))
+    rows = uow.session.execute(base.order_by(Item.name_key).offset(offset).limit(limit))
+    return ItemPage(
+        items=tuple(to_item_view(row) for row in rows), total=total, offset=offset, limit=limit
+    )
+
+
+def item_details(
+    uow: UnitOfWork, *, telegram_user_id: int, name: str, movements: int = 5
+) -> ItemDetails:
+    """One item: quantity, threshold, its open alert and its last movements."""
+    member = require_member(uow, telegram_user_id)
+    item_id = find_item_id(uow, member.shop_id, name)
+    open_alerts = alert_views(uow, Alert.item_id == item_id, Alert.resolved_at.is_(None))
+    history = uow.session.execute(
+        select(Movement, Member.display_name)
+        .outerjoin(Member, Member.id == Movement.member_id)
+        .where(Movement.item_id == item_id)
+        .order_by(Movement.id.desc())
+        .limit(movements)
+    )
+    return ItemDetails(
+        item=item_view(uow, item_id),
+        open_alert=open_alerts[0] if open_alerts else None,
+        movements=tuple(
+            MovementView(
+                reason=movement.reason,
+                delta=movement.delta,
+                quantity_after=movement.quantity_after,
+                created_at=movement.created_at,
+                member_name=member_name,
+            )
+            for movement, member_name in history
+        ),
+    )

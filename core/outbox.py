@@ -1,0 +1,186 @@
+"""The outbox: notifications written in the same transaction as the event that causes them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import CursorResult, String, and_, cast, func, insert, literal, select
+
+from core.db import UnitOfWork
+from core.models import Alert, Item, Member, Notification, Shop
+from core.sql import insert_or_skip, json_object
+
+_RECIPIENT_COLUMNS = {
+    "telegram": Member.chat_id,
+    "email": Member.email,
+    "whatsapp": Member.whatsapp,
+}
+_ID_CHUNK = 1000
+
+
+def _chunks(ids: Sequence[int]) -> Iterable[Sequence[int]]:
+    for start in range(0, len(ids), _ID_CHUNK):
+        yield ids[start : start + _ID_CHUNK]
+
+
+def _insert(uow: UnitOfWork, rows: Any) -> int:
+    statement = (
+        insert_or_skip(uow, Notification)
+        .from_select(
+            [
+                "shop_id",
+                "member_id",
+                "alert_id",
+                "channel",
+                "recipient",
+                "kind",
+                "payload",
+                "idempotency_key",
+                "status",
+                "attempts",
+                "next_attempt_at",
+                "created_at",
+            ],
+            rows,
+        )
+        .on_conflict_do_nothing(index_elements=["idempotency_key"])
+    )
+    result: CursorResult[Any] = uow.session.execute(statement)  # type: ignore[assignment]
+    return result.rowcount or 0
+
+
+def _key(prefix: str, channel: str) -> Any:
+    return (
+        literal(prefix + ":")
+        + cast(Alert.id, String)
+        + literal(":")
+        + cast(Member.id, String)
+        + literal(":" + channel)
+    )
+
+
+def enqueue_alert_messages(uow: UnitOfWork, alert_ids: Sequence[int]) -> int:
+    """Queue a new-alert message for every member of the shop with alerts on, on each of
+    their channels that is switched on; returns how many were queued."""
+    queued = 0
+    now = uow.now()
+    for channel in sorted(uow.config.channels):
+        recipient = _RECIPIENT_COLUMNS[channel]
+        for chunk in _chunks(alert_ids):
+            rows = (
+                select(
+                    Alert.shop_id,
+                    Member.id,
+                    Alert.id,
+                    literal(channel),
+                    cast(recipient, String),
+                    literal("alert"),
+                    json_object(
+                        uow,
+                        alert_id=Alert.id,
+                        item_name=Item.name,
+                        quantity=Alert.quantity,
+                        threshold=Alert.threshold,
+                    ),
+                    _key("alert", channel),
+                    literal("pending"),
+                    literal(0),
+                    literal(now, type_=Notification.next_attempt_at.type),
+                    literal(now, type_=Notification.created_at.type),
+                )
+                .join(Item, Item.id == Alert.item_id)
+                .join(Member, and_(Member.shop_id == Alert.shop_id, Member.notify.is_(True)))
+                .where(Alert.id.in_(chunk), recipient.is_not(None))
+            )
+            queued += _insert(uow, rows)
+    return queued
+
+
+def enqueue_back_in_stock(uow: UnitOfWork, alert_ids: Sequence[int]) -> int:
+    """Queue a short Telegram "back in stock" message to each member who was told of these
+    alerts and still has alerts on; returns how many were queued."""
+    if "telegram" not in uow.config.channels:
+        return 0
+    queued = 0
+    now = uow.now()
+    for chunk in _chunks(alert_ids):
+        told = (
+            select(Notification.alert_id, Notification.member_id)
+            .where(Notification.alert_id.in_(chunk), Notification.kind == "alert")
+            .distinct()
+            .subquery()
+        )
+        rows = (
+            select(
+                Alert.shop_id,
+                Member.id,
+                Alert.id,
+                literal("telegram"),
+                cast(Member.chat_id, String),
+                literal("back_in_stock"),
+                json_object(
+                    uow,
+                    alert_id=Alert.id,
+                    item_name=Item.name,
+                    quantity=Item.quantity,
+                    threshold=func.coalesce(Item.threshold, Shop.default_threshold),
+                ),
+                _key("back", "telegram"),
+                literal("pending"),
+                literal(0),
+                literal(now, type_=Notification.next_attempt_at.type),
+                literal(now, type_=Notification.created_at.type),
+            )
+            .select_from(told)
+            .join(Alert, Alert.id == told.c.alert_id)
+            .join(Item, Item.id == Alert.item_id)
+            .join(Shop, Shop.id == Item.shop_id)
+            .join(Member, and_(Member.id == told.c.member_id, Member.notify.is_(True)))
+        )
+        queued += _insert(uow, rows)
+    return queued
+
+
+def enqueue_reminder_digests(uow: UnitOfWork, reminders: Sequence[dict[str, Any]]) -> int:
+    """Queue one digest per member per channel listing their shop's reminded alerts.
+
+    Each reminder is a mapping with `shop_id`, `alert_id`, `item_name`, `quantity` and
+    `threshold`; returns how many digest messages were queued."""
+    by_shop: dict[int, list[dict[str, Any]]] = {}
+    for reminder in reminders:
+        entry = {key: reminder[key] for key in ("alert_id", "item_name", "quantity", "threshold")}
+        by_shop.setdefault(reminder["shop_id"], []).append(entry)
+    now = uow.now()
+    rows = []
+    for shop_ids in _chunks(sorted(by_shop)):
+        members = uow.session.execute(
+            select(Member.id, Member.shop_id, Member.chat_id, Member.email, Member.whatsapp)
+            .where(Member.shop_id.in_(shop_ids), Member.notify.is_(True))
+            .order_by(Member.id)
+        )
+        for member in members:
+            entries = sorted(by_shop[member.shop_id], key=lambda entry: entry["item_name"])
+            for channel in sorted(uow.config.channels):
+                recipient = getattr(member, _RECIPIENT_COLUMNS[channel].key)
+                if recipient is None:
+                    continue
+                rows.append(
+                    {
+                        "shop_id": member.shop_id,
+                        "member_id": member.id,
+                        "alert_id": None,
+                        "channel": channel,
+                        "recipient": str(recipient),
+                        "kind": "reminder_digest",
+                        "payload": {"alerts": entries},
+                        "idempotency_key": f"digest:{member.id}:{channel}:{now.isoformat()}",
+                        "status": "pending",
+                        "attempts": 0,
+                        "next_attempt_at": now,
+                        "created_at": now,
+                    }
+                )
+    for start in range(0, len(rows), _ID_CHUNK):
+        uow.session.execute(insert(Notification), rows[start : start + _ID_CHUNK])
+    return len(rows)

@@ -1,0 +1,146 @@
+"""Every setting of the product, validated once at start."""
+
+from __future__ import annotations
+
+import re
+from datetime import time, timedelta
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BeforeValidator, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+_DURATION = re.compile(r"^\s*(\d+)\s*([smhd])\s*$", re.IGNORECASE)
+_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_duration(value: object) -> timedelta:
+    """Turn `90s`, `30m`, `24h` or `2d` into a timedelta."""
+    if isinstance(value, timedelta):
+        return value
+    match = _DURATION.match(str(value))
+    if not match or int(match.group(1)) == 0:
+        raise ValueError("use a positive number with s, m, h or d, like 90s, 30m, 24h or 2d")
+    return timedelta(seconds=int(match.group(1)) * _UNIT_SECONDS[match.group(2).lower()])
+
+
+def parse_clock_time(value: object) -> time:
+    """Turn `HH:MM` or `HH:MM:SS` into a time of day."""
+    if isinstance(value, time):
+        return value
+    match = re.fullmatch(r"(\d{1,2}):(\d{2})(?::(\d{2}))?", str(value).strip())
+    try:
+        if not match:
+            raise ValueError
+        hour, minute, second = (int(part or 0) for part in match.groups())
+        return time(hour, minute, second)
+    except ValueError:
+        raise ValueError("use HH:MM or HH:MM:SS, like 09:00") from None
+
+
+def parse_timezone(value: object) -> ZoneInfo:
+    """Turn an IANA zone name such as `Europe/Berlin` into a ZoneInfo."""
+    if isinstance(value, ZoneInfo):
+        return value
+    try:
+        return ZoneInfo(str(value).strip())
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError("use an IANA time zone name, like UTC or Europe/Berlin") from exc
+
+
+def _blank_to_none(value: object) -> object:
+    # An empty line in .env (`SMTP_HOST=`) means "not set", not "set to nothing".
+    return None if isinstance(value, str) and not value.strip() else value
+
+
+Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
+ClockTime = Annotated[time, BeforeValidator(parse_clock_time)]
+TimeZone = Annotated[ZoneInfo, BeforeValidator(parse_timezone)]
+OptionalText = Annotated[str | None, BeforeValidator(_blank_to_none)]
+OptionalSecret = Annotated[SecretStr | None, BeforeValidator(_blank_to_none)]
+OptionalPort = Annotated[int | None, BeforeValidator(_blank_to_none)]
+
+
+class Settings(BaseSettings):
+    """Stockbot's configuration, from the environment and a `.env` file."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", frozen=True
+    )
+
+    telegram_bot_token: OptionalSecret = None
+    telegram_api_base_url: str = "https://api.telegram.org/bot"
+    database_url: str = "sqlite:///stockbot.db"
+    default_alert_threshold: int = Field(default=5, ge=0, le=1_000_000_000)
+    alert_check_time: ClockTime = time(9, 0)
+    alert_timezone: TimeZone = ZoneInfo("UTC")
+    alert_repeat_interval: Duration = timedelta(hours=24)
+    smtp_host: OptionalText = None
+    smtp_port: OptionalPort = Field(default=None, ge=1, le=65535)
+    smtp_username: OptionalText = None
+    smtp_password: OptionalSecret = None
+    smtp_from: OptionalText = None
+    smtp_security: Literal["starttls", "ssl", "none"] = "starttls"
+    twilio_account_sid: OptionalText = None
+    twilio_auth_token: OptionalSecret = None
+    twilio_whatsapp_from: OptionalText = None
+    twilio_api_base_url: OptionalText = None
+    twilio_whatsapp_content_sid: OptionalText = None
+    telegram_rate_limit: int = Field(default=30, ge=1, le=1000)
+    log_level: Literal["CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG"] = "INFO"
+
+    @field_validator("log_level", "smtp_security", mode="before")
+    @classmethod
+    def _case_insensitive(cls, value: object, info: object) -> object:
+        if not isinstance(value, str):
+            return value
+        name = getattr(info, "field_name", "")
+        return value.strip().upper() if name == "log_level" else value.strip().lower()
+
+    @property
+    def email_enabled(self) -> bool:
+        """Email goes out only when an SMTP host is configured."""
+        return self.smtp_host is not None
+
+    @property
+    def whatsapp_enabled(self) -> bool:
+        """WhatsApp goes out only when all three Twilio settings are present."""
+        return None not in (
+            self.twilio_account_sid,
+            self.twilio_auth_token,
+            self.twilio_whatsapp_from,
+        )
+
+    @property
+    def effective_smtp_port(self) -> int:
+        """The configured port, or the usual one for the security mode."""
+        if self.smtp_port is not None:
+            return self.smtp_port
+        return {"ssl": 465, "starttls": 587, "none": 25}[self.smtp_security]
+
+    @property
+    def enabled_channels(self) -> frozenset[str]:
+        """Names of the delivery channels that are switched on."""
+        channels = {"telegram"}
+        if self.email_enabled:
+            channels.add("email")
+        if self.whatsapp_enabled:
+            channels.add("whatsapp")
+        return frozenset(channels)
+
+
+class SettingsError(Exception):
+    """Settings could not be loaded; the message names each bad setting."""
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build the settings, turning validation errors into one readable message."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            setting = str(error["loc"][0]).upper() if error["loc"] else "settings"
+            message = str(error["msg"]).removeprefix("Value error, ")
+            problems.append(f"{setting}: {message}")
+        raise SettingsError("Invalid settings:\n  " + "\n  ".join(problems)) from None

@@ -1,0 +1,201 @@
+"""Items and every change of their quantity, each written to the movement ledger."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from core.alerts import close_alert, effective_threshold, evaluate_item
+from core.db import UnitOfWork
+from core.errors import AlreadyExists, InsufficientStock, InvalidInput, NotFound
+from core.models import MAX_QUANTITY, Alert, Item, Movement, Shop
+from core.shops import require_member
+from core.values import check_amount, check_quantity, clean_item_name
+from core.views import ItemView, StockChange
+
+ITEM_COLUMNS = (Item.id, Item.name, Item.quantity, effective_threshold(), Item.threshold)
+
+
+def to_item_view(row: Any) -> ItemView:
+    """An ItemView from a row of ITEM_COLUMNS."""
+    item_id, name, quantity, threshold, own = row
+    return ItemView(
+        id=item_id, name=name, quantity=quantity, threshold=threshold, own_threshold=own
+    )
+
+
+def item_view(uow: UnitOfWork, item_id: int) -> ItemView:
+    """The item as users see it, with its effective threshold."""
+    row = uow.session.execute(
+        select(*ITEM_COLUMNS).join(Shop, Shop.id == Item.shop_id).where(Item.id == item_id)
+    ).one()
+    return to_item_view(row)
+
+
+def find_item_id(uow: UnitOfWork, shop_id: int, name: str) -> int:
+    """The live item of that name in the shop (case and spacing ignored), or NotFound."""
+    cleaned = clean_item_name(name)
+    item_id = uow.session.scalar(
+        select(Item.id).where(
+            Item.shop_id == shop_id,
+            Item.name_key == cleaned.casefold(),
+            Item.deleted_at.is_(None),
+        )
+    )
+    if item_id is None:
+        raise NotFound(f"There is no item called “{cleaned}”.")
+    return item_id
+
+
+def _record(
+    uow: UnitOfWork, *, item_id: int, member_id: int, reason: str, delta: int, after: int
+) -> StockChange:
+    uow.session.add(
+        Movement(
+            item_id=item_id,
+            member_id=member_id,
+            reason=reason,
+            delta=delta,
+            quantity_after=after,
+            created_at=uow.now(),
+        )
+    )
+    opened, resolved = evaluate_item(uow, item_id, member_id=member_id)
+    uow.session.flush()
+    change = StockChange(
+        item=item_view(uow, item_id), delta=delta, alert_opened=opened, alert_resolved=resolved
+    )
+    uow.commit()
+    return change
+
+
+def create_item(
+    uow: UnitOfWork,
+    *,
+    telegram_user_id: int,
+    name: str,
+    quantity: int,
+    threshold: int | None = None,
+) -> StockChange:
+    """Add a new item with its starting quantity and, optionally, its own threshold."""
+    member = require_member(uow, telegram_user_id)
+    cleaned = clean_item_name(name)
+    check_quantity(quantity)
+    if threshold is not None:
+        check_quantity(threshold, what="The threshold")
+    now = uow.now()
+    item = Item(
+        shop_id=member.shop_id,
+        name=cleaned,
+        name_key=cleaned.casefold(),
+        quantity=quantity,
+        threshold=threshold,
+        created_at=now,
+        updated_at=now,
+    )
+    try:
+        with uow.session.begin_nested():
+            uow.session.add(item)
+    except IntegrityError:
+        raise AlreadyExists(f"There is already an item called “{cleaned}”.") from None
+    return _record(
+        uow, item_id=item.id, member_id=member.id, reason="create", delta=quantity, after=quantity
+    )
+
+
+def _lock_quantity(uow: UnitOfWork, item_id: int) -> int:
+    # The row lock makes the read-then-write of a stocktake or deletion race-free.
+    return uow.session.execute(
+        select(Item.quantity).where(Item.id == item_id).with_for_update()
+    ).scalar_one()
+
+
+def set_quantity(
+    uow: UnitOfWork, *, telegram_user_id: int, name: str, quantity: int
+) -> StockChange:
+    """Set the counted quantity (a stocktake)."""
+    member = require_member(uow, telegram_user_id)
+    check_quantity(quantity)
+    item_id = find_item_id(uow, member.shop_id, name)
+    before = _lock_quantity(uow, item_id)
+    uow.session.execute(
+        update(Item).where(Item.id == item_id).values(quantity=quantity, updated_at=uow.now())
+    )
+    return _record(
+        uow,
+        item_id=item_id,
+        member_id=member.id,
+        reason="set",
+        delta=quantity - before,
+        after=quantity,
+    )
+
+
+def add_stock(uow: UnitOfWork, *, telegram_user_id: int, name: str, amount: int) -> StockChange:
+    """Receive `amount` units (a restock)."""
+    member = require_member(uow, telegram_user_id)
+    check_amount(amount)
+    item_id = find_item_id(uow, member.shop_id, name)
+    after = uow.session.scalar(
+        update(Item)
+        .where(Item.id == item_id, Item.quantity <= MAX_QUANTITY - amount)
+        .values(quantity=Item.quantity + amount, updated_at=uow.now())
+        .returning(Item.quantity)
+    )
+    if after is None:
+        raise InvalidInput(f"That would be more than {MAX_QUANTITY:,} in stock.")
+    return _record(
+        uow, item_id=item_id, member_id=member.id, reason="add", delta=amount, after=after
+    )
+
+
+def remove_stock(uow: UnitOfWork, *, telegram_user_id: int, name: str, amount: int) -> StockChange:
+    """Take out `amount` units; refused, nothing changed, if it would go below 0."""
+    member = require_member(uow, telegram_user_id)
+    check_amount(amount)
+    item_id = find_item_id(uow, member.shop_id, name)
+    after = uow.session.scalar(
+        update(Item)
+        .where(Item.id == item_id, Item.quantity >= amount)
+        .values(quantity=Item.quantity - amount, updated_at=uow.now())
+        .returning(Item.quantity)
+    )
+    if after is None:
+        view = item_view(uow, item_id)
+        raise InsufficientStock(
+            f"Only {view.quantity:,} of “{view.name}” in stock: cannot take out {amount:,}."
+        )
+    return _record(
+        uow, item_id=item_id, member_id=member.id, reason="remove", delta=-amount, after=after
+    )
+
+
+def delete_item(uow: UnitOfWork, *, telegram_user_id: int, name: str) -> StockChange:
+    """Delete an item (admins); its open alert is resolved as `deleted`."""
+    member = require_member(uow, telegram_user_id, admin=True)
+    item_id = find_item_id(uow, member.shop_id, name)
+    before = _lock_quantity(uow, item_id)
+    view = item_view(uow, item_id)
+    now = uow.now()
+    uow.session.execute(
+        update(Item).where(Item.id == item_id).values(deleted_at=now, quantity=0, updated_at=now)
+    )
+    uow.session.add(
+        Movement(
+            item_id=item_id,
+            member_id=member.id,
+            reason="delete",
+            delta=-before,
+            quantity_after=0,
+            created_at=now,
+        )
+    )
+    open_id = uow.session.scalar(
+        select(Alert.id).where(Alert.item_id == item_id, Alert.resolved_at.is_(None))
+    )
+    if open_id is not None:
+        close_alert(uow, open_id, resolution="deleted", member_id=member.id)
+    uow.commit()
+    return StockChange(item=view, delta=-before, alert_resolved=open_id)

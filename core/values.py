@@ -1,0 +1,75 @@
+"""Validation of the plain values users type: item names, quantities, emails, phone numbers."""
+
+from __future__ import annotations
+
+import unicodedata
+
+import phonenumbers
+from email_validator import EmailNotValidError, validate_email
+
+from core.errors import InvalidInput
+from core.models import MAX_QUANTITY
+
+MAX_NAME_LENGTH = 64
+
+
+def clean_item_name(raw: str) -> str:
+    """The name as it will be stored: trimmed, runs of white space folded to one space."""
+    if any(
+        unicodedata.category(char) in ("Cc", "Cf", "Cs", "Co") and not char.isspace()
+        for char in raw
+    ):
+        raise InvalidInput("Item names cannot contain control characters.")
+    name = " ".join(raw.split())
+    if not name:
+        raise InvalidInput("The item name is empty.")
+    if len(name) > MAX_NAME_LENGTH:
+        raise InvalidInput(f"Item names are at most {MAX_NAME_LENGTH} characters.")
+    return name
+
+
+def item_name_key(raw: str) -> str:
+    """The form names are compared in: folded white space, case-insensitive."""
+    return clean_item_name(raw).casefold()
+
+
+def check_quantity(value: int, *, what: str = "Quantity") -> int:
+    """A whole number from 0 to a billion."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidInput(f"{what} must be a whole number.")
+    if value < 0:
+        raise InvalidInput(f"{what} cannot be negative.")
+    if value > MAX_QUANTITY:
+        raise InvalidInput(f"{what} can be at most {MAX_QUANTITY:,}.")
+    return value
+
+
+def check_amount(value: int) -> int:
+    """A positive number of units to add or remove."""
+    check_quantity(value, what="The amount")
+    if value == 0:
+        raise InvalidInput("The amount must be at least 1.")
+    return value
+
+
+def normalize_email(raw: str) -> str:
+    """A syntactically valid email address, normalized; no DNS look-up."""
+    try:
+        result = validate_email(raw.strip(), check_deliverability=False)
+    except EmailNotValidError as exc:
+        raise InvalidInput(f"That is not a valid email address: {exc}") from None
+    return result.normalized
+
+
+def normalize_whatsapp_number(raw: str) -> str:
+    """A valid phone number in E.164 form (`+14155550123`)."""
+    text = raw.strip().removeprefix("whatsapp:")
+    if not text.startswith("+"):
+        raise InvalidInput("Write the number in international form with +, like +14155550123.")
+    try:
+        number = phonenumbers.parse(text, None)
+    except phonenumbers.NumberParseException:
+        raise InvalidInput("That is not a valid phone number, e.g. +14155550123.") from None
+    if not phonenumbers.is_valid_number(number):
+        raise InvalidInput("That is not a valid phone number, e.g. +14155550123.")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)

@@ -1,0 +1,143 @@
+"""Frozen results that services hand back: plain values, never ORM objects."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class MemberView:
+    id: int
+    shop_id: int
+    shop_name: str
+    telegram_user_id: int
+    chat_id: int
+    display_name: str
+    role: str
+
+    @property
+    def is_admin(self) -> bool:
+        """Admins may manage the shop."""
+        return self.role == "admin"
+
+
+@dataclass(frozen=True)
+class StartResult:
+    member: MemberView
+    created_shop: bool
+    joined_shop: bool = False
+
+
+@dataclass(frozen=True)
+class InviteView:
+    code: str
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
+class Prefs:
+    email: str | None
+    whatsapp: str | None
+    notify: bool
+    shop_default_threshold: int
+    role: str
+    shop_name: str
+
+
+@dataclass(frozen=True)
+class ItemView:
+    id: int
+    name: str
+    quantity: int
+    threshold: int
+    own_threshold: int | None
+
+    @property
+    def is_low(self) -> bool:
+        """Strictly below the threshold; threshold 0 never alerts."""
+        return self.quantity < self.threshold
+
+
+@dataclass(frozen=True)
+class StockChange:
+    item: ItemView
+    delta: int
+    alert_opened: int | None = None
+    alert_resolved: int | None = None
+
+
+@dataclass(frozen=True)
+class ItemPage:
+    items: tuple[ItemView, ...]
+    total: int
+    offset: int
+    limit: int
+
+
+@dataclass(frozen=True)
+class MovementView:
+    reason: str
+    delta: int
+    quantity_after: int
+    created_at: datetime
+    member_name: str | None
+
+
+@dataclass(frozen=True)
+class AlertView:
+    id: int
+    item_id: int
+    item_name: str
+    quantity_at_alert: int
+    threshold_at_alert: int
+    current_quantity: int
+    created_at: datetime
+    last_notified_at: datetime
+    next_reminder_at: datetime
+    resolved_at: datetime | None
+    resolution: str | None
+    resolved_by_name: str | None
+
+    @property
+    def is_open(self) -> bool:
+        """Not resolved yet."""
+        return self.resolved_at is None
+
+
+@dataclass(frozen=True)
+class ItemDetails:
+    item: ItemView
+    open_alert: AlertView | None
+    movements: tuple[MovementView, ...]
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    items_low: int
+    alerts_opened: int
+    alerts_reminded: int
+    reminder_messages: int
+    alerts_resolved: int
+
+
+@dataclass(frozen=True)
+class ThresholdChange:
+    threshold: int | None
+    item: ItemView | None
+    alerts_opened: int
+    alerts_resolved: int
+
+
+@dataclass(frozen=True)
+class Stats:
+    items_total: int
+    items_low: int
+    items_out_of_stock: int
+    alerts_total: int
+    alerts_open: int
+    alerts_resolved: int
+    members: int
+    notifications_pending: int
+    notifications_sent: int
+    notifications_dead: int
