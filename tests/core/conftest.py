@@ -1,0 +1,79 @@
+"""Builders for core tests: a shop with an admin and staff, and outbox look-ups."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from core import shops, stock
+from core.db import Database
+from core.models import Alert, Notification
+from core.views import StockChange
+
+
+@dataclass
+class ShopFixture:
+    """A shop whose admin and staff are reached by their Telegram user ids."""
+
+    db: Database
+    admin: int
+    staff: list[int]
+
+    def run(self, service: Any, **kwargs: Any) -> Any:
+        """Call a service in its own unit of work, as the bot does."""
+        with self.db.unit_of_work() as uow:
+            return service(uow, **kwargs)
+
+    def add_item(self, name: str, quantity: int, threshold: int | None = None) -> StockChange:
+        """Create an item as the admin."""
+        return self.run(
+            stock.create_item,
+            telegram_user_id=self.admin,
+            name=name,
+            quantity=quantity,
+            threshold=threshold,
+        )
+
+    def notifications(self, **filters: Any) -> list[Notification]:
+        """Outbox rows, oldest first, optionally filtered by column values."""
+        with self.db.unit_of_work() as uow:
+            query = select(Notification).filter_by(**filters).order_by(Notification.id)
+            return list(uow.session.scalars(query))
+
+    def alerts(self, **filters: Any) -> list[Alert]:
+        """Alert rows, oldest first, optionally filtered by column values."""
+        with self.db.unit_of_work() as uow:
+            return list(uow.session.scalars(select(Alert).filter_by(**filters).order_by(Alert.id)))
+
+
+def build_shop(db: Database, *, admin: int, staff: int = 0) -> ShopFixture:
+    """A new shop: the admin started it, `staff` people joined with invites."""
+    shop = ShopFixture(db=db, admin=admin, staff=[])
+    shop.run(shops.start, telegram_user_id=admin, chat_id=admin, display_name=f"Admin {admin}")
+    for number in range(1, staff + 1):
+        invite = shop.run(shops.create_invite, telegram_user_id=admin)
+        user = admin + number
+        shop.run(
+            shops.join,
+            telegram_user_id=user,
+            chat_id=user,
+            display_name=f"Staff {user}",
+            code=invite.code,
+        )
+        shop.staff.append(user)
+    return shop
+
+
+@pytest.fixture
+def shop(db: Database) -> ShopFixture:
+    """A shop on PostgreSQL and on SQLite: admin 1000, staff 1001 and 1002."""
+    return build_shop(db, admin=1000, staff=2)
+
+
+@pytest.fixture
+def pg_shop(pg_db: Database) -> ShopFixture:
+    """The same shop, on PostgreSQL only (for real concurrency)."""
+    return build_shop(pg_db, admin=1000, staff=2)
