@@ -126,7 +126,8 @@ class Item(Base):
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(String(64))
-    name_key: Mapped[str] = mapped_column(String(64))
+    # Case folding can triple a name's length (ß → ss, ﬃ → ffi): 64 characters fold to ≤ 192.
+    name_key: Mapped[str] = mapped_column(String(192))
     quantity: Mapped[int]
     threshold: Mapped[int | None]
     # Set by a manual resolve: no new alert before this time unless the item is restocked first.
