@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 import migrations
 
@@ -20,9 +22,35 @@ def alembic_config(database_url: str) -> Config:
     return config
 
 
+def _set_sqlite_foreign_keys(connection: Connection, on: bool) -> None:
+    # Straight on the driver: SQLAlchemy would BEGIN first, and the pragma is a no-op inside
+    # a transaction.
+    driver = connection.connection.driver_connection
+    assert driver is not None
+    driver.execute(f"PRAGMA foreign_keys = {'ON' if on else 'OFF'}")
+
+
+@contextmanager
+def migration_connection(engine: Engine) -> Iterator[Connection]:
+    """A connection fit for migrations: on SQLite, foreign keys are off while it is used.
+
+    SQLite alters a table by copying it and dropping the old one; with foreign keys on, the
+    drop would cascade and delete every row that refers to that table."""
+    with engine.connect() as connection:
+        sqlite = engine.dialect.name == "sqlite"
+        if sqlite:
+            _set_sqlite_foreign_keys(connection, on=False)
+        try:
+            yield connection
+        finally:
+            if sqlite:
+                connection.rollback()
+                _set_sqlite_foreign_keys(connection, on=True)
+
+
 def upgrade_to_head(engine: Engine) -> None:
     """Bring the database's schema up to date; a no-op when it already is."""
     config = alembic_config(engine.url.render_as_string(hide_password=False))
-    with engine.begin() as connection:
+    with migration_connection(engine) as connection, connection.begin():
         config.attributes["connection"] = connection
         command.upgrade(config, "head")

@@ -7,6 +7,7 @@ from logging.config import fileConfig
 from alembic import context
 
 from core.db import create_db_engine
+from core.migrations import migration_connection
 from core.models import Base
 from core.settings import load_settings
 
@@ -37,7 +38,7 @@ def run_migrations_online() -> None:
         return
     engine = create_db_engine(_database_url())
     try:
-        with engine.connect() as connection:
+        with migration_connection(engine) as connection:
             _run(connection)
     finally:
         engine.dispose()
