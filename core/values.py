@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 import phonenumbers
@@ -11,6 +12,9 @@ from core.errors import InvalidInput
 from core.models import MAX_QUANTITY
 
 MAX_NAME_LENGTH = 64
+# Digits and the separators people write between them; letters would be read as a keypad
+# "vanity" number (+1 800 FLOWERS) and stored as digits the user never typed.
+_PHONE_CHARACTERS = re.compile(r"\+[\d\s().-]+")
 
 
 def clean_item_name(raw: str) -> str:
@@ -66,6 +70,8 @@ def normalize_whatsapp_number(raw: str) -> str:
     text = raw.strip().removeprefix("whatsapp:")
     if not text.startswith("+"):
         raise InvalidInput("Write the number in international form with +, like +14155550123.")
+    if not _PHONE_CHARACTERS.fullmatch(text):
+        raise InvalidInput("That is not a valid phone number, e.g. +14155550123.")
     try:
         number = phonenumbers.parse(text, None)
     except phonenumbers.NumberParseException:
