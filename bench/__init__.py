@@ -1,0 +1,1 @@
+"""Benchmarks of Stockbot, each measured against a baseline taken in the same run."""
