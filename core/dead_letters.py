@@ -1,0 +1,94 @@
+"""Notifications that could not be delivered: listed with their reason, requeued on request."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+
+from core.db import UnitOfWork
+from core.models import Notification
+
+
+@dataclass(frozen=True)
+class DeadNotification:
+    """A notification given up on, and why."""
+
+    id: int
+    shop_id: int
+    member_id: int
+    channel: str
+    kind: str
+    recipient: str
+    attempts: int
+    reason: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class DeliveryCounts:
+    """Notifications by status, over every shop."""
+
+    pending: int
+    sent: int
+    dead: int
+
+
+def delivery_counts(uow: UnitOfWork) -> DeliveryCounts:
+    """How many notifications are pending, sent and dead, in all shops."""
+    by_status = dict(
+        uow.session.execute(
+            select(Notification.status, func.count()).group_by(Notification.status)
+        ).all()
+    )
+    return DeliveryCounts(
+        pending=by_status.get("pending", 0),
+        sent=by_status.get("sent", 0),
+        dead=by_status.get("dead", 0),
+    )
+
+
+def list_dead(uow: UnitOfWork, *, limit: int = 50) -> list[DeadNotification]:
+    """The most recent dead notifications, newest first."""
+    rows = uow.session.scalars(
+        select(Notification)
+        .where(Notification.status == "dead")
+        .order_by(Notification.id.desc())
+        .limit(limit)
+    )
+    return [
+        DeadNotification(
+            id=row.id,
+            shop_id=row.shop_id,
+            member_id=row.member_id,
+            channel=row.channel,
+            kind=row.kind,
+            recipient=row.recipient,
+            attempts=row.attempts,
+            reason=row.last_error or "",
+            created_at=row.created_at,
+        )
+        for row in rows
+    ]
+
+
+def requeue_dead(uow: UnitOfWork, *, ids: Sequence[int]) -> int:
+    """Give dead notifications a fresh set of attempts, due now; returns how many."""
+    if not ids:
+        return 0
+    result = uow.session.execute(
+        update(Notification)
+        .where(Notification.id.in_(list(ids)), Notification.status == "dead")
+        .values(
+            status="pending",
+            attempts=0,
+            next_attempt_at=uow.now(),
+            claimed_until=None,
+        )
+        .returning(Notification.id)
+    )
+    requeued = len(result.all())
+    uow.commit()
+    return requeued

@@ -1,0 +1,199 @@
+"""The relay's side of the outbox: claim due rows under a lease, record outcomes, dead letters."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import or_, select, update
+
+from core.channels import Outcome
+from core.db import UnitOfWork
+from core.models import Notification
+
+# Shown as last_error of rows whose channel was switched off after they were queued.
+CHANNEL_OFF = "channel not configured"
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A notification this relay holds until `leased_until`; the lease also fences outcomes."""
+
+    id: int
+    shop_id: int
+    member_id: int
+    channel: str
+    kind: str
+    recipient: str
+    payload: dict[str, Any]
+    attempts: int
+    idempotency_key: str
+    leased_until: datetime
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Exponential backoff with jitter, and the number of attempts before a row is dead."""
+
+    base: timedelta = timedelta(seconds=15)
+    cap: timedelta = timedelta(minutes=5)
+    max_attempts: int = 40
+    # Equal jitter: a random point in the upper half of the exponential delay.
+    jitter: Callable[[], float] = field(default=random.random, compare=False)
+
+    def delay(self, attempts: int) -> timedelta:
+        """How long to wait after the given number of failed attempts."""
+        exponent = min(max(attempts - 1, 0), 30)
+        full: timedelta = min(self.base * (2**exponent), self.cap)
+        return full / 2 + full / 2 * float(self.jitter())
+
+
+def _due(now: datetime, channels: Collection[str]) -> list[Any]:
+    return [
+        Notification.status == "pending",
+        Notification.next_attempt_at <= now,
+        or_(Notification.claimed_until.is_(None), Notification.claimed_until <= now),
+        Notification.channel.in_(sorted(channels)),
+    ]
+
+
+def claim_due(
+    uow: UnitOfWork, *, channels: Collection[str], limit: int, lease: timedelta
+) -> list[Claim]:
+    """Lease up to `limit` due rows of these channels, oldest due first, and commit.
+
+    PostgreSQL skips rows another relay has locked; SQLite's single writer serializes claims.
+    Each claim counts as an attempt, so a row that keeps crashing its relay still dies."""
+    if not channels or limit <= 0:
+        return []
+    now = uow.now()
+    ids = list(
+        uow.session.scalars(
+            select(Notification.id)
+            .where(*_due(now, channels))
+            .order_by(Notification.next_attempt_at, Notification.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+    )
+    if not ids:
+        return []
+    leased_until = now + lease
+    rows = uow.session.execute(
+        update(Notification)
+        .where(Notification.id.in_(ids))
+        .values(claimed_until=leased_until, attempts=Notification.attempts + 1)
+        .returning(Notification)
+    ).scalars()
+    claims = [_claim(row, leased_until) for row in rows]
+    uow.commit()
+    return sorted(claims, key=lambda claim: ids.index(claim.id))
+
+
+def _claim(row: Notification, leased_until: datetime) -> Claim:
+    return Claim(
+        id=row.id,
+        shop_id=row.shop_id,
+        member_id=row.member_id,
+        channel=row.channel,
+        kind=row.kind,
+        recipient=row.recipient,
+        payload=dict(row.payload),
+        attempts=row.attempts,
+        idempotency_key=row.idempotency_key,
+        leased_until=leased_until,
+    )
+
+
+def _fenced(claim: Claim) -> Any:
+    # Only the lease holder may settle a row: after a takeover the lease has a new value.
+    return update(Notification).where(
+        Notification.id == claim.id,
+        Notification.status == "pending",
+        Notification.claimed_until == claim.leased_until,
+    )
+
+
+def record_outcome(
+    uow: UnitOfWork, claim: Claim, outcome: Outcome, policy: RetryPolicy
+) -> tuple[str, datetime | None] | None:
+    """Settle a claimed row and commit: returns (status, next attempt) or None if the lease
+    was lost (another relay took the row over, and its outcome is the one that counts)."""
+    now = uow.now()
+    values: dict[str, Any] = {"claimed_until": None}
+    if outcome.parts_sent is not None:
+        values["payload"] = {**claim.payload, "parts_sent": outcome.parts_sent}
+    next_at: datetime | None = None
+    if outcome.verdict == "sent":
+        values.update(status="sent", sent_at=now, last_error=None)
+    elif outcome.verdict == "dead":
+        values.update(status="dead", last_error=outcome.reason or "failed")
+    elif outcome.verdict == "retry" and claim.attempts >= policy.max_attempts:
+        reason = f"gave up after {claim.attempts} attempts: {outcome.reason or 'failed'}"
+        values.update(status="dead", last_error=reason)
+    elif outcome.verdict == "retry":
+        next_at = now + policy.delay(claim.attempts)
+        values.update(next_attempt_at=next_at, last_error=outcome.reason)
+    else:
+        next_at = now + outcome.delay
+        values.update(next_attempt_at=next_at, attempts=Notification.attempts - 1)
+        if outcome.reason is not None:
+            values["last_error"] = outcome.reason
+    settled = uow.session.execute(_fenced(claim).values(**values).returning(Notification.status))
+    status = settled.scalar_one_or_none()
+    uow.commit()
+    return None if status is None else (status, next_at)
+
+
+def release(uow: UnitOfWork, claims: Sequence[Claim]) -> int:
+    """Give claimed rows back untouched (clean shutdown): due now, the attempt not counted."""
+    released = 0
+    for claim in claims:
+        result = uow.session.execute(
+            _fenced(claim)
+            .values(claimed_until=None, attempts=Notification.attempts - 1)
+            .returning(Notification.id)
+        )
+        released += len(result.all())
+    uow.commit()
+    return released
+
+
+def hasten(uow: UnitOfWork, *, channel: str) -> int:
+    """Make rows of a channel that were backing off due now (the channel has recovered)."""
+    now = uow.now()
+    result = uow.session.execute(
+        update(Notification)
+        .where(
+            Notification.status == "pending",
+            Notification.channel == channel,
+            Notification.claimed_until.is_(None),
+            Notification.next_attempt_at > now,
+            Notification.attempts > 0,
+        )
+        .values(next_attempt_at=now)
+        .returning(Notification.id)
+    )
+    hastened = len(result.all())
+    uow.commit()
+    return hastened
+
+
+def close_unconfigured(uow: UnitOfWork, *, channels_on: Collection[str]) -> int:
+    """Mark pending rows of channels that are off dead ("channel not configured")."""
+    result = uow.session.execute(
+        update(Notification)
+        .where(
+            Notification.status == "pending",
+            Notification.channel.not_in(sorted(channels_on)),
+            or_(Notification.claimed_until.is_(None), Notification.claimed_until <= uow.now()),
+        )
+        .values(status="dead", last_error=CHANNEL_OFF, claimed_until=None)
+        .returning(Notification.id)
+    )
+    closed = len(result.all())
+    uow.commit()
+    return closed

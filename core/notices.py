@@ -1,0 +1,84 @@
+"""What a queued notification says, read from its outbox payload, the same on every channel."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from core.wording import count, low_phrase
+
+KINDS = ("alert", "back_in_stock", "reminder_digest")
+
+
+@dataclass(frozen=True)
+class NoticeItem:
+    """One item a notification is about, with the figures it was queued with."""
+
+    alert_id: int
+    name: str
+    quantity: int
+    threshold: int
+
+    @property
+    def low(self) -> str:
+        """What low means for this item: "3 left, below the threshold of 5"."""
+        return low_phrase(self.quantity, self.threshold)
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A notification's content: its kind and the items it lists (one, or a digest's many)."""
+
+    kind: str
+    items: tuple[NoticeItem, ...]
+
+    @property
+    def first(self) -> NoticeItem:
+        """The item of an alert or back-in-stock message; a digest's first item."""
+        return self.items[0]
+
+    @property
+    def is_digest(self) -> bool:
+        """A reminder digest lists every still-low item of the member's shop."""
+        return self.kind == "reminder_digest"
+
+    def names(self, limit: int) -> str:
+        """The first `limit` item names, comma separated, with how many more there are."""
+        shown = ", ".join(item.name for item in self.items[:limit])
+        rest = len(self.items) - limit
+        return f"{shown} and {count(rest)} more" if rest > 0 else shown
+
+    @property
+    def summary(self) -> str:
+        """A one-line headline: an email subject, a WhatsApp template variable."""
+        if self.kind == "alert":
+            prefix = "Out of stock" if self.first.quantity == 0 else "Low stock"
+            return f"{prefix}: {self.first.name} ({count(self.first.quantity)} left)"
+        if self.kind == "back_in_stock":
+            return f"Back in stock: {self.first.name} ({count(self.first.quantity)})"
+        noun = "item" if len(self.items) == 1 else "items"
+        return f"Still low: {count(len(self.items))} {noun} \N{EM DASH} {self.names(3)}"
+
+
+def _item(raw: Mapping[str, Any]) -> NoticeItem:
+    return NoticeItem(
+        alert_id=int(raw["alert_id"]),
+        name=str(raw["item_name"]),
+        quantity=int(raw["quantity"]),
+        threshold=int(raw["threshold"]),
+    )
+
+
+def read_notice(kind: str, payload: Mapping[str, Any]) -> Notice:
+    """The notice of an outbox row; ValueError when the payload is not one the core writes."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown notification kind {kind!r}")
+    try:
+        raw_items = payload["alerts"] if kind == "reminder_digest" else [payload]
+        items = tuple(_item(raw) for raw in raw_items)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ValueError(f"malformed {kind} payload: {exc!r}") from None
+    if not items:
+        raise ValueError(f"empty {kind} payload")
+    return Notice(kind=kind, items=items)
