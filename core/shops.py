@@ -9,7 +9,7 @@ from sqlalchemy import select, update
 
 from core.db import UnitOfWork
 from core.errors import AlreadyAMember, InvalidInput, NotAllowed, NotAMember
-from core.models import Invite, Member, Shop
+from core.models import Invite, Member, Notification, Shop
 from core.values import normalize_email, normalize_whatsapp_number
 from core.views import InviteView, MemberView, Prefs, StartResult
 
@@ -182,3 +182,25 @@ def set_notify(uow: UnitOfWork, *, telegram_user_id: int, on: bool) -> Prefs:
     prefs = get_prefs(uow, telegram_user_id=telegram_user_id)
     uow.commit()
     return prefs
+
+
+def move_chat(uow: UnitOfWork, *, old_chat_id: int, new_chat_id: int) -> int:
+    """Telegram moved a chat (a group became a supergroup): point members and their pending
+    Telegram notifications at the new chat id; returns how many members moved."""
+    moved = uow.session.scalars(
+        update(Member)
+        .where(Member.chat_id == old_chat_id)
+        .values(chat_id=new_chat_id)
+        .returning(Member.id)
+    ).all()
+    uow.session.execute(
+        update(Notification)
+        .where(
+            Notification.channel == "telegram",
+            Notification.status == "pending",
+            Notification.recipient == str(old_chat_id),
+        )
+        .values(recipient=str(new_chat_id))
+    )
+    uow.commit()
+    return len(moved)
