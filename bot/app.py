@@ -1,0 +1,239 @@
+"""The Telegram application: handlers in one ordered list, the job queue, start and stop."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import logging
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from telegram import Update
+from telegram.error import InvalidToken, NetworkError
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    BaseHandler,
+    BaseRateLimiter,
+    CallbackQueryHandler,
+    CommandHandler,
+    MessageHandler,
+    filters,
+)
+
+from bot.commands_menu import set_default_menu
+from bot.handlers import admin, alerts, fallbacks, items, onboarding, prefs, stock_list
+from bot.jobs import schedule_daily_check
+from bot.logging_setup import RedactingFilter, secret_values
+from bot.ordering import PerChatUpdateProcessor
+from bot.runner import DATABASE, DELIVERY, EXECUTOR, SETTINGS, create_executor
+from core.db import Database, display_url
+from core.migrations import upgrade_to_head
+from core.settings import Settings
+
+log = logging.getLogger("stockbot.bot")
+
+App = Application[Any, Any, Any, Any, Any, Any]
+
+# Commands act on new messages in private chats only: an *edited* "/remove Tea 3" must
+# never take stock out a second time.
+PRIVATE = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
+ALLOWED_UPDATES = [Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY]
+
+COMMAND_HANDLERS = {
+    "start": onboarding.start,
+    "join": onboarding.join,
+    "help": onboarding.help_command,
+    "cancel": onboarding.cancel,
+    "additem": items.additem,
+    "set": items.set_quantity,
+    "add": items.add,
+    "remove": items.remove,
+    "item": items.item,
+    "delitem": items.delitem,
+    "stock": stock_list.stock,
+    "alerts": alerts.list_alerts,
+    "alert": alerts.show_alert,
+    "resolve": alerts.resolve,
+    "threshold": admin.threshold,
+    "stats": admin.show_stats,
+    "check": admin.run_check,
+    "invite": admin.invite,
+    "prefs": prefs.prefs,
+    "email": prefs.email,
+    "whatsapp": prefs.whatsapp,
+    "notify": prefs.notify,
+}
+
+
+def handlers() -> list[BaseHandler[Any, Any, Any]]:
+    """Every handler, in the order they are tried: the first that matches handles the update."""
+    return [
+        MessageHandler(~filters.ChatType.PRIVATE & filters.COMMAND, fallbacks.group_message),
+        MessageHandler(filters.UpdateType.EDITED_MESSAGE, fallbacks.edited_message),
+        *(CommandHandler(name, handler, PRIVATE) for name, handler in COMMAND_HANDLERS.items()),
+        CallbackQueryHandler(alerts.resolve_button, pattern=r"^alert:resolve:"),
+        CallbackQueryHandler(alerts.restock_button, pattern=r"^alert:restock:"),
+        CallbackQueryHandler(stock_list.turn_page, pattern=rf"^{stock_list.PREFIX}"),
+        CallbackQueryHandler(fallbacks.stale_button),
+        MessageHandler(PRIVATE & filters.COMMAND, fallbacks.unknown_command),
+        MessageHandler(PRIVATE & filters.TEXT, fallbacks.text_message),
+        MessageHandler(PRIVATE, fallbacks.other_message),
+    ]
+
+
+def file_base_url(base_url: str) -> str:
+    """The Bot API's file URL for its method URL: `…/bot` → `…/file/bot`."""
+    head, _, last = base_url.rstrip("/").rpartition("/")
+    return f"{head}/file/{last}"
+
+
+def rate_limiter(settings: Settings) -> BaseRateLimiter[Any]:
+    """The limiter shared by replies and pushed notifications (TELEGRAM_RATE_LIMIT a second)."""
+    if importlib.util.find_spec("bot.limits") is not None:
+        limits = importlib.import_module("bot.limits")
+        limiter: BaseRateLimiter[Any] = limits.build_rate_limiter(settings)
+        return limiter
+    return AIORateLimiter(overall_max_rate=settings.telegram_rate_limit, overall_time_period=1)
+
+
+def build_application(settings: Settings, database: Database, *, delivery: bool = True) -> App:
+    """The bot, ready to run: handlers, error handler, daily check.
+
+    `delivery=False` leaves the notification relay off (command tests that want no pushes)."""
+    assert settings.telegram_bot_token is not None
+    application = (
+        ApplicationBuilder()
+        .token(settings.telegram_bot_token.get_secret_value())
+        .base_url(settings.telegram_api_base_url)
+        .base_file_url(file_base_url(settings.telegram_api_base_url))
+        .rate_limiter(rate_limiter(settings))
+        .concurrent_updates(PerChatUpdateProcessor())
+        .post_init(_post_init)
+        .post_shutdown(_post_shutdown)
+        .build()
+    )
+    application.bot_data.update({SETTINGS: settings, DATABASE: database, "with_delivery": delivery})
+    application.add_handlers(handlers())
+    application.add_error_handler(fallbacks.on_error)
+    schedule_daily_check(application)
+    return application
+
+
+async def _start_delivery(application: App) -> None:
+    if not application.bot_data["with_delivery"]:
+        return
+    if importlib.util.find_spec("bot.delivery") is None:
+        log.warning("The delivery relay is not installed: alerts are queued but not sent")
+        return
+    delivery_module = importlib.import_module("bot.delivery")
+    relay = delivery_module.Delivery(
+        application.bot_data[SETTINGS], application.bot_data[DATABASE], application.bot
+    )
+    await relay.start()
+    application.bot_data[DELIVERY] = relay
+
+
+async def _post_init(application: App) -> None:
+    """Shared resources, once the bot knows who it is: worker threads, menu, relay."""
+    application.bot_data[EXECUTOR] = create_executor()
+    await set_default_menu(application.bot)
+    await _start_delivery(application)
+    log.info("Running as @%s", application.bot.username)
+
+
+async def _post_shutdown(application: App) -> None:
+    """Stop the relay, then the worker threads, then close the database's connections."""
+    relay = application.bot_data.pop(DELIVERY, None)
+    if relay is not None:
+        await relay.stop()
+    executor = application.bot_data.pop(EXECUTOR, None)
+    if executor is not None:
+        executor.shutdown(wait=True)
+    database: Database | None = application.bot_data.get(DATABASE)
+    if database is not None:
+        database.dispose()
+
+
+@asynccontextmanager
+async def serving(application: App, *, poll_timeout: int = 10) -> AsyncIterator[App]:
+    """Run the application inside an already running event loop, as run_polling would."""
+    await application.initialize()
+    try:
+        assert application.post_init is not None and application.updater is not None
+        await application.post_init(application)
+        await application.updater.start_polling(
+            timeout=poll_timeout, allowed_updates=ALLOWED_UPDATES
+        )
+        await application.start()
+        try:
+            yield application
+        finally:
+            await application.updater.stop()
+            await application.stop()
+    finally:
+        await application.shutdown()
+        assert application.post_shutdown is not None
+        await application.post_shutdown(application)
+
+
+NO_TOKEN = (
+    "TELEGRAM_BOT_TOKEN is not set. Create a bot with @BotFather in Telegram "
+    "(https://t.me/BotFather, command /newbot), then put the token it gives you in "
+    "TELEGRAM_BOT_TOKEN, in the environment or in a .env file."
+)
+BAD_TOKEN = (
+    "Telegram refused TELEGRAM_BOT_TOKEN. Copy the token again from @BotFather "
+    "(/mybots, then API Token) and check TELEGRAM_API_BASE_URL."
+)
+
+
+def _open_database(settings: Settings) -> Database | None:
+    try:
+        database = Database.from_settings(settings)
+        upgrade_to_head(database.engine)
+    except Exception as error:  # any failure here means the bot cannot start; say why
+        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        print(f"DATABASE_URL: cannot open the database: {reason}", file=sys.stderr)
+        return None
+    return database
+
+
+def banner(settings: Settings) -> str:
+    """What `stockbot run` prints at start: channels, database, check time; never secrets."""
+    channels = ", ".join(sorted(settings.enabled_channels))
+    at = f"{settings.alert_check_time:%H:%M:%S} {settings.alert_timezone.key}"
+    return (
+        f"Stockbot starting. Channels on: {channels}. "
+        f"Database: {display_url(settings.database_url)}. Daily check at {at}."
+    )
+
+
+def run_bot(settings: Settings) -> int:
+    """`stockbot run`: migrate, then poll Telegram until SIGTERM or SIGINT; the exit status."""
+    if settings.telegram_bot_token is None:
+        print(NO_TOKEN, file=sys.stderr)
+        return 2
+    database = _open_database(settings)
+    if database is None:
+        return 1
+    print(banner(settings), flush=True)
+    application = build_application(settings, database)
+    try:
+        application.run_polling(allowed_updates=ALLOWED_UPDATES)
+    except InvalidToken:
+        print(BAD_TOKEN, file=sys.stderr)
+        return 2
+    except NetworkError as error:
+        redact = RedactingFilter(secret_values(settings)).redact
+        print(
+            f"Cannot reach the Telegram Bot API (TELEGRAM_API_BASE_URL="
+            f"{redact(settings.telegram_api_base_url)}): {redact(str(error))}",
+            file=sys.stderr,
+        )
+        return 1
+    print("Stockbot stopped.", flush=True)
+    return 0

@@ -1,0 +1,140 @@
+"""Alerts: /alerts, /alert, /resolve, and the Resolve and Restock buttons of alert messages."""
+
+from __future__ import annotations
+
+import re
+
+from telegram import CallbackQuery, InlineKeyboardMarkup, Message, Update
+from telegram.constants import ParseMode
+from telegram.error import BadRequest
+
+from bot.handlers.common import (
+    Context,
+    args_text,
+    ask,
+    button,
+    command,
+    reply,
+    reply_all,
+    user_of,
+    zone_of,
+)
+from bot.handlers.conversation import RestockAmount, restock_question
+from bot.parsing import alert_id, is_alert_id, item_name, usage_error
+from bot.render import MAX_MESSAGE, alert_details, alert_list, bold, resolution_phrase
+from bot.runner import Refusal, call_core
+from core import alerts
+from core.views import AlertView
+
+BUTTON = re.compile(r"alert:(resolve|restock):(\d{1,18})")
+
+
+@command("alerts")
+async def list_alerts(update: Update, context: Context) -> None:
+    """/alerts: open alerts; /alerts all: with the resolved ones."""
+    word = args_text(context).strip().casefold()
+    if word not in ("", "all"):
+        raise usage_error("Say /alerts, or /alerts all for the history too.")
+    found = await call_core(
+        context,
+        alerts.list_alerts,
+        telegram_user_id=user_of(update),
+        include_resolved=word == "all",
+    )
+    await reply_all(update, context, alert_list(found, zone_of(context), history=word == "all"))
+
+
+@command("alert")
+async def show_alert(update: Update, context: Context) -> None:
+    """/alert ID: one alert's details."""
+    wanted = alert_id(args_text(context))
+    found = await call_core(
+        context, alerts.get_alert, telegram_user_id=user_of(update), alert_id=wanted
+    )
+    await reply(update, context, alert_details(found, zone_of(context)))
+
+
+@command("resolve")
+async def resolve(update: Update, context: Context) -> None:
+    """/resolve ID or /resolve NAME: close an alert by hand."""
+    text = args_text(context)
+    target = {"alert_id": alert_id(text)} if is_alert_id(text) else {"item_name": item_name(text)}
+    done = await call_core(
+        context, alerts.resolve_alert, telegram_user_id=user_of(update), **target
+    )
+    await reply(
+        update,
+        context,
+        f"✅ Alert #{done.id} for {bold(done.item_name)} is resolved. "
+        "It stays quiet unless the item is low again after the repeat interval, "
+        "or is restocked and falls again.",
+    )
+
+
+def _without_buttons_of(markup: InlineKeyboardMarkup | None, wanted: int) -> InlineKeyboardMarkup:
+    rows = []
+    for row in markup.inline_keyboard if markup else ():
+        kept = [b for b in row if not str(b.callback_data or "").endswith(f":{wanted}")]
+        if kept:
+            rows.append(kept)
+    return InlineKeyboardMarkup(rows)
+
+
+async def _mark_resolved(query: CallbackQuery, done: AlertView, context: Context) -> None:
+    """Show on the alert message that it is resolved, and drop that alert's buttons."""
+    message = query.message
+    if not isinstance(message, Message) or message.text is None:
+        return
+    note = f"\n\n✅ #{done.id} {bold(done.item_name)}: {resolution_phrase(done, zone_of(context))}"
+    markup = _without_buttons_of(message.reply_markup, done.id)
+    text = message.text_html + note
+    try:
+        if len(text) <= MAX_MESSAGE:
+            await query.edit_message_text(text, parse_mode=ParseMode.HTML, reply_markup=markup)
+        else:
+            await query.edit_message_reply_markup(reply_markup=markup)
+    except BadRequest as error:
+        if "not modified" not in error.message:
+            raise
+
+
+def _button_alert(query: CallbackQuery) -> int:
+    match = BUTTON.fullmatch(query.data or "")
+    if match is None:
+        raise Refusal("This button no longer works.")
+    return int(match.group(2))
+
+
+@button
+async def resolve_button(update: Update, context: Context, query: CallbackQuery) -> str | None:
+    """The Resolve button: close the alert, and say so on the message."""
+    wanted = _button_alert(query)
+    user = user_of(update)
+    try:
+        done = await call_core(
+            context, alerts.resolve_alert, telegram_user_id=user, alert_id=wanted
+        )
+    except Refusal:
+        # Pressed twice, or someone else was quicker: show how it was resolved, if it was.
+        done = await call_core(context, alerts.get_alert, telegram_user_id=user, alert_id=wanted)
+        if done.is_open:
+            raise
+        await _mark_resolved(query, done, context)
+        return f"Alert #{wanted} was already resolved."
+    await _mark_resolved(query, done, context)
+    return f"Alert #{wanted} resolved."
+
+
+@button
+async def restock_button(update: Update, context: Context, query: CallbackQuery) -> str | None:
+    """The Restock button: ask how many arrived; the answer is added to the item."""
+    wanted = _button_alert(query)
+    found = await call_core(
+        context, alerts.get_alert, telegram_user_id=user_of(update), alert_id=wanted
+    )
+    if not found.is_open:
+        await _mark_resolved(query, found, context)
+        return f"Alert #{wanted} is already resolved: nothing to restock for it."
+    ask(context, RestockAmount(alert_id=found.id, item_name=found.item_name))
+    await reply(update, context, restock_question(found.item_name))
+    return f"How many {found.item_name} arrived?"

@@ -1,0 +1,134 @@
+"""What every handler shares: replying in HTML, refusals with usage lines, answered buttons."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Coroutine
+from datetime import tzinfo
+from typing import Any
+
+from telegram import CallbackQuery, InlineKeyboardMarkup, LinkPreviewOptions, Message, Update
+from telegram.constants import ParseMode
+from telegram.ext import ContextTypes
+
+from bot.commands_menu import usage_line
+from bot.render import esc
+from bot.runner import SETTINGS, Refusal
+from core.errors import CoreError
+from core.settings import Settings
+
+Context = ContextTypes.DEFAULT_TYPE
+Handler = Callable[[Update, Context], Coroutine[Any, Any, None]]
+ButtonHandler = Callable[[Update, Context, CallbackQuery], Coroutine[Any, Any, str | None]]
+
+PENDING = "pending_question"
+NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+# Telegram shows at most 200 characters in a callback answer.
+MAX_ANSWER = 200
+
+
+def settings_of(context: Context) -> Settings:
+    """The running bot's settings."""
+    settings: Settings = context.bot_data[SETTINGS]
+    return settings
+
+
+def zone_of(context: Context) -> tzinfo:
+    """The time zone times are shown in: the one of the daily check."""
+    return settings_of(context).alert_timezone
+
+
+def user_of(update: Update) -> int:
+    """The Telegram user id, which identifies the member in the core."""
+    assert update.effective_user is not None
+    return update.effective_user.id
+
+
+def args_text(context: Context) -> str:
+    """The command's arguments as one line."""
+    return " ".join(context.args or ())
+
+
+async def reply(
+    update: Update, context: Context, text: str, keyboard: InlineKeyboardMarkup | None = None
+) -> Message:
+    """Send an HTML message to the update's chat."""
+    assert update.effective_chat is not None
+    return await context.bot.send_message(
+        update.effective_chat.id,
+        text,
+        parse_mode=ParseMode.HTML,
+        reply_markup=keyboard,
+        link_preview_options=NO_PREVIEW,
+    )
+
+
+async def reply_all(update: Update, context: Context, texts: list[str]) -> None:
+    """Send several messages in order."""
+    for text in texts:
+        await reply(update, context, text)
+
+
+def refusal_html(refusal: Refusal, command: str | None) -> str:
+    """The reply to a refused request: the reason, and the usage line when arguments were bad."""
+    text = f"⚠️ {esc(refusal.text)}"
+    if refusal.show_usage and command:
+        text += f"\n{esc(usage_line(command))}"
+    return text
+
+
+def command(name: str, *, keeps_question: bool = False) -> Callable[[Handler], Handler]:
+    """Wrap a command handler: a new command leaves any open question, refusals are replied."""
+
+    def wrap(handler: Handler) -> Handler:
+        @functools.wraps(handler)
+        async def wrapped(update: Update, context: Context) -> None:
+            if not keeps_question and context.user_data is not None:
+                context.user_data.pop(PENDING, None)
+            try:
+                await handler(update, context)
+            except Refusal as refusal:
+                await reply(update, context, refusal_html(refusal, name))
+            except CoreError as error:  # a core check the handler ran itself (no database)
+                await reply(update, context, refusal_html(Refusal.from_core(error), name))
+
+        return wrapped
+
+    return wrap
+
+
+def button(handler: ButtonHandler) -> Handler:
+    """Wrap a button handler so its query is always answered, with the refusal if any."""
+
+    @functools.wraps(handler)
+    async def wrapped(update: Update, context: Context) -> None:
+        query = update.callback_query
+        assert query is not None
+        try:
+            answer = await handler(update, context, query)
+        except Refusal as refusal:
+            await query.answer(refusal.text[:MAX_ANSWER], show_alert=True)
+        except Exception:
+            # Answer first so the user's button stops spinning; the error handler logs it.
+            await query.answer("Sorry, something went wrong. Please try again.")
+            raise
+        else:
+            await query.answer(answer[:MAX_ANSWER] if answer else None)
+
+    return wrapped
+
+
+def question(context: Context) -> Any:
+    """The open question this user is answering, if any."""
+    return None if context.user_data is None else context.user_data.get(PENDING)
+
+
+def ask(context: Context, pending: object) -> None:
+    """Remember the question the user's next message answers."""
+    assert context.user_data is not None
+    context.user_data[PENDING] = pending
+
+
+def forget_question(context: Context) -> object:
+    """Close the open question; returns it."""
+    return None if context.user_data is None else context.user_data.pop(PENDING, None)

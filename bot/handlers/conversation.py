@@ -1,0 +1,113 @@
+"""Short questions the bot asks (a new item's name and quantity, a restock amount) and the
+answers, which arrive as plain messages. /cancel or any other command leaves the question."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from telegram import Update
+
+from bot.handlers.common import Context, ask, forget_question, reply, user_of
+from bot.parsing import usage_error, whole_number
+from bot.render import bold, esc, stock_change
+from bot.runner import Refusal, call_core
+from core import items, stock
+from core.errors import CoreError
+from core.values import clean_item_name
+
+ANSWER_AGAIN = "Send it again, or /cancel."
+
+
+@dataclass(frozen=True)
+class AskName:
+    """/additem without arguments: the next message is the new item's name."""
+
+
+@dataclass(frozen=True)
+class AdditemQuantity:
+    """The next message is the new item's quantity (and, optionally, its threshold)."""
+
+    name: str
+
+
+@dataclass(frozen=True)
+class RestockAmount:
+    """The Restock button of an alert: the next message is how many arrived."""
+
+    alert_id: int
+    item_name: str
+
+
+def quantity_question(name: str) -> str:
+    """Asks how many of a new item there are."""
+    return (
+        f"How many {bold(name)} are in stock now? Send a number; add a second one for its own "
+        "alert threshold, e.g. <code>24 5</code>. (/cancel to stop)"
+    )
+
+
+def restock_question(item_name: str) -> str:
+    """Asks how many arrived for a restock."""
+    return f"How many {bold(item_name)} arrived? Send a number, e.g. <code>12</code>. (/cancel)"
+
+
+async def _name(update: Update, context: Context, text: str) -> None:
+    name = clean_item_name(text)
+    try:
+        await call_core(context, items.item_details, telegram_user_id=user_of(update), name=name)
+    except Refusal:
+        ask(context, AdditemQuantity(name))
+        await reply(update, context, quantity_question(name))
+        return
+    await reply(update, context, f"There is already an item called {bold(name)}. Another name?")
+
+
+async def _quantity(update: Update, context: Context, pending: AdditemQuantity, text: str) -> None:
+    numbers = text.split()
+    if not 1 <= len(numbers) <= 2:
+        raise usage_error("Send the quantity as a number, like 24.")
+    quantity = whole_number(numbers[0], "The quantity")
+    threshold = whole_number(numbers[1], "The threshold") if numbers[1:] else None
+    change = await call_core(
+        context,
+        stock.create_item,
+        telegram_user_id=user_of(update),
+        name=pending.name,
+        quantity=quantity,
+        threshold=threshold,
+    )
+    forget_question(context)
+    await reply(update, context, stock_change(change, "create"))
+
+
+async def _restock(update: Update, context: Context, pending: RestockAmount, text: str) -> None:
+    amount = whole_number(text, "The amount")
+    change = await call_core(
+        context,
+        stock.add_stock,
+        telegram_user_id=user_of(update),
+        name=pending.item_name,
+        amount=amount,
+    )
+    forget_question(context)
+    await reply(update, context, stock_change(change, "add"))
+
+
+async def answer(update: Update, context: Context, pending: object, text: str) -> None:
+    """Take the user's message as the answer to the open question."""
+    try:
+        if isinstance(pending, AskName):
+            await _name(update, context, text)
+        elif isinstance(pending, AdditemQuantity):
+            await _quantity(update, context, pending, text)
+        elif isinstance(pending, RestockAmount):
+            await _restock(update, context, pending, text)
+    except (Refusal, CoreError) as error:
+        refusal = error if isinstance(error, Refusal) else Refusal.from_core(error)
+        if not refusal.show_usage:
+            # Not a typo the user can fix by answering again (the item is gone, the name
+            # is taken...): the question is over.
+            forget_question(context)
+            await reply(update, context, f"⚠️ {esc(refusal.text)}")
+            return
+        await reply(update, context, f"⚠️ {esc(refusal.text)} {ANSWER_AGAIN}")

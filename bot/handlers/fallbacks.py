@@ -1,0 +1,96 @@
+"""Friendly answers to everything that is not a known command, and the error handler."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import CallbackQuery, Update
+from telegram.error import TelegramError
+
+from bot.handlers import conversation
+from bot.handlers.common import Context, button, question, reply, user_of
+from bot.render import esc
+from bot.runner import NOT_A_MEMBER, Refusal, call_core
+from core import shops
+
+log = logging.getLogger("stockbot.bot")
+
+SOMETHING_WENT_WRONG = (
+    "Sorry, something went wrong on my side. Please check with /stock or /item whether your "
+    "last change was made before you send it again."
+)
+
+
+async def _hint(update: Update, context: Context, text: str) -> None:
+    """Reply with text for members, or with how to get into a shop for everybody else."""
+    try:
+        await call_core(context, shops.get_member, telegram_user_id=user_of(update))
+    except Refusal:
+        text = esc(NOT_A_MEMBER)
+    await reply(update, context, text)
+
+
+async def unknown_command(update: Update, context: Context) -> None:
+    """A command the bot does not have."""
+    assert update.effective_message is not None and update.effective_message.text is not None
+    name = update.effective_message.text.split()[0].split("@")[0][:40]
+    await _hint(update, context, f"I don't know {esc(name)}. Send /help to see what I can do.")
+
+
+async def text_message(update: Update, context: Context) -> None:
+    """Plain text: the answer to an open question, or a pointer to the commands."""
+    assert update.effective_message is not None and update.effective_message.text is not None
+    pending = question(context)
+    if pending is not None:
+        await conversation.answer(update, context, pending, update.effective_message.text)
+        return
+    await _hint(
+        update,
+        context,
+        "I work with commands, like <code>/stock</code> or <code>/add Green tea 10</code>. "
+        "Send /help to see them all.",
+    )
+
+
+async def edited_message(update: Update, context: Context) -> None:
+    """An edited message: never acted on, so an edit cannot count stock twice."""
+    await reply(
+        update,
+        context,
+        "I don't act on edited messages, so nothing is counted twice. "
+        "Send the corrected command as a new message.",
+    )
+
+
+async def other_message(update: Update, context: Context) -> None:
+    """Photos, stickers, voice notes and the like."""
+    await reply(update, context, "I only read text. Send /help to see my commands.")
+
+
+async def group_message(update: Update, context: Context) -> None:
+    """A command in a group: the bot works in private chats."""
+    await reply(
+        update,
+        context,
+        f"I work in a private chat: open @{esc(context.bot.username)} and send /start there.",
+    )
+
+
+@button
+async def stale_button(update: Update, context: Context, query: CallbackQuery) -> str | None:
+    """A button this bot no longer knows."""
+    return "This button no longer works."
+
+
+async def on_error(update: object, context: Context) -> None:
+    """Log the failure with its update id; tell the user, without details, that it failed."""
+    update_id = update.update_id if isinstance(update, Update) else None
+    log.error("Handling update %s failed", update_id, exc_info=context.error)
+    if not isinstance(update, Update) or update.effective_chat is None:
+        return
+    if update.callback_query is not None:
+        return  # the button wrapper has answered the query already
+    try:
+        await reply(update, context, SOMETHING_WENT_WRONG)
+    except TelegramError as error:
+        log.warning("Could not tell chat %s about the failure: %s", update.effective_chat.id, error)

@@ -1,0 +1,106 @@
+"""Items and their quantities: /additem, /set, /add, /remove, /item, /delitem."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from telegram import Update
+
+from bot.handlers.common import (
+    Context,
+    Handler,
+    args_text,
+    ask,
+    command,
+    reply,
+    user_of,
+    zone_of,
+)
+from bot.handlers.conversation import AdditemQuantity, AskName, quantity_question
+from bot.parsing import item_name, looks_numeric, name_and_numbers, whole_number
+from bot.render import bold, item_details, stock_change
+from bot.runner import call_core
+from core import items, shops, stock
+from core.values import clean_item_name
+from core.views import StockChange
+from core.wording import count
+
+
+@command("additem")
+async def additem(update: Update, context: Context) -> None:
+    """/additem NAME QTY [THRESHOLD]; without a quantity, the bot asks for what is missing."""
+    text = args_text(context)
+    tokens = text.split()
+    if not tokens or not looks_numeric(tokens[-1]):
+        await call_core(context, shops.get_member, telegram_user_id=user_of(update))
+        if not tokens:
+            ask(context, AskName())
+            await reply(update, context, "What is the new item called? (/cancel to stop)")
+            return
+        name = clean_item_name(text)
+        ask(context, AdditemQuantity(name))
+        await reply(update, context, quantity_question(name))
+        return
+    parsed = name_and_numbers(text, required=1, optional=1)
+    quantity = whole_number(parsed.numbers[0], "The quantity")
+    threshold = whole_number(parsed.numbers[1], "The threshold") if parsed.numbers[1:] else None
+    change = await call_core(
+        context,
+        stock.create_item,
+        telegram_user_id=user_of(update),
+        name=parsed.name,
+        quantity=quantity,
+        threshold=threshold,
+    )
+    await reply(update, context, stock_change(change, "create"))
+
+
+def _quantity_command(
+    name: str, service: Callable[..., StockChange], what: str, reason: str
+) -> Handler:
+    """The handler of /set, /add or /remove: NAME then a number, one core call, the change."""
+
+    @command(name)
+    async def handler(update: Update, context: Context) -> None:
+        parsed = name_and_numbers(args_text(context), required=1)
+        number = whole_number(parsed.numbers[0], what)
+        keyword = "quantity" if reason == "set" else "amount"
+        change = await call_core(
+            context,
+            service,
+            telegram_user_id=user_of(update),
+            name=parsed.name,
+            **{keyword: number},
+        )
+        await reply(update, context, stock_change(change, reason))
+
+    handler.__doc__ = f"/{name} NAME N"
+    return handler
+
+
+set_quantity = _quantity_command("set", stock.set_quantity, "The quantity", "set")
+add = _quantity_command("add", stock.add_stock, "The amount", "add")
+remove = _quantity_command("remove", stock.remove_stock, "The amount", "remove")
+
+
+@command("item")
+async def item(update: Update, context: Context) -> None:
+    """/item NAME: quantity, threshold, open alert, last movements."""
+    name = item_name(args_text(context))
+    details = await call_core(
+        context, items.item_details, telegram_user_id=user_of(update), name=name
+    )
+    await reply(update, context, item_details(details, zone_of(context)))
+
+
+@command("delitem")
+async def delitem(update: Update, context: Context) -> None:
+    """/delitem NAME (admins): the item goes, its open alert is resolved as deleted."""
+    name = item_name(args_text(context))
+    change = await call_core(
+        context, stock.delete_item, telegram_user_id=user_of(update), name=name
+    )
+    text = f"🗑 Deleted {bold(change.item.name)} (had {count(change.item.quantity)})."
+    if change.alert_resolved is not None:
+        text += f"\nIts alert #{change.alert_resolved} is resolved."
+    await reply(update, context, text)

@@ -1,0 +1,85 @@
+"""Logging for every `stockbot` command: one format, quiet HTTP clients, secrets redacted."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Iterable
+from typing import TextIO
+
+from core.settings import Settings
+
+FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+REDACTED = "[REDACTED]"
+# httpx and httpcore log every request URL at INFO/DEBUG, and Bot API URLs contain the token.
+QUIET_LOGGERS = ("httpx", "httpcore", "hpack")
+
+
+def secret_values(settings: Settings) -> list[str]:
+    """Every secret the settings hold, longest first, ready to be searched for in text."""
+    values: set[str] = set()
+    for secret in (settings.telegram_bot_token, settings.smtp_password, settings.twilio_auth_token):
+        if secret is None:
+            continue
+        value = secret.get_secret_value()
+        if value:
+            values.add(value)
+        # A bot token is `<bot id>:<secret>`; the part after the colon is the secret one.
+        _, colon, tail = value.partition(":")
+        if colon and len(tail) >= 8:
+            values.add(tail)
+    return sorted(values, key=len, reverse=True)
+
+
+class RedactingFilter(logging.Filter):
+    """Replaces every secret value in a record's message, arguments and exception text."""
+
+    def __init__(self, secrets: Iterable[str]) -> None:
+        super().__init__()
+        self.secrets = [secret for secret in secrets if secret]
+        self._formatter = logging.Formatter()
+
+    def redact(self, text: str) -> str:
+        """The text with every secret replaced."""
+        for secret in self.secrets:
+            text = text.replace(secret, REDACTED)
+        return text
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Rewrite the record in place; never drops it."""
+        if not self.secrets:
+            return True
+        try:
+            message = record.getMessage()
+        except Exception:  # a bad format string: still log what there is, redacted
+            message = f"{record.msg!r} {record.args!r}"
+        record.msg, record.args = self.redact(message), None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = self._formatter.formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = self.redact(record.exc_text)
+        if record.stack_info:
+            record.stack_info = self.redact(record.stack_info)
+        return True
+
+
+def configure_logging(settings: Settings, stream: TextIO | None = None) -> logging.Handler:
+    """Set the level, log to stderr, quieten HTTP clients, and redact secrets on every handler."""
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        if getattr(handler, "_stockbot", False):
+            root.removeHandler(handler)
+    handler = logging.StreamHandler(stream or sys.stderr)
+    handler.setFormatter(logging.Formatter(FORMAT))
+    handler._stockbot = True  # type: ignore[attr-defined]
+    root.addHandler(handler)
+    root.setLevel(settings.log_level)
+    for name in QUIET_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
+    logging.captureWarnings(True)
+    redactor = RedactingFilter(secret_values(settings))
+    for each in root.handlers:
+        for old in [f for f in each.filters if isinstance(f, RedactingFilter)]:
+            each.removeFilter(old)
+        each.addFilter(redactor)
+    return handler

@@ -1,0 +1,111 @@
+"""Command arguments to typed values; anything malformed is a Refusal with the usage line."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from bot.runner import Refusal
+from core.models import MAX_QUANTITY
+
+_WHOLE = re.compile(r"[+-]?\d+")
+# Tokens that were meant as a number, even if malformed (2.5, 1,000, -3).
+_NUMBERISH = re.compile(r"[+-]?\d[\d.,_']*")
+_ALERT_ID = re.compile(r"#?(\d+)")
+_QUOTED = re.compile(r"\s*[\"“”«»„](.*?)[\"“”«»]\s*(.*)", re.DOTALL)
+# More digits than any id or quantity can have; int() of a huge string is slow, refuse early.
+MAX_DIGITS = 18
+SHOWN = 40
+
+
+def usage_error(text: str) -> Refusal:
+    """A refusal that asks for the command's usage line."""
+    return Refusal(text, show_usage=True)
+
+
+def shorten(text: str, limit: int = SHOWN) -> str:
+    """Text cut for quoting back to the user."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def looks_numeric(token: str) -> bool:
+    """The token was meant as a number."""
+    return bool(_NUMBERISH.fullmatch(token))
+
+
+def whole_number(token: str, what: str) -> int:
+    """A whole number typed by a user; its range is the core's to judge."""
+    token = token.strip()
+    if not _WHOLE.fullmatch(token):
+        raise usage_error(f"{what} must be a whole number, not “{shorten(token)}”.")
+    if len(token.lstrip("+-")) > MAX_DIGITS:
+        raise usage_error(f"{what} can be at most {MAX_QUANTITY:,}.")
+    return int(token)
+
+
+@dataclass(frozen=True)
+class NameAndNumbers:
+    name: str
+    numbers: tuple[str, ...]
+
+
+def name_and_numbers(text: str, *, required: int, optional: int = 0) -> NameAndNumbers:
+    """Split `NAME N [M]`: names may contain spaces, so the numbers are the last tokens.
+
+    A name in quotes ("Pack of 12" 5) may end in a number itself."""
+    quoted = _QUOTED.fullmatch(text)
+    if quoted:
+        name, rest = quoted.group(1), quoted.group(2).split()
+        if not required <= len(rest) <= required + optional:
+            raise usage_error("Put the numbers after the quoted name.")
+        return NameAndNumbers(name, tuple(rest))
+    tokens = text.split()
+    take = required
+    while take < required + optional and len(tokens) > take + 1:
+        if not looks_numeric(tokens[-take - 1]):
+            break
+        take += 1
+    if len(tokens) <= take:
+        raise usage_error("Give the item name and then the number.")
+    return NameAndNumbers(" ".join(tokens[:-take]), tuple(tokens[-take:]))
+
+
+def item_name(text: str) -> str:
+    """An item name argument; required."""
+    name = " ".join(text.split())
+    if not name:
+        raise usage_error("Give the item name.")
+    quoted = _QUOTED.fullmatch(name)
+    return quoted.group(1) if quoted and not quoted.group(2) else name
+
+
+def alert_id(text: str) -> int:
+    """An alert id as users see it: 12 or #12."""
+    match = _ALERT_ID.fullmatch(text.strip())
+    if match is None:
+        raise usage_error("Alert IDs are numbers, like 12: /alerts lists them.")
+    if len(match.group(1)) > MAX_DIGITS:
+        raise Refusal(f"Alert #{shorten(match.group(1), 20)} was not found.")
+    return int(match.group(1))
+
+
+def is_alert_id(text: str) -> bool:
+    """`/resolve 12` means an alert; `/resolve Green tea` an item."""
+    return _ALERT_ID.fullmatch(text.strip()) is not None
+
+
+def on_off(text: str) -> bool:
+    """`on` or `off`."""
+    word = text.strip().casefold()
+    if word not in ("on", "off"):
+        raise usage_error("Say on or off.")
+    return word == "on"
+
+
+def off_or_value(text: str, what: str) -> str | None:
+    """`off` clears a setting (None); anything else is the new value."""
+    value = " ".join(text.split())
+    if not value:
+        raise usage_error(f"Give {what}, or off to clear it.")
+    return None if value.casefold() == "off" else value

@@ -1,0 +1,94 @@
+"""Core calls from the event loop: one unit of work in a worker thread, errors as replies."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
+
+from telegram.ext import Application, CallbackContext
+
+from core.db import Database, UnitOfWork
+from core.errors import CoreError, InvalidInput, NotAMember
+
+log = logging.getLogger("stockbot.bot")
+
+T = TypeVar("T")
+
+SETTINGS = "settings"
+DATABASE = "database"
+DELIVERY = "delivery"
+EXECUTOR = "core_executor"
+
+# Enough threads for the chats that hit the database at once; SQLAlchemy's default pool
+# (5 + 10 overflow) has a connection for each, with room left for the delivery relay.
+CORE_THREADS = 8
+
+NOT_A_MEMBER = (
+    "You are not in a shop yet. Send /start to open your own shop, "
+    "or /join CODE with an invite code from your shop's admin."
+)
+
+
+class Refusal(Exception):
+    """A request the bot turns down with a reason for the user (plain text, not yet escaped).
+
+    `show_usage` asks for the command's usage line to be added: the arguments were wrong."""
+
+    def __init__(self, text: str, *, show_usage: bool = False) -> None:
+        super().__init__(text)
+        self.text = text
+        self.show_usage = show_usage
+
+    @classmethod
+    def from_core(cls, error: CoreError) -> Refusal:
+        """The reply for an error the core raised on purpose."""
+        if isinstance(error, NotAMember):
+            return cls(NOT_A_MEMBER)
+        return cls(error.message, show_usage=isinstance(error, InvalidInput))
+
+
+AnyContext = CallbackContext[Any, Any, Any, Any] | Application[Any, Any, Any, Any, Any, Any]
+
+
+def application_of(source: AnyContext) -> Application[Any, Any, Any, Any, Any, Any]:
+    """The application behind a handler's or job's context (or the application itself)."""
+    if isinstance(source, Application):
+        return source
+    return source.application
+
+
+def create_executor() -> ThreadPoolExecutor:
+    """The worker threads that run the core's blocking database work."""
+    return ThreadPoolExecutor(max_workers=CORE_THREADS, thread_name_prefix="core")
+
+
+def nudge_delivery(source: AnyContext) -> None:
+    """Wake the delivery relay: something may have queued notifications."""
+    delivery = application_of(source).bot_data.get(DELIVERY)
+    if delivery is not None:
+        delivery.nudge()
+
+
+async def call_core(source: AnyContext, service: Callable[..., T], /, **kwargs: Any) -> T:
+    """Run one core service in its own unit of work off the event loop.
+
+    A CoreError becomes a Refusal (its text is fit to show); after success the delivery
+    relay is nudged, since any write may have queued notifications."""
+    application = application_of(source)
+    database: Database = application.bot_data[DATABASE]
+
+    def unit_of_work() -> T:
+        uow: UnitOfWork
+        with database.unit_of_work() as uow:
+            return service(uow, **kwargs)
+
+    executor = application.bot_data.get(EXECUTOR)
+    try:
+        result = await asyncio.get_running_loop().run_in_executor(executor, unit_of_work)
+    except CoreError as error:
+        raise Refusal.from_core(error) from None
+    nudge_delivery(application)
+    return result

@@ -1,0 +1,31 @@
+"""The bot, built by the code `stockbot run` uses, running against the local Bot API server."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+
+from bot.app import build_application, serving
+from core.db import Database
+from core.settings import Settings
+from tests.bot.harness import Shopfront, bot_settings
+from tests.fakes.telegram_api import FakeBotApi
+
+
+@pytest.fixture
+def settings(bot_api: FakeBotApi, postgres_url: str) -> Settings:
+    """Settings pointing the bot at the fake Bot API and the test database."""
+    return bot_settings(bot_api, postgres_url)
+
+
+@pytest.fixture
+async def shopfront(
+    bot_api: FakeBotApi, settings: Settings, pg_db: Database
+) -> AsyncIterator[Shopfront]:
+    """The bot running in this test's event loop, without the delivery relay (no pushes to
+    interleave with replies); tests/e2e runs it with the relay."""
+    application = build_application(settings, pg_db, delivery=False)
+    async with serving(application, poll_timeout=5):
+        await bot_api.await_polled()
+        yield Shopfront(bot_api, application, pg_db)
