@@ -7,19 +7,13 @@ import logging
 import sys
 from collections.abc import Sequence
 
+from bot.logging_setup import configure_logging
 from core.check import run_check
 from core.db import Database, display_url
 from core.migrations import upgrade_to_head
 from core.settings import Settings, SettingsError, load_settings
 
 log = logging.getLogger("stockbot")
-
-
-def _configure_logging(settings: Settings) -> None:
-    logging.basicConfig(
-        level=settings.log_level,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
 
 
 def _migrate(settings: Settings) -> int:
@@ -68,7 +62,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SettingsError as exc:
         print(exc, file=sys.stderr)
         return 2
-    _configure_logging(settings)
+    configure_logging(settings)
     if arguments.command == "run":
         from bot.app import run_bot
 
