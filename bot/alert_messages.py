@@ -1,0 +1,112 @@
+"""Telegram texts and buttons of pushed notifications: alert, back in stock, reminder digest."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from html import escape
+from typing import Any
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram.constants import MessageLimit
+
+from core.notices import Notice, NoticeItem, read_notice
+from core.wording import count
+
+MAX_TEXT = int(MessageLimit.MAX_TEXT_LENGTH)
+MAX_CALLBACK_DATA = 64
+
+
+@dataclass(frozen=True)
+class TelegramMessage:
+    """One message to send: HTML text and optional inline buttons."""
+
+    text: str
+    reply_markup: InlineKeyboardMarkup | None = None
+
+
+def render_notification(kind: str, payload: Mapping[str, Any]) -> list[TelegramMessage]:
+    """The messages of one outbox row, in order (a long digest takes several)."""
+    notice = read_notice(kind, payload)
+    if notice.kind == "alert":
+        return [alert_message(notice.first)]
+    if notice.kind == "back_in_stock":
+        return [back_in_stock_message(notice.first)]
+    return [TelegramMessage(text) for text in digest_texts(notice)]
+
+
+def alert_message(item: NoticeItem) -> TelegramMessage:
+    """A new low-stock alert with its Resolve and Restock buttons."""
+    title = "Out of stock" if item.quantity == 0 else "Low stock"
+    icon = (
+        "\N{NO ENTRY SIGN}" if item.quantity == 0 else "\N{WARNING SIGN}\N{VARIATION SELECTOR-16}"
+    )
+    name = escape(item.name)
+    text = (
+        f"{icon} <b>{title}: {name}</b>\n"
+        f"{name}: {item.low}.\n"
+        f"Alert #{item.alert_id} \N{MIDDLE DOT} /alert {item.alert_id}"
+    )
+    return TelegramMessage(text, alert_buttons(item.alert_id))
+
+
+def alert_buttons(alert_id: int) -> InlineKeyboardMarkup:
+    """Resolve (`alert:resolve:<id>`) and Restock (`alert:restock:<id>`)."""
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton("Resolve", callback_data=_data(f"alert:resolve:{alert_id}")),
+                InlineKeyboardButton("Restock", callback_data=_data(f"alert:restock:{alert_id}")),
+            ]
+        ]
+    )
+
+
+def _data(data: str) -> str:
+    if len(data.encode()) > MAX_CALLBACK_DATA:
+        raise ValueError(f"callback data over {MAX_CALLBACK_DATA} bytes: {data!r}")
+    return data
+
+
+def back_in_stock_message(item: NoticeItem) -> TelegramMessage:
+    """The short note that an alerted item was restocked."""
+    return TelegramMessage(
+        f"\N{WHITE HEAVY CHECK MARK} <b>Back in stock: {escape(item.name)}</b> \N{EM DASH} "
+        f"{count(item.quantity)} now."
+    )
+
+
+def digest_texts(notice: Notice, limit: int = MAX_TEXT) -> list[str]:
+    """The reminder digest: one line per item, split across messages at line boundaries."""
+    total = len(notice.items)
+    header = f"\N{ALARM CLOCK} <b>Still low</b>: {count(total)} {'item' if total == 1 else 'items'}"
+    lines = [
+        f"\N{BULLET} <b>{escape(item.name)}</b>: {item.low} \N{MIDDLE DOT} /alert {item.alert_id}"
+        for item in notice.items
+    ]
+    return split_lines(header, lines, limit=limit)
+
+
+def split_lines(
+    header: str, lines: Sequence[str], *, limit: int = MAX_TEXT, continued: str = "(continued)"
+) -> list[str]:
+    """Pack lines into texts within `limit` UTF-16 code units (Telegram's measure), never
+    cutting a line; every text after the first starts with `continued`."""
+    texts: list[str] = []
+    current = header
+    for line in lines:
+        candidate = f"{current}\n{line}"
+        if _length(candidate) <= limit:
+            current = candidate
+            continue
+        texts.append(current)
+        current = f"{continued}\n{line}"
+        if _length(current) > limit:
+            raise ValueError("a single line is longer than a Telegram message")
+    texts.append(current)
+    return texts
+
+
+def _length(text: str) -> int:
+    # Telegram counts UTF-16 code units; the HTML source is never shorter than what is shown.
+    return len(text.encode("utf-16-le")) // 2

@@ -1,0 +1,232 @@
+"""The delivery relay: one asyncio worker per channel that is on, claiming and sending outbox rows.
+
+Database, SMTP and Twilio work runs in the relay's own threads; PTB objects stay on the loop."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import logging
+import ssl
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta
+from typing import Any, TypeVar
+
+from telegram import Bot
+
+from bot.telegram_channel import TelegramChannel
+from core.db import Database
+from core.delivery_store import Claim, RetryPolicy
+from core.email import EmailSender
+from core.relay import RelayStore, run_batch
+from core.settings import Settings
+from core.whatsapp import WhatsAppSender
+
+log = logging.getLogger("stockbot.delivery")
+T = TypeVar("T")
+
+_OFF_HINTS = {
+    "email": "set SMTP_HOST (and SMTP_USERNAME, SMTP_PASSWORD, SMTP_FROM) to turn it on",
+    "whatsapp": "set TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_WHATSAPP_FROM to turn it on",
+}
+
+
+class Delivery:
+    """Sends queued notifications over every channel that is on, until stopped."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        database: Database,
+        bot: Bot,
+        *,
+        poll_interval: float = 3.0,
+        lease: timedelta = timedelta(minutes=5),
+        backoff_base: timedelta = timedelta(seconds=15),
+        backoff_cap: timedelta = timedelta(minutes=5),
+        max_attempts: int = 40,
+        batch_size: int = 50,
+        stop_timeout: float = 30.0,
+        smtp_timeout: float = 30.0,
+        smtp_ssl_context: ssl.SSLContext | None = None,
+        twilio_timeout: float = 15.0,
+    ) -> None:
+        self.channels = settings.enabled_channels
+        self._poll_interval = poll_interval
+        self._batch_size = batch_size
+        self._stop_timeout = stop_timeout
+        policy = RetryPolicy(base=backoff_base, cap=backoff_cap, max_attempts=max_attempts)
+        self.store = RelayStore(database, lease=lease, policy=policy, wake_at=self._wake_at)
+        self._telegram = TelegramChannel(bot, move_chat=self._move_chat)
+        self._email = (
+            EmailSender(settings, timeout=smtp_timeout, ssl_context=smtp_ssl_context)
+            if settings.email_enabled
+            else None
+        )
+        self._whatsapp = (
+            WhatsAppSender(settings, timeout=twilio_timeout) if settings.whatsapp_enabled else None
+        )
+        self._executor = ThreadPoolExecutor(max_workers=4, thread_name_prefix="stockbot-delivery")
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stopping = asyncio.Event()
+        self._halt = threading.Event()  # the same signal, for the sending threads
+        self._wake = {channel: asyncio.Event() for channel in self.channels}
+        self._workers: list[asyncio.Task[None]] = []
+
+    # -- lifecycle -----------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Close rows of channels that are off, say which channels are on, start the workers."""
+        self._loop = asyncio.get_running_loop()
+        closed = await self._run(self.store.close_unconfigured, self.channels)
+        log.info("Delivery channels on: %s", ", ".join(sorted(self.channels)))
+        for channel, hint in _OFF_HINTS.items():
+            if channel not in self.channels:
+                log.info("Delivery channel %s is off: %s", channel, hint)
+        if closed:
+            log.warning("%d queued notifications of channels that are off are now dead", closed)
+        workers = {"telegram": self._telegram_worker}
+        if self._email is not None:
+            workers["email"] = functools.partial(self._batch_worker, "email", self._send_emails)
+        if self._whatsapp is not None:
+            workers["whatsapp"] = functools.partial(
+                self._batch_worker, "whatsapp", self._send_whatsapps
+            )
+        for channel, worker in workers.items():
+            self._workers.append(asyncio.create_task(worker(), name=f"delivery-{channel}"))
+
+    def nudge(self) -> None:
+        """Wake every worker now: something was queued. Safe to call from any thread."""
+        loop = self._loop
+        if loop is None or loop.is_closed():
+            return
+        loop.call_soon_threadsafe(self._wake_all)
+
+    async def stop(self) -> None:
+        """Finish what is being sent, give back what is claimed but unsent, stop the workers."""
+        if self._halt.is_set():
+            return
+        self._stopping.set()
+        self._halt.set()
+        self._wake_all()
+        if self._workers:
+            _, running = await asyncio.wait(self._workers, timeout=self._stop_timeout)
+            for task in running:
+                task.cancel()
+            await asyncio.gather(*self._workers, return_exceptions=True)
+            self._workers.clear()
+        if self._loop is not None:
+            released = await self._run(self.store.release_unsettled)
+            if released:
+                log.info("released %d claimed notifications for the next start", released)
+        self._executor.shutdown(wait=True)
+
+    def counts(self) -> dict[str, int]:
+        """Outcomes settled so far, by verdict (sent, retry, dead, defer)."""
+        return self.store.counts()
+
+    # -- workers -------------------------------------------------------------------------------
+
+    async def _telegram_worker(self) -> None:
+        in_flight: set[asyncio.Task[None]] = set()
+        try:
+            while not self._stopping.is_set():
+                self._wake["telegram"].clear()
+                room = self._batch_size - len(in_flight)
+                claims = await self._claim("telegram", room) if room > 0 else []
+                for claim in claims:
+                    task = asyncio.create_task(self._deliver_telegram(claim))
+                    in_flight.add(task)
+                    task.add_done_callback(functools.partial(self._finished, in_flight))
+                if len(claims) < room or room <= 0:
+                    await self._idle("telegram")
+        finally:
+            await _drain(in_flight)
+
+    def _finished(self, in_flight: set[asyncio.Task[None]], task: asyncio.Task[None]) -> None:
+        in_flight.discard(task)
+        self._wake["telegram"].set()
+
+    async def _deliver_telegram(self, claim: Claim) -> None:
+        outcome = await self._telegram.send(
+            claim, stopping=self._stopping, lease_ok=self.store.lease_ok
+        )
+        try:
+            await self._run(self.store.settle, claim, outcome)
+        except Exception:
+            # The row stays leased and is retried when the lease ends: late, never lost.
+            log.exception("notification %d: could not record the outcome", claim.id)
+
+    async def _batch_worker(self, channel: str, send: Callable[[list[Claim]], None]) -> None:
+        while not self._stopping.is_set():
+            self._wake[channel].clear()
+            claims = await self._claim(channel, self._batch_size)
+            if claims:
+                try:
+                    await self._run(send, claims)
+                except Exception:
+                    log.exception(
+                        "%s batch failed; its rows are retried after their lease", channel
+                    )
+            if len(claims) < self._batch_size:
+                await self._idle(channel)
+
+    def _send_emails(self, claims: list[Claim]) -> None:
+        assert self._email is not None
+        self._email.send_batch(claims, self.store.settle, keep_going=self._keep_going)
+
+    def _send_whatsapps(self, claims: list[Claim]) -> None:
+        assert self._whatsapp is not None
+        run_batch(self.store, claims, self._whatsapp.send, self._keep_going)
+
+    def _keep_going(self, claim: Claim) -> bool:
+        return not self._halt.is_set() and self.store.lease_ok(claim)
+
+    async def _claim(self, channel: str, limit: int) -> list[Claim]:
+        try:
+            return await self._run(self.store.claim, channel, limit)
+        except Exception as exc:
+            # The database may be briefly away; try again at the next poll, without spinning.
+            log.warning("cannot claim %s notifications: %s", channel, type(exc).__name__)
+            return []
+
+    async def _idle(self, channel: str) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wake[channel].wait(), self._poll_interval)
+
+    # -- wake-ups ------------------------------------------------------------------------------
+
+    def _wake_all(self) -> None:
+        for event in self._wake.values():
+            event.set()
+
+    def _wake_at(self, channel: str, when: datetime) -> None:
+        """Called from the relay's threads: wake a worker when a rescheduled row becomes due."""
+        loop = self._loop
+        if loop is None or loop.is_closed() or channel not in self._wake:
+            return
+        delay = max((when - self.store.database.clock()).total_seconds(), 0.0)
+        with contextlib.suppress(RuntimeError):  # the loop closed meanwhile
+            loop.call_soon_threadsafe(loop.call_later, delay, self._wake[channel].set)
+
+    async def _move_chat(self, old_chat_id: int, new_chat_id: int) -> None:
+        await self._run(self.store.move_chat, old_chat_id, new_chat_id)
+
+    async def _run(self, function: Callable[..., T], *args: Any) -> T:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, functools.partial(function, *args))
+
+
+async def _drain(tasks: set[asyncio.Task[None]]) -> None:
+    """Wait for sends in flight; if the wait itself is cancelled, cancel them too."""
+    if not tasks:
+        return
+    try:
+        await asyncio.wait(tasks)
+    except asyncio.CancelledError:
+        for task in tasks:
+            task.cancel()
+        raise

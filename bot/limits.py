@@ -1,0 +1,169 @@
+"""Telegram's flood limits: one rate limiter for replies and pushes, and per-chat push pacing."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Callable, Coroutine
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from telegram.error import RetryAfter
+from telegram.ext import AIORateLimiter, BaseRateLimiter
+
+from core.settings import Settings
+
+# rate_limit_args that marks a pushed notification: paced per chat, never retried here
+# (the relay reschedules the row instead of holding a task for the whole wait).
+PUSH = -1
+# A reply waits out at most this long a RetryAfter before giving up, and retries this often.
+REPLY_MAX_WAIT = 30.0
+REPLY_RETRIES = 2
+PUSH_INTERVAL = 1.0
+
+Callback = Callable[..., Coroutine[Any, Any, Any]]
+
+
+class Stopped(Exception):
+    """The relay is stopping: the push was not sent."""
+
+
+@dataclass
+class _ChatTurn:
+    lock: asyncio.Lock
+    free_at: float = 0.0
+    users: int = 0
+
+
+class PushPacer:
+    """At most one pushed message per `interval` per chat, and every push on hold while
+    Telegram's RetryAfter lasts. Direct replies never pass through here."""
+
+    def __init__(self, interval: float = PUSH_INTERVAL) -> None:
+        self.interval = interval
+        self._chats: dict[int | str, _ChatTurn] = {}
+        self._held_until = 0.0
+
+    def hold(self, seconds: float) -> None:
+        """Telegram said to wait: no push goes out before then."""
+        now = asyncio.get_running_loop().time()
+        self._held_until = max(self._held_until, now + seconds)
+
+    @contextlib.asynccontextmanager
+    async def turn(
+        self, chat_id: int | str, stopping: asyncio.Event | None = None
+    ) -> AsyncIterator[None]:
+        """Wait for this chat's turn and hold it while the message is sent; the next push to
+        the chat may start `interval` after this one has finished. Raises Stopped if the
+        `stopping` event is set while waiting."""
+        loop = asyncio.get_running_loop()
+        chat = self._chats.get(chat_id) or self._chats.setdefault(
+            chat_id, _ChatTurn(asyncio.Lock())
+        )
+        chat.users += 1
+        try:
+            async with chat.lock:
+                while (wait := max(chat.free_at, self._held_until) - loop.time()) > 0:
+                    await _wait(wait, stopping)
+                if stopping is not None and stopping.is_set():
+                    raise Stopped()
+                try:
+                    yield
+                finally:
+                    chat.free_at = loop.time() + self.interval
+        finally:
+            chat.users -= 1
+            self._forget_idle(loop.time())
+
+    def _forget_idle(self, now: float) -> None:
+        if len(self._chats) < 1024:
+            return
+        for chat_id, chat in list(self._chats.items()):
+            if chat.users == 0 and chat.free_at <= now:
+                del self._chats[chat_id]
+
+
+async def _wait(seconds: float, stopping: asyncio.Event | None) -> None:
+    if stopping is None:
+        await asyncio.sleep(seconds)
+        return
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stopping.wait(), seconds)
+    if stopping.is_set():
+        raise Stopped()
+
+
+def retry_after_seconds(error: RetryAfter) -> float:
+    """How long Telegram asked to wait, without PTB 22's int-or-timedelta deprecation warning."""
+    # PTB itself reads the private timedelta the same way (AIORateLimiter.process_request).
+    value = getattr(error, "_retry_after", None)
+    if isinstance(value, timedelta):
+        return value.total_seconds()
+    raw = error.retry_after
+    return raw.total_seconds() if isinstance(raw, timedelta) else float(raw)
+
+
+class _Passed(Exception):
+    """Carries a RetryAfter past AIORateLimiter's own retry loop."""
+
+    def __init__(self, error: RetryAfter) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+def _passing(callback: Callback, *, longer_than: float) -> Callback:
+    async def call(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return await callback(*args, **kwargs)
+        except RetryAfter as error:
+            if retry_after_seconds(error) > longer_than:
+                raise _Passed(error) from None
+            raise
+
+    return call
+
+
+class StockbotRateLimiter(AIORateLimiter):
+    """PTB's AIORateLimiter (overall and group limits) plus the pacing of pushed notifications.
+
+    Replies wait out a short RetryAfter and retry (twice at most); pushes (rate_limit_args=PUSH)
+    are tried once and a RetryAfter goes back to the relay, which reschedules the row."""
+
+    def __init__(self, overall_max_rate: int) -> None:
+        super().__init__(
+            overall_max_rate=overall_max_rate, overall_time_period=1, max_retries=REPLY_RETRIES
+        )
+        self.pushes = PushPacer()
+
+    async def process_request(
+        self,
+        callback: Callback,
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: int | None,
+    ) -> Any:
+        """Limit one Bot API call; see the class docstring for how RetryAfter is handled."""
+        push = rate_limit_args == PUSH
+        passing = _passing(callback, longer_than=-1.0 if push else REPLY_MAX_WAIT)
+        try:
+            return await super().process_request(
+                passing, args, kwargs, endpoint, data, None if push else rate_limit_args
+            )
+        except _Passed as passed:
+            if push:
+                self.pushes.hold(retry_after_seconds(passed.error))
+            raise passed.error from None
+
+
+def build_rate_limiter(settings: Settings) -> BaseRateLimiter[int]:
+    """The Application's one rate limiter: TELEGRAM_RATE_LIMIT messages a second in all."""
+    return StockbotRateLimiter(settings.telegram_rate_limit)
+
+
+def push_pacer(bot: Any) -> PushPacer | None:
+    """The pacer of the bot's Stockbot rate limiter, shared by every relay of the process."""
+    limiter = getattr(bot, "rate_limiter", None)
+    return limiter.pushes if isinstance(limiter, StockbotRateLimiter) else None

@@ -1,0 +1,154 @@
+"""The blocking half of the delivery relay: claims, settling outcomes, logs and counts.
+
+Every method here runs in a worker thread (never on the bot's event loop) and opens its own
+unit of work, so the relay can call it from any thread."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import Counter
+from collections.abc import Callable, Collection, Sequence
+from datetime import datetime, timedelta
+
+from core.channels import Outcome, mask_recipient
+from core.db import Database
+from core.delivery_store import (
+    Claim,
+    RetryPolicy,
+    claim_due,
+    close_unconfigured,
+    hasten,
+    record_outcome,
+    release,
+)
+from core.shops import move_chat
+
+log = logging.getLogger("stockbot.delivery")
+
+# Channels whose failures are outages of the whole service: when one message gets through
+# again, the others backing off are tried at once instead of at their backoff time.
+_OUTAGE_CHANNELS = frozenset({"email", "whatsapp"})
+
+WakeAt = Callable[[str, datetime], None]
+
+
+class RelayStore:
+    """Claims rows for one relay and settles them, logging each outcome with masked recipients."""
+
+    def __init__(
+        self, database: Database, *, lease: timedelta, policy: RetryPolicy, wake_at: WakeAt
+    ) -> None:
+        self.database = database
+        self.lease = lease
+        self.policy = policy
+        # A claim is sent only while this much of its lease is left, so a slow batch never
+        # sends a row that another relay may already have taken over.
+        self.margin = min(timedelta(seconds=30), lease / 4)
+        self._wake_at = wake_at
+        self._lock = threading.Lock()
+        self._unsettled: dict[int, Claim] = {}
+        self._counts: Counter[str] = Counter()
+        self._failing: set[str] = set()
+
+    def claim(self, channel: str, limit: int) -> list[Claim]:
+        """Lease up to `limit` due rows of one channel."""
+        with self.database.unit_of_work() as uow:
+            claims = claim_due(uow, channels=[channel], limit=limit, lease=self.lease)
+        with self._lock:
+            self._unsettled.update((claim.id, claim) for claim in claims)
+        return claims
+
+    def lease_ok(self, claim: Claim) -> bool:
+        """Whether enough of the claim's lease is left to start sending it."""
+        return self.database.clock() < claim.leased_until - self.margin
+
+    def settle(self, claim: Claim, outcome: Outcome) -> None:
+        """Record what happened to a claimed row, and log it."""
+        with self.database.unit_of_work() as uow:
+            result = record_outcome(uow, claim, outcome, self.policy)
+        with self._lock:
+            self._unsettled.pop(claim.id, None)
+            self._counts[outcome.verdict] += 1
+        if result is None:
+            log.warning("notification %d: lease lost, another relay settles it", claim.id)
+            return
+        status, next_at = result
+        _log_outcome(claim, outcome, status, next_at)
+        if next_at is not None:
+            self._wake_at(claim.channel, next_at)
+        self._track_outage(claim.channel, status, outcome)
+
+    def _track_outage(self, channel: str, status: str, outcome: Outcome) -> None:
+        if channel not in _OUTAGE_CHANNELS:
+            return
+        if outcome.verdict == "retry":
+            self._failing.add(channel)
+        elif status == "sent" and channel in self._failing:
+            self._failing.discard(channel)
+            with self.database.unit_of_work() as uow:
+                hastened = hasten(uow, channel=channel)
+            if hastened:
+                log.info("%s works again: %d waiting notifications are due now", channel, hastened)
+                self._wake_at(channel, self.database.clock())
+
+    def release_unsettled(self) -> int:
+        """Give back every row still claimed by this relay (at shutdown)."""
+        with self._lock:
+            claims = list(self._unsettled.values())
+            self._unsettled.clear()
+        if not claims:
+            return 0
+        with self.database.unit_of_work() as uow:
+            return release(uow, claims)
+
+    def close_unconfigured(self, channels_on: Collection[str]) -> int:
+        """Mark rows of channels that are off dead; see docs/delivery.md."""
+        with self.database.unit_of_work() as uow:
+            return close_unconfigured(uow, channels_on=channels_on)
+
+    def move_chat(self, old_chat_id: int, new_chat_id: int) -> None:
+        """Follow a Telegram chat that migrated to a new id."""
+        with self.database.unit_of_work() as uow:
+            moved = move_chat(uow, old_chat_id=old_chat_id, new_chat_id=new_chat_id)
+        log.info("chat %d migrated to %d: %d members moved", old_chat_id, new_chat_id, moved)
+
+    def counts(self) -> dict[str, int]:
+        """Outcomes settled by this relay so far, by verdict."""
+        with self._lock:
+            return dict(self._counts)
+
+
+def run_batch(
+    store: RelayStore,
+    claims: Sequence[Claim],
+    send: Callable[[Claim], Outcome],
+    keep_going: Callable[[Claim], bool],
+) -> None:
+    """Send claims one by one, settling each right after its channel answered."""
+    for claim in claims:
+        store.settle(claim, send(claim) if keep_going(claim) else Outcome.defer(None))
+
+
+def _log_outcome(claim: Claim, outcome: Outcome, status: str, next_at: datetime | None) -> None:
+    masked = mask_recipient(claim.channel, claim.recipient)
+    where = f"{claim.kind} via {claim.channel} to {masked}"
+    reason = outcome.reason or ""
+    if claim.channel != "telegram":
+        # Servers quote the address they refused; logs show it masked like everywhere else.
+        reason = reason.replace(claim.recipient, masked)
+    prefix = f"notification {claim.id} ({where}, attempt {claim.attempts})"
+    if status == "sent":
+        log.info("%s: sent", prefix)
+    elif status == "dead":
+        log.warning("%s: dead: %s", prefix, reason)
+    elif outcome.verdict == "retry":
+        log.warning("%s: failed, retry at %s: %s", prefix, _clock(next_at), reason)
+    elif reason:
+        log.info("%s: not sent yet, retry at %s: %s", prefix, _clock(next_at), reason)
+    else:
+        log.debug("%s: released", prefix)
+
+
+def _clock(moment: datetime | None) -> str:
+    return "now" if moment is None else moment.strftime("%H:%M:%S UTC")
