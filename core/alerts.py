@@ -169,6 +169,9 @@ def resolve_alert(
     if alert_id is None:
         alert_id = _alert_id_for_item(uow, member.shop_id, item_name or "")
     alert = get_alert(uow, telegram_user_id=telegram_user_id, alert_id=alert_id)
+    # Item row first, then the alert: the order stock changes take them in, so a resolve that
+    # races a restock of the same item waits for it instead of deadlocking with it.
+    uow.session.execute(select(Item.id).where(Item.id == alert.item_id).with_for_update())
     if not close_alert(uow, alert_id, resolution="manual", member_id=member.id):
         raise InvalidInput(f"Alert #{alert_id} is already resolved.")
     uow.session.execute(

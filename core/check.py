@@ -32,6 +32,13 @@ def _items_in_scope(shop_id: int | None, *conditions: Any) -> Any:
 def resolve_restocked(uow: UnitOfWork, shop_id: int | None) -> list[int]:
     """Resolve (`restocked`) open alerts of items no longer low; lift their snoozes."""
     not_low = _items_in_scope(shop_id, Item.quantity >= effective_threshold())
+    # Item rows before alert rows, the order stock changes lock them in: the other way round,
+    # a restock of a snoozed item racing the check deadlocks with it.
+    uow.session.execute(
+        update(Item)
+        .where(Item.alert_snoozed_until.is_not(None), Item.id.in_(not_low))
+        .values(alert_snoozed_until=None)
+    )
     resolved = list(
         uow.session.scalars(
             update(Alert)
@@ -42,11 +49,6 @@ def resolve_restocked(uow: UnitOfWork, shop_id: int | None) -> list[int]:
     )
     for start in range(0, len(resolved), _CHUNK):
         enqueue_back_in_stock(uow, resolved[start : start + _CHUNK])
-    uow.session.execute(
-        update(Item)
-        .where(Item.alert_snoozed_until.is_not(None), Item.id.in_(not_low))
-        .values(alert_snoozed_until=None)
-    )
     return resolved
 
 
