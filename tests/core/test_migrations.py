@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from alembic import command
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, inspect, text
 
@@ -68,7 +69,7 @@ def test_alembic_upgrades_an_empty_database_to_a_schema_without_drift(
 def test_downgrading_to_base_leaves_no_tables_and_upgrading_again_works(
     empty_database_url: str, tmp_path: Path
 ) -> None:
-    alembic(empty_database_url, "upgrade", "head", tmp_path=tmp_path)
+    command.upgrade(alembic_config(empty_database_url), "head")
 
     alembic(empty_database_url, "downgrade", "base", tmp_path=tmp_path)
     assert tables(empty_database_url) <= {"alembic_version"}
@@ -117,7 +118,7 @@ FIRST_REVISION_ROWS = [
 def test_upgrading_a_database_in_use_keeps_every_row(
     empty_database_url: str, tmp_path: Path, route: str
 ) -> None:
-    alembic(empty_database_url, "upgrade", "+1", tmp_path=tmp_path)
+    command.upgrade(alembic_config(empty_database_url), "+1")
     engine = create_db_engine(empty_database_url)
     try:
         with engine.begin() as connection:
