@@ -6,7 +6,9 @@ import re
 from dataclasses import dataclass
 
 from bot.runner import Refusal
+from core.errors import InvalidInput
 from core.models import MAX_QUANTITY
+from core.values import clean_item_name
 
 _WHOLE = re.compile(r"[+-]?\d+")
 # Tokens that were meant as a number, even if malformed (2.5, 1,000, -3).
@@ -72,12 +74,16 @@ def name_and_numbers(text: str, *, required: int, optional: int = 0) -> NameAndN
 
 
 def item_name(text: str) -> str:
-    """An item name argument; required."""
+    """An item name argument, checked by the core's own rules for names; required."""
     name = " ".join(text.split())
     if not name:
         raise usage_error("Give the item name.")
     quoted = _QUOTED.fullmatch(name)
-    return quoted.group(1) if quoted and not quoted.group(2) else name
+    name = quoted.group(1) if quoted and not quoted.group(2) else name
+    try:
+        return clean_item_name(name)
+    except InvalidInput as error:
+        raise usage_error(error.message) from None
 
 
 def alert_id(text: str) -> int:

@@ -59,9 +59,14 @@ async def resolve(update: Update, context: Context) -> None:
     """/resolve ID or /resolve NAME: close an alert by hand."""
     text = args_text(context)
     target = {"alert_id": alert_id(text)} if is_alert_id(text) else {"item_name": item_name(text)}
-    done = await call_core(
-        context, alerts.resolve_alert, telegram_user_id=user_of(update), **target
-    )
+    try:
+        done = await call_core(
+            context, alerts.resolve_alert, telegram_user_id=user_of(update), **target
+        )
+    except Refusal as refusal:
+        # The id or name was well formed (parsing checked it): what is left is the alert's
+        # state (already resolved, not found), which no usage line would help with.
+        raise Refusal(refusal.text) from None
     await reply(
         update,
         context,
