@@ -9,6 +9,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BeforeValidator, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
 _DURATION = re.compile(r"^\s*(\d+)\s*([smhd])\s*$", re.IGNORECASE)
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -48,11 +50,41 @@ def parse_timezone(value: object) -> ZoneInfo:
         raise ValueError("use an IANA time zone name, like UTC or Europe/Berlin") from exc
 
 
+_DATABASE_URL_FORMS = "postgresql+psycopg2://USER:PASSWORD@HOST:5432/DBNAME or sqlite:///FILE"
+
+
+def parse_database_url(value: object) -> str:
+    """A URL for PostgreSQL or SQLite whose driver is installed; never echoes the URL back."""
+    text = str(value).strip()
+    try:
+        url = make_url(text)
+    except ArgumentError:
+        raise ValueError(f"use a database URL like {_DATABASE_URL_FORMS}") from None
+    # PostgreSQL and hosting providers print `postgres://` and `postgresql://`; SQLAlchemy would
+    # pick a driver that is not installed for those, so they get psycopg2, which is.
+    if url.drivername in ("postgres", "postgresql"):
+        url = url.set(drivername="postgresql+psycopg2")
+        text = url.render_as_string(hide_password=False)
+    if url.get_backend_name() not in ("postgresql", "sqlite"):
+        raise ValueError(f"Stockbot runs on PostgreSQL or SQLite: use {_DATABASE_URL_FORMS}")
+    try:
+        dialect = url.get_dialect()
+        dialect.import_dbapi()
+    except (ImportError, NoSuchModuleError):
+        dialect = None
+    if dialect is None or dialect.is_async:
+        raise ValueError(
+            f"the {url.get_driver_name()} driver cannot be used: use {_DATABASE_URL_FORMS}"
+        )
+    return text
+
+
 def _blank_to_none(value: object) -> object:
     # An empty line in .env (`SMTP_HOST=`) means "not set", not "set to nothing".
     return None if isinstance(value, str) and not value.strip() else value
 
 
+DatabaseUrl = Annotated[str, BeforeValidator(parse_database_url)]
 Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
 ClockTime = Annotated[time, BeforeValidator(parse_clock_time)]
 TimeZone = Annotated[ZoneInfo, BeforeValidator(parse_timezone)]
@@ -70,7 +102,8 @@ class Settings(BaseSettings):
 
     telegram_bot_token: OptionalSecret = None
     telegram_api_base_url: str = "https://api.telegram.org/bot"
-    database_url: str = "sqlite:///stockbot.db"
+    # Kept out of repr: the URL may hold the database password.
+    database_url: DatabaseUrl = Field(default="sqlite:///stockbot.db", repr=False)
     default_alert_threshold: int = Field(default=5, ge=0, le=1_000_000_000)
     alert_check_time: ClockTime = time(9, 0)
     alert_timezone: TimeZone = ZoneInfo("UTC")
