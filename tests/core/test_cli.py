@@ -95,19 +95,26 @@ def test_check_queues_reminders_prints_its_report_and_exits_zero(
     assert kinds == ["alert", "reminder_digest"]
 
 
-@pytest.mark.parametrize("command", ["migrate", "check"])
+@pytest.mark.parametrize(
+    ("command", "setting", "value"),
+    [
+        ("migrate", "ALERT_TIMEZONE", "Mars/Olympus"),
+        ("check", "ALERT_REPEAT_INTERVAL", "daily"),
+        ("migrate", "DATABASE_URL", "mysql://shop:pw-never-shown@db/stock"),
+    ],
+)
 def test_an_invalid_setting_stops_the_command_with_its_name_and_no_traceback(
-    tmp_path: Path, command: str
+    tmp_path: Path, command: str, setting: str, value: str
 ) -> None:
     database = tmp_path / "stockbot.db"
+    variables = {"DATABASE_URL": f"sqlite:///{database}", setting: value}
 
-    run = stockbot(
-        command, cwd=tmp_path, DATABASE_URL=f"sqlite:///{database}", ALERT_TIMEZONE="Mars/Olympus"
-    )
+    run = stockbot(command, cwd=tmp_path, **variables)
 
     assert run.returncode != 0
-    assert "ALERT_TIMEZONE" in run.stderr
+    assert f"{setting}: " in run.stderr
     assert "Traceback" not in run.stderr
+    assert "pw-never-shown" not in run.stdout + run.stderr
     assert not database.exists()
 
 

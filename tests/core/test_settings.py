@@ -144,6 +144,10 @@ def test_time_zones_are_iana_names(monkeypatch: pytest.MonkeyPatch, zone: str) -
         ("SMTP_PORT", "70000", "less than or equal to 65535"),
         ("TELEGRAM_RATE_LIMIT", "0", "greater than or equal to 1"),
         ("LOG_LEVEL", "chatty", "'INFO'"),
+        ("DATABASE_URL", "stockbot.db", "like postgresql+psycopg2://"),
+        ("DATABASE_URL", "mysql://shop:pw-never-shown@db/stock", "runs on PostgreSQL or SQLite"),
+        ("DATABASE_URL", "postgresql+asyncpg://db/stock", "asyncpg driver cannot be used"),
+        ("DATABASE_URL", "sqlite+nodriver:///x.db", "nodriver driver cannot be used"),
     ],
 )
 def test_an_invalid_value_is_refused_with_a_message_naming_the_setting(
@@ -153,6 +157,7 @@ def test_an_invalid_value_is_refused_with_a_message_naming_the_setting(
 
     assert f"{setting}: " in message
     assert hint in message
+    assert "pw-never-shown" not in message
 
 
 def test_every_invalid_setting_is_named_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -160,6 +165,17 @@ def test_every_invalid_setting_is_named_at_once(monkeypatch: pytest.MonkeyPatch)
 
     assert "ALERT_TIMEZONE" in message
     assert "ALERT_REPEAT_INTERVAL" in message
+
+
+@pytest.mark.parametrize(
+    "url", ["postgresql://shop:pw@db:5432/stock", "postgres://shop:pw@db:5432/stock"]
+)
+def test_a_plain_postgresql_url_uses_the_bundled_driver(
+    monkeypatch: pytest.MonkeyPatch, url: str
+) -> None:
+    settings = settings_with(monkeypatch, DATABASE_URL=url)
+
+    assert settings.database_url == "postgresql+psycopg2://shop:pw@db:5432/stock"
 
 
 def test_case_does_not_matter_for_security_mode_and_log_level(
@@ -177,12 +193,16 @@ def test_secrets_never_show_in_the_settings_text(monkeypatch: pytest.MonkeyPatch
         "TWILIO_AUTH_TOKEN": "twilio-token-value",
     }
 
-    settings = settings_with(monkeypatch, **secrets)
+    database_url = "postgresql+psycopg2://shop:database-password-value@db/stock"
+
+    settings = settings_with(monkeypatch, **secrets, DATABASE_URL=database_url)
 
     for name, value in secrets.items():
         secret = getattr(settings, name.lower())
         assert isinstance(secret, SecretStr)
         assert secret.get_secret_value() == value
+    assert settings.database_url == database_url
+    for value in [*secrets.values(), "database-password-value"]:
         assert value not in repr(settings)
         assert value not in str(settings)
 
