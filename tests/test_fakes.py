@@ -16,7 +16,14 @@ from typing import Any
 import httpx
 import pytest
 import requests
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import (
+    Bot,
+    BotCommandScopeChat,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    ReplyParameters,
+    Update,
+)
 from telegram.error import (
     BadRequest,
     ChatMigrated,
@@ -190,6 +197,19 @@ async def test_non_text_updates_parse_in_ptb(bot_api: FakeBotApi) -> None:
     assert updates[2].message.photo and updates[2].message.text is None
 
 
+async def test_replies_quote_the_message_they_answer(bot_api: FakeBotApi) -> None:
+    asked = bot_api.send_message(USER, "/item Tea")["message"]
+    async with make_bot(bot_api) as bot:
+        reply = await bot.send_message(
+            USER, "Tea: 3", reply_parameters=ReplyParameters(asked["message_id"])
+        )
+        with pytest.raises(BadRequest, match=r"(?i)message to be replied not found"):
+            await bot.send_message(USER, "?", reply_parameters=ReplyParameters(999))
+    assert reply.reply_to_message is not None
+    assert reply.reply_to_message.text == "/item Tea"
+    assert reply.message_id == asked["message_id"] + 1
+
+
 async def test_a_real_application_answers_commands_and_buttons(bot_api: FakeBotApi) -> None:
     async def stock(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         assert update.effective_message is not None
@@ -234,6 +254,21 @@ async def test_a_real_application_answers_commands_and_buttons(bot_api: FakeBotA
     assert bot_api.unknown_methods == []
 
 
+async def test_ask_all_collects_a_multi_message_answer(bot_api: FakeBotApi) -> None:
+    async with make_bot(bot_api) as bot:
+        await bot.send_message(USER, "sent before the question")
+        marker = bot_api.mark()
+        asking = asyncio.create_task(bot_api.ask_all(USER, "/stock", 2))
+        # The long poll yields to the task, which queues the question; then it returns.
+        (update,) = await bot.get_updates(timeout=5)
+        assert update.message is not None and update.message.text == "/stock"
+        await bot.send_message(USER, "page 1")
+        await bot.send_message(USER, "page 2")
+        replies = await asyncio.wait_for(asking, 5)
+    assert [m.plain_text for m in replies] == ["page 1", "page 2"]
+    assert bot_api.replies_since(USER, marker) == replies
+
+
 async def test_pressing_a_button_the_message_lacks_is_refused(bot_api: FakeBotApi) -> None:
     async with make_bot(bot_api) as bot:
         message = await bot.send_message(USER, "alert", reply_markup=keyboard("alert:resolve:1"))
@@ -258,18 +293,18 @@ async def test_edits_update_the_stored_message_and_refuse_no_ops(bot_api: FakeBo
 
 
 async def test_commands_are_stored_per_scope(bot_api: FakeBotApi) -> None:
-    admin_scope = {"type": "chat", "chat_id": USER}
+    admin_scope = BotCommandScopeChat(USER)
     async with make_bot(bot_api) as bot:
         await bot.set_my_commands([("stock", "List items")])
-        await bot.set_my_commands([("stock", "List items"), ("check", "Run the check")],
-                                  scope={"type": "chat", "chat_id": USER})  # fmt: skip
+        admin_commands = [("stock", "List items"), ("check", "Run the check")]
+        await bot.set_my_commands(admin_commands, scope=admin_scope)
         default = await bot.get_my_commands()
         with pytest.raises(BadRequest, match=r"(?i)bot_command_invalid"):
             await bot.set_my_commands([("Stock", "capitals are not allowed")])
         await bot.delete_my_commands()
         assert await bot.get_my_commands() == ()
     assert [c.command for c in default] == ["stock"]
-    assert [c["command"] for c in bot_api.commands(admin_scope)] == ["stock", "check"]
+    assert [c["command"] for c in bot_api.commands(admin_scope.to_dict())] == ["stock", "check"]
 
 
 async def test_documents_arrive_as_multipart_with_caption_and_name(bot_api: FakeBotApi) -> None:
@@ -391,7 +426,7 @@ def twilio(twilio_api: FakeTwilioApi) -> Iterator[Client]:
     """A twilio Client for the fake, its connection pool closed afterwards."""
     client = twilio_client(twilio_api)
     yield client
-    client.http_client.session.close()  # type: ignore[attr-defined]
+    client.http_client.session.close()
 
 
 def test_twilio_sdk_creates_a_whatsapp_message(twilio: Client, twilio_api: FakeTwilioApi) -> None:
@@ -453,7 +488,7 @@ def test_twilio_checks_credentials(twilio_api: FakeTwilioApi) -> None:
     client = twilio_client(twilio_api, password="wrong")
     with pytest.raises(TwilioRestException) as caught:
         client.messages.create(to="whatsapp:+447700900123", from_=SHOP_NUMBER, body="hi")
-    client.http_client.session.close()  # type: ignore[attr-defined]
+    client.http_client.session.close()
     assert (caught.value.status, caught.value.code) == (401, 20003)
 
 
@@ -474,7 +509,7 @@ def test_twilio_delays_look_like_timeouts_and_stop_does_not_hang() -> None:
     client = twilio_client(api, timeout=0.2)
     with pytest.raises(requests.exceptions.Timeout):
         client.messages.create(to="whatsapp:+447700900123", from_=SHOP_NUMBER, body="hi")
-    client.http_client.session.close()  # type: ignore[attr-defined]
+    client.http_client.session.close()
     started = time.monotonic()
     api.stop()
     assert time.monotonic() - started < 5

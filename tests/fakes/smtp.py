@@ -49,7 +49,7 @@ class ReceivedEmail:
         part = self.message.get_body(preferencelist=(subtype,))
         if part is None:
             raise AssertionError(f"no text/{subtype} part in {self.message.get_content_type()}")
-        return str(part.get_content())  # type: ignore[attr-defined]
+        return str(part.get_content())
 
 
 @functools.cache
@@ -120,7 +120,7 @@ class _SinkController(Controller):
 
     def _trigger_server(self) -> None:
         # aiosmtpd connects to self.port to finish starting; with port 0 it must learn the real one.
-        if self.port == 0 and self.server is not None:
+        if self.port == 0 and isinstance(self.server, asyncio.Server):
             self.port = self.server.sockets[0].getsockname()[1]
         super()._trigger_server()
 
@@ -132,7 +132,7 @@ class _Recorder:
         self.sink = sink
 
     async def handle_MAIL(
-        self, server: SMTP, session: Session, envelope: Envelope, address: str, options: list
+        self, server: SMTP, session: Session, envelope: Envelope, address: str, options: list[str]
     ) -> str:
         if self.sink.requires_auth and not session.authenticated:
             return "530 5.7.0 Authentication required"
@@ -141,7 +141,7 @@ class _Recorder:
         return OK
 
     async def handle_RCPT(
-        self, server: SMTP, session: Session, envelope: Envelope, address: str, options: list
+        self, server: SMTP, session: Session, envelope: Envelope, address: str, options: list[str]
     ) -> str:
         refusal = self.sink._recipient_refusal(address)
         if refusal:
@@ -256,8 +256,8 @@ class SmtpSink:
 
         async def abort_all() -> None:
             for protocol in live:
-                if protocol.transport is not None:
-                    protocol.transport.abort()  # type: ignore[attr-defined]
+                if isinstance(protocol.transport, asyncio.Transport):
+                    protocol.transport.abort()
             await asyncio.wait_for(asyncio.gather(*(p.lost.wait() for p in live)), 5)
 
         asyncio.run_coroutine_threadsafe(abort_all(), controller.loop).result(timeout=10)
@@ -334,7 +334,7 @@ class SmtpSink:
         return ReceivedEmail(
             mail_from=envelope.mail_from or "",
             rcpt_tos=list(envelope.rcpt_tos),
-            message=message_from_bytes(raw, policy=policy.default),  # type: ignore[arg-type]
+            message=message_from_bytes(raw, policy=policy.default),
             connection=server.number,
             login=login,
             tls=_uses_tls(server),

@@ -15,7 +15,7 @@ import sys
 import threading
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -137,14 +137,15 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         """Serve any method the same way: the apps look at HttpRequest.method."""
-        path, _, query = self.path.partition("?")
-        request = HttpRequest(self.command, path, query, self.headers, self._read_body())
-        response = self.server.serve(request)
-        self.send_response(response.status)
-        self.send_header("Content-Type", response.content_type)
-        self.send_header("Content-Length", str(len(response.body)))
-        self.end_headers()
-        self.wfile.write(response.body)
+        with self.server.in_flight():
+            path, _, query = self.path.partition("?")
+            request = HttpRequest(self.command, path, query, self.headers, self._read_body())
+            response = self.server.serve(request)
+            self.send_response(response.status)
+            self.send_header("Content-Type", response.content_type)
+            self.send_header("Content-Length", str(len(response.body)))
+            self.end_headers()
+            self.wfile.write(response.body)
 
     do_POST = do_GET
     do_PUT = do_GET
@@ -176,7 +177,26 @@ class _TrackingServer(ThreadingHTTPServer):
         self.connections: set[socket.socket] = set()
         self.app_errors: list[str] = []
         self._conn_lock = threading.Lock()
+        self._idle = threading.Condition(self._conn_lock)
+        self._busy = 0
         super().__init__(("127.0.0.1", 0), _Handler)
+
+    @contextlib.contextmanager
+    def in_flight(self) -> Iterator[None]:
+        """Mark a request as being answered, so stop() lets it finish."""
+        with self._conn_lock:
+            self._busy += 1
+        try:
+            yield
+        finally:
+            with self._conn_lock:
+                self._busy -= 1
+                self._idle.notify_all()
+
+    def wait_idle(self, timeout: float) -> None:
+        """Wait until no request is being answered (the stop event ends long waits)."""
+        with self._conn_lock:
+            self._idle.wait_for(lambda: self._busy == 0, timeout)
 
     def server_bind(self) -> None:
         """Bind without HTTPServer's reverse DNS lookup, which can be slow in sandboxes."""
@@ -261,6 +281,8 @@ class LoopbackHttpServer:
             return
         self.stopping.set()
         self._server.shutdown()
+        # Answers in progress (a released long poll, a delayed reply) finish before the cut.
+        self._server.wait_idle(timeout=5)
         self._server.cut_connections()
         self._server.server_close()  # joins the handler threads, so no socket outlives us
         self._thread.join()
@@ -484,7 +506,16 @@ _JSON_PARAMS = frozenset(
     }
 )
 _INT_PARAMS = frozenset(
-    {"chat_id", "message_id", "offset", "limit", "timeout", "cache_time", "user_id"}
+    {
+        "chat_id",
+        "message_id",
+        "offset",
+        "limit",
+        "timeout",
+        "cache_time",
+        "user_id",
+        "reply_to_message_id",
+    }
 )
 _BOOL_PARAMS = frozenset(
     {"show_alert", "drop_pending_updates", "disable_notification", "protect_content"}
@@ -590,6 +621,14 @@ class _Fault:
     remaining: int | None
 
 
+@dataclass(frozen=True)
+class _Failure:
+    """What a timed-out wait was waiting for, and which chat's messages explain it."""
+
+    what: str
+    chat_id: int | None = None
+
+
 @dataclass
 class _Chat:
     info: JsonDict
@@ -645,7 +684,10 @@ def decode_params(request: HttpRequest) -> JsonDict:
     if content_type.startswith("multipart/form-data"):
         params.update(_parse_multipart(request.body, content_type))
     elif content_type.startswith("application/json"):
-        body = json.loads(request.body)
+        try:
+            body = json.loads(request.body)
+        except ValueError as exc:
+            raise _bad_request("can't parse JSON body") from exc
         params.update(
             {
                 k: json.loads(v) if k in _JSON_PARAMS and isinstance(v, str) else v
@@ -686,7 +728,7 @@ def _render(
         except HtmlParseError as exc:
             raise _bad_request(f"can't parse entities: {exc}") from exc
     # MarkdownV2 is not rendered here; the raw text is what tests see as plain_text
-    return text.strip(), list(entities or [])
+    return _trim(text, list(entities or []))
 
 
 class FakeBotApi:
@@ -896,7 +938,7 @@ class FakeBotApi:
             raise _bad_request("message is too long")
         markup = params.get("reply_markup")
         _check_inline_keyboard(markup)
-        message = self._new_message(chat, self.bot_user(), {"text": plain})
+        message = self._new_message(chat, self.bot_user(), self._reply_to(chat, params))
         self._set_content(message, "text", plain, entities, markup)
         self._record(message, "sendMessage", text, params, edited=False)
         return message
@@ -914,13 +956,30 @@ class FakeBotApi:
             raise _bad_request("message caption is too long")
         markup = params.get("reply_markup")
         _check_inline_keyboard(markup)
-        message = self._new_message(chat, self.bot_user(), self._file_object(field_name, upload))
+        content = {**self._reply_to(chat, params), **self._file_object(field_name, upload)}
+        message = self._new_message(chat, self.bot_user(), content)
         if plain:
             self._set_content(message, "caption", plain, entities, markup)
         elif markup and "inline_keyboard" in markup:
             message["reply_markup"] = markup
         self._record(message, method, caption, params, edited=False, upload=upload)
         return message
+
+    @staticmethod
+    def _reply_to(chat: _Chat, params: JsonDict) -> JsonDict:
+        """The reply_to_message part of a new message, as reply_parameters ask."""
+        reply = params.get("reply_parameters") or {}
+        if "reply_to_message_id" in params:
+            reply = {"message_id": params["reply_to_message_id"], **reply}
+        if "message_id" not in reply:
+            return {}
+        target = chat.messages.get(int(reply["message_id"]))
+        if target is None:
+            if reply.get("allow_sending_without_reply"):
+                return {}
+            raise _bad_request("message to be replied not found")
+        quoted = {k: v for k, v in target.items() if k != "reply_to_message"}
+        return {"reply_to_message": copy.deepcopy(quoted)}
 
     def _file_object(self, field_name: str, upload: UploadedFile | str) -> JsonDict:
         file_id = f"FILE{next(self._file_ids)}"
@@ -936,7 +995,8 @@ class FakeBotApi:
         if "inline_message_id" in params:
             raise _bad_request("inline messages are not supported by this fake")
         chat = self._target_chat(params)
-        message = chat.messages.get(params.get("message_id"))  # type: ignore[arg-type]
+        message_id = params.get("message_id")
+        message = chat.messages.get(message_id) if isinstance(message_id, int) else None
         if message is None:
             raise _bad_request("message to edit not found")
         if not message["from"]["is_bot"]:
@@ -971,7 +1031,12 @@ class FakeBotApi:
         return message
 
     def _apply_edit(
-        self, message: JsonDict, kind: str, plain: str, entities: list, markup: JsonDict | None
+        self,
+        message: JsonDict,
+        kind: str,
+        plain: str,
+        entities: list[JsonDict],
+        markup: JsonDict | None,
     ) -> None:
         before = copy.deepcopy(message)
         self._set_content(message, kind, plain, entities, markup)
@@ -984,7 +1049,7 @@ class FakeBotApi:
 
     @staticmethod
     def _set_content(
-        message: JsonDict, kind: str, plain: str, entities: list, markup: JsonDict | None
+        message: JsonDict, kind: str, plain: str, entities: list[JsonDict], markup: JsonDict | None
     ) -> None:
         entity_key = "entities" if kind == "text" else "caption_entities"
         message[kind] = plain
@@ -1195,20 +1260,24 @@ class FakeBotApi:
         if migrate_to_chat_id is not None:
             parameters["migrate_to_chat_id"] = migrate_to_chat_id
         if description is None:
-            description = self._default_description(error_code, retry_after)
+            description = self._default_description(error_code, retry_after, migrate_to_chat_id)
         canonical = self._by_lower.get(method.lower(), method)
         error = ApiError(error_code, description, parameters)
         with self._signal:
             self._faults.append(_Fault(canonical, error, chat_id, times))
 
     @staticmethod
-    def _default_description(error_code: int, retry_after: int | None) -> str:
+    def _default_description(
+        error_code: int, retry_after: int | None, migrate_to_chat_id: int | None
+    ) -> str:
         if error_code == 429:
             return f"Too Many Requests: retry after {retry_after}"
         if error_code == 403:
             return "Forbidden: bot was blocked by the user"
-        if error_code == 400:
+        if error_code == 400 and migrate_to_chat_id is not None:
             return "Bad Request: group chat was upgraded to a supergroup chat"
+        if error_code == 400:
+            return "Bad Request: chat not found"
         return HTTPStatus(error_code).phrase
 
     def clear_faults(self) -> None:
@@ -1309,11 +1378,8 @@ class FakeBotApi:
 
     def _explain(self, what: str, chat_id: int | None = None) -> AssertionError:
         with self._signal:
-            sent = (
-                self._sent if chat_id is None else [m for m in self._sent if m.chat_id == chat_id]
-            )
-            lines = [f"{what}."]
-            lines.append(f"Messages{'' if chat_id is None else f' to chat {chat_id}'}:")
+            sent = [m for m in self._sent if chat_id in (None, m.chat_id)]
+            lines = [f"{what}.", f"Messages{'' if chat_id is None else f' to chat {chat_id}'}:"]
             lines += [
                 f"  #{m.seq} {m.method} id={m.message_id}: {m.plain_text!r:.300}" for m in sent
             ]
@@ -1324,6 +1390,18 @@ class FakeBotApi:
             if self._signal.closed:
                 lines.append("The fake has been stopped.")
         return AssertionError("\n".join(lines))
+
+    def _wait(self, probe: Callable[[], T | None], timeout: float, failure: _Failure) -> T:
+        found = self._signal.wait_for(probe, timeout)
+        if found is None:
+            raise self._explain(f"{failure.what} within {timeout}s", failure.chat_id)
+        return found
+
+    async def _await(self, probe: Callable[[], T | None], timeout: float, failure: _Failure) -> T:
+        found = await self._signal.await_for(probe, timeout)
+        if found is None:
+            raise self._explain(f"{failure.what} within {timeout}s", failure.chat_id)
+        return found
 
     def _message_probe(
         self,
@@ -1345,12 +1423,9 @@ class FakeBotApi:
     ) -> SentMessage:
         """Block until a message to chat_id (after marker) matches; AssertionError on timeout."""
         probe = self._message_probe(chat_id, contains, predicate, after)
-        found = self._signal.wait_for(probe, timeout)
-        if found is None:
-            raise self._explain(
-                f"No message to chat {chat_id} with {contains=} in {timeout}s", chat_id
-            )
-        return found
+        return self._wait(
+            probe, timeout, _Failure(f"No message to chat {chat_id} {contains=}", chat_id)
+        )
 
     async def await_message(
         self,
@@ -1363,12 +1438,8 @@ class FakeBotApi:
     ) -> SentMessage:
         """wait_for_message without blocking the event loop."""
         probe = self._message_probe(chat_id, contains, predicate, after)
-        found = await self._signal.await_for(probe, timeout)
-        if found is None:
-            raise self._explain(
-                f"No message to chat {chat_id} with {contains=} in {timeout}s", chat_id
-            )
-        return found
+        failure = _Failure(f"No message to chat {chat_id} {contains=}", chat_id)
+        return await self._await(probe, timeout, failure)
 
     def _count_probe(
         self, chat_id: int, count: int, after: int | None
@@ -1388,12 +1459,8 @@ class FakeBotApi:
         after: int | None = None,
     ) -> list[SentMessage]:
         """Block until count messages (after marker) reached chat_id; returns the first count."""
-        found = self._signal.wait_for(self._count_probe(chat_id, count, after), timeout)
-        if found is None:
-            raise self._explain(
-                f"Fewer than {count} messages to chat {chat_id} in {timeout}s", chat_id
-            )
-        return found
+        failure = _Failure(f"Fewer than {count} messages to chat {chat_id}", chat_id)
+        return self._wait(self._count_probe(chat_id, count, after), timeout, failure)
 
     async def await_messages(
         self,
@@ -1404,12 +1471,8 @@ class FakeBotApi:
         after: int | None = None,
     ) -> list[SentMessage]:
         """wait_for_messages without blocking the event loop."""
-        found = await self._signal.await_for(self._count_probe(chat_id, count, after), timeout)
-        if found is None:
-            raise self._explain(
-                f"Fewer than {count} messages to chat {chat_id} in {timeout}s", chat_id
-            )
-        return found
+        failure = _Failure(f"Fewer than {count} messages to chat {chat_id}", chat_id)
+        return await self._await(self._count_probe(chat_id, count, after), timeout, failure)
 
     async def ask(
         self,
@@ -1447,19 +1510,15 @@ class FakeBotApi:
         self, callback_query_id: str, timeout: float = DEFAULT_TIMEOUT
     ) -> JsonDict:
         """Block until the bot answers that callback query."""
-        found = self._signal.wait_for(self._answer_probe(callback_query_id), timeout)
-        if found is None:
-            raise self._explain(f"Callback query {callback_query_id} not answered in {timeout}s")
-        return found
+        failure = _Failure(f"Callback query {callback_query_id} not answered")
+        return self._wait(self._answer_probe(callback_query_id), timeout, failure)
 
     async def await_callback_answer(
         self, callback_query_id: str, timeout: float = DEFAULT_TIMEOUT
     ) -> JsonDict:
         """wait_for_callback_answer without blocking the event loop."""
-        found = await self._signal.await_for(self._answer_probe(callback_query_id), timeout)
-        if found is None:
-            raise self._explain(f"Callback query {callback_query_id} not answered in {timeout}s")
-        return found
+        failure = _Failure(f"Callback query {callback_query_id} not answered")
+        return await self._await(self._answer_probe(callback_query_id), timeout, failure)
 
     def _request_probe(
         self, method: str, predicate: Callable[[ApiRequest], bool] | None, after: int | None
@@ -1485,10 +1544,8 @@ class FakeBotApi:
         after: int | None = None,
     ) -> ApiRequest:
         """Block until the bot calls method (after marker, matching predicate)."""
-        found = self._signal.wait_for(self._request_probe(method, predicate, after), timeout)
-        if found is None:
-            raise self._explain(f"No {method} request in {timeout}s")
-        return found
+        probe = self._request_probe(method, predicate, after)
+        return self._wait(probe, timeout, _Failure(f"No matching {method} request"))
 
     async def await_request(
         self,
@@ -1499,17 +1556,13 @@ class FakeBotApi:
         after: int | None = None,
     ) -> ApiRequest:
         """wait_for_request without blocking the event loop."""
-        found = await self._signal.await_for(self._request_probe(method, predicate, after), timeout)
-        if found is None:
-            raise self._explain(f"No {method} request in {timeout}s")
-        return found
+        probe = self._request_probe(method, predicate, after)
+        return await self._await(probe, timeout, _Failure(f"No matching {method} request"))
 
     def wait_until_polled(self, timeout: float = DEFAULT_TIMEOUT) -> None:
         """Block until the bot has called getUpdates, i.e. it is running."""
-        if self._signal.wait_for(lambda: self._polls or None, timeout) is None:
-            raise self._explain(f"No getUpdates call in {timeout}s")
+        self._wait(lambda: self._polls or None, timeout, _Failure("No getUpdates call"))
 
     async def await_polled(self, timeout: float = DEFAULT_TIMEOUT) -> None:
         """wait_until_polled without blocking the event loop."""
-        if await self._signal.await_for(lambda: self._polls or None, timeout) is None:
-            raise self._explain(f"No getUpdates call in {timeout}s")
+        await self._await(lambda: self._polls or None, timeout, _Failure("No getUpdates call"))

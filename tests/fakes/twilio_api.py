@@ -7,6 +7,7 @@ import json
 import re
 import secrets
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from email.utils import formatdate
 from http import HTTPStatus
@@ -265,7 +266,7 @@ class FakeTwilioApi:
         lines += [f"Fake server bug:\n{e}" for e in self._server.app_errors]
         return AssertionError("\n".join(lines))
 
-    def _probe(self, count: int) -> Any:
+    def _probe(self, count: int) -> Callable[[], list[JsonDict] | None]:
         return lambda: list(self._messages[:count]) if len(self._messages) >= count else None
 
     def wait_for_messages(self, count: int, timeout: float = DEFAULT_TIMEOUT) -> list[JsonDict]:
