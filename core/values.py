@@ -15,14 +15,20 @@ MAX_NAME_LENGTH = 64
 # Digits and the separators people write between them; letters would be read as a keypad
 # "vanity" number (+1 800 FLOWERS) and stored as digits the user never typed.
 _PHONE_CHARACTERS = re.compile(r"\+[\d\s().-]+")
+# Invisible format characters that spelling needs: the zero-width non-joiner is part of
+# everyday Persian writing, the joiner builds multi-part emoji (a woman cook, a family).
+_JOINERS = frozenset("\u200c\u200d")
+
+
+def _is_control(char: str) -> bool:
+    if char.isspace() or char in _JOINERS:
+        return False
+    return unicodedata.category(char) in ("Cc", "Cf", "Cs", "Co")
 
 
 def clean_item_name(raw: str) -> str:
     """The name as it will be stored: trimmed, runs of white space folded to one space."""
-    if any(
-        unicodedata.category(char) in ("Cc", "Cf", "Cs", "Co") and not char.isspace()
-        for char in raw
-    ):
+    if any(_is_control(char) for char in raw):
         raise InvalidInput("Item names cannot contain control characters.")
     name = " ".join(raw.split())
     if not name:
