@@ -54,6 +54,22 @@ def test_a_name_that_grows_when_case_folded_is_still_accepted(shop: ShopFixture)
 
 
 @pytest.mark.parametrize(
+    "name",
+    [
+        "\u0686\u0627\u06cc \u0633\u0628\u0632 \u0646\u06cc\u0645\u200c\u06a9\u06cc\u0644\u0648",
+        "Mugs \U0001f469\u200d\U0001f373",
+    ],
+    ids=["persian-with-zero-width-non-joiner", "emoji-with-zero-width-joiner"],
+)
+def test_names_that_need_invisible_joiners_are_accepted(shop: ShopFixture, name: str) -> None:
+    # Persian spelling needs the non-joiner; multi-part emoji need the joiner.
+    change = shop.add_item(name, 4)
+
+    found = shop.run(stock.add_stock, telegram_user_id=shop.admin, name=name, amount=1)
+    assert (change.item.name, found.item.id) == (name, change.item.id)
+
+
+@pytest.mark.parametrize(
     ("name", "reason"),
     [
         ("", "empty"),
