@@ -1,4 +1,4 @@
-"""The `stockbot` command: run | migrate | check."""
+"""The `stockbot` command: run | migrate | check | deliveries."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from bot.logging_setup import configure_logging
 from core.check import run_check
 from core.db import Database, display_url
+from core.dead_letters import delivery_counts, describe_dead, list_dead, requeue_dead
 from core.migrations import upgrade_to_head
 from core.settings import Settings, SettingsError, load_settings
 
@@ -42,6 +43,27 @@ def _check(settings: Settings) -> int:
     return 0
 
 
+def _deliveries(settings: Settings, arguments: argparse.Namespace) -> int:
+    database = Database.from_settings(settings)
+    try:
+        with database.unit_of_work() as uow:
+            if arguments.retry:
+                requeued = requeue_dead(uow, ids=arguments.retry)
+                print(f"{requeued} dead notifications queued again; the running bot sends them.")
+                return 0 if requeued == len(set(arguments.retry)) else 1
+            counts = delivery_counts(uow)
+            dead = list_dead(uow, limit=arguments.limit)
+    finally:
+        database.dispose()
+    print(f"Notifications: {counts.pending} pending, {counts.sent} sent, {counts.dead} dead.")
+    if dead:
+        print(f"Dead notifications, newest first ({len(dead)} of {counts.dead}):")
+        for notification in dead:
+            print(describe_dead(notification, show_recipient=arguments.show_recipients))
+        print("Send them again with: stockbot deliveries --retry ID [ID ...]")
+    return 0
+
+
 COMMANDS = {"migrate": _migrate, "check": _check}
 
 
@@ -51,6 +73,16 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser("run", help="start the Telegram bot (applies migrations first)")
     commands.add_parser("migrate", help="apply pending database migrations")
     commands.add_parser("check", help="run the daily low-stock check once (for cron)")
+    deliveries = commands.add_parser(
+        "deliveries", help="notification counts, and dead notifications with their reason"
+    )
+    deliveries.add_argument("--limit", type=int, default=20, help="dead ones to list (20)")
+    deliveries.add_argument(
+        "--show-recipients", action="store_true", help="show addresses and numbers unmasked"
+    )
+    deliveries.add_argument(
+        "--retry", type=int, nargs="+", metavar="ID", help="queue these dead ones again"
+    )
     return parser
 
 
@@ -67,4 +99,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         from bot.app import run_bot
 
         return run_bot(settings)
+    if arguments.command == "deliveries":
+        return _deliveries(settings, arguments)
     return COMMANDS[arguments.command](settings)

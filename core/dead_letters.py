@@ -8,6 +8,7 @@ from datetime import datetime
 
 from sqlalchemy import func, select, update
 
+from core.channels import mask_recipient
 from core.db import UnitOfWork
 from core.models import Notification
 
@@ -92,3 +93,14 @@ def requeue_dead(uow: UnitOfWork, *, ids: Sequence[int]) -> int:
     requeued = len(result.all())
     uow.commit()
     return requeued
+
+
+def describe_dead(dead: DeadNotification, *, show_recipient: bool = False) -> str:
+    """Two lines for an operator: what, to whom (masked unless asked), and why it was given up."""
+    recipient = dead.recipient if show_recipient else mask_recipient(dead.channel, dead.recipient)
+    when = dead.created_at.strftime("%Y-%m-%d %H:%M UTC")
+    return (
+        f"#{dead.id}  {when}  {dead.channel:<8}  {dead.kind:<15}  shop {dead.shop_id}, "
+        f"member {dead.member_id}, {recipient}, {dead.attempts} attempts\n"
+        f"    {dead.reason}"
+    )
