@@ -1,0 +1,101 @@
+"""Admin commands: /threshold, /stats, /check, /invite, and staff being refused them."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.bot.harness import ADMIN, STAFF, Shopfront
+from tests.conftest import Clock
+
+
+async def test_threshold_sets_the_shops_default_and_re_evaluates_items(
+    shopfront: Shopfront,
+) -> None:
+    await shopfront.open_shop()
+    await shopfront.say(ADMIN, "/additem Green tea 6")
+
+    reply = await shopfront.say(ADMIN, "/threshold 10")
+
+    assert reply.plain_text == "✅ The shop's default threshold is now 10 (1 alert opened)."
+    assert shopfront.sql("SELECT default_threshold FROM shops") == [(10,)]
+    assert shopfront.sql("SELECT quantity, threshold FROM alerts") == [(6, 10)]
+
+
+async def test_threshold_sets_and_clears_one_items_own_threshold(shopfront: Shopfront) -> None:
+    await shopfront.open_shop()
+    await shopfront.say(ADMIN, "/additem Green tea 6")
+
+    own = await shopfront.say(ADMIN, "/threshold green tea 7")
+    assert shopfront.sql("SELECT threshold FROM items") == [(7,)]
+    never = await shopfront.say(ADMIN, "/threshold Green tea 0")
+    back = await shopfront.say(ADMIN, "/threshold Green tea DEFAULT")
+
+    assert own.plain_text == "✅ Green tea now alerts below 7 (1 alert opened)."
+    assert never.plain_text == "✅ Green tea never alerts now (threshold 0) (1 alert resolved)."
+    assert back.plain_text == "✅ Green tea uses the shop default again: 5."
+    assert shopfront.sql("SELECT threshold FROM items") == [(None,)]
+
+
+async def test_stats_shows_items_alerts_members_and_notifications(shopfront: Shopfront) -> None:
+    await shopfront.shop_with_staff()
+    await shopfront.say(ADMIN, "/additem Green tea 24")
+    await shopfront.say(ADMIN, "/additem Milk 0")
+    await shopfront.say(ADMIN, "/additem Sugar 2")
+    await shopfront.say(ADMIN, "/add Sugar 10")
+
+    reply = await shopfront.say(ADMIN, "/stats")
+
+    assert (reply.plain_text or "").splitlines() == [
+        "Shop statistics",
+        "Items: 3 · 1 low · 1 out of stock",
+        "Alerts: 2 in all · 1 open · 1 resolved",
+        "Members: 2",
+        "Notifications: 6 waiting · 0 sent · 0 failed for good",
+    ]
+
+
+async def test_check_runs_the_daily_check_now_and_says_what_it_did(
+    shopfront: Shopfront, clock: Clock
+) -> None:
+    await shopfront.shop_with_staff()
+    await shopfront.say(ADMIN, "/additem Green tea 2")
+    await shopfront.say(ADMIN, "/additem Milk 1")
+    clock.advance(hours=25)
+
+    reply = await shopfront.say(ADMIN, "/check")
+    again = await shopfront.say(ADMIN, "/check")
+
+    assert reply.plain_text == (
+        "✅ Check done: 2 items low, 0 alerts opened, 2 reminders queued (in 2 messages), "
+        "0 alerts resolved."
+    )
+    assert "0 reminders queued" in (again.plain_text or "")
+    digests = shopfront.sql("SELECT channel FROM notifications WHERE kind = 'reminder_digest'")
+    assert sorted(digests) == [("telegram",), ("telegram",)]
+
+
+async def test_invite_is_for_admins_only(shopfront: Shopfront) -> None:
+    await shopfront.shop_with_staff()
+    before = shopfront.state()
+
+    reply = await shopfront.say(STAFF, "/invite")
+
+    assert reply.plain_text == "⚠️ Only a shop admin can do that."
+    assert shopfront.state() == before
+
+
+@pytest.mark.parametrize(
+    "command",
+    ["/delitem Green tea", "/threshold 3", "/threshold Green tea 3", "/stats", "/check"],
+)
+async def test_staff_are_refused_admin_commands_and_nothing_changes(
+    shopfront: Shopfront, command: str
+) -> None:
+    await shopfront.shop_with_staff()
+    await shopfront.say(ADMIN, "/additem Green tea 2")
+    before = shopfront.state()
+
+    reply = await shopfront.say(STAFF, command)
+
+    assert reply.plain_text == "⚠️ Only a shop admin can do that."
+    assert shopfront.state() == before

@@ -1,0 +1,105 @@
+"""A member's alert settings: /prefs, /email, /whatsapp, /notify."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+
+from bot.app import build_application, serving
+from core.db import Database
+from tests.bot.harness import ADMIN, STAFF, Shopfront, bot_settings
+from tests.fakes.telegram_api import FakeBotApi
+
+
+def member_prefs(shopfront: Shopfront, user: int) -> tuple[object, ...]:
+    rows = shopfront.sql(
+        "SELECT email, whatsapp, notify FROM members WHERE telegram_user_id = :u", u=user
+    )
+    return tuple(rows[0])
+
+
+async def test_prefs_shows_the_members_channels_and_the_shop_default(
+    shopfront: Shopfront,
+) -> None:
+    await shopfront.shop_with_staff()
+
+    reply = await shopfront.say(STAFF, "/prefs")
+
+    assert (reply.plain_text or "").splitlines() == [
+        "Your alert settings · Ann's shop, staff",
+        "Alerts: on",
+        "Telegram: this chat",
+        "Email: not set (/email me@shop.com)",
+        "WhatsApp: not set (/whatsapp +14155550123)",
+        "Shop default threshold: 5",
+    ]
+
+
+async def test_email_sets_a_valid_address_and_off_clears_it(shopfront: Shopfront) -> None:
+    await shopfront.shop_with_staff()
+
+    set_reply = await shopfront.say(STAFF, "/email Sam@Example.COM")
+    assert member_prefs(shopfront, STAFF) == ("Sam@example.com", None, True)
+    off_reply = await shopfront.say(STAFF, "/email OFF")
+
+    assert (set_reply.plain_text or "").startswith("✅ Email alerts go to Sam@example.com.")
+    assert "Email: Sam@example.com · email alerts are switched off on this bot" in (
+        set_reply.plain_text or ""
+    )
+    assert (off_reply.plain_text or "").startswith("✅ Email is off.")
+    assert member_prefs(shopfront, STAFF) == (None, None, True)
+
+
+async def test_whatsapp_sets_a_number_in_international_form_and_off_clears_it(
+    shopfront: Shopfront,
+) -> None:
+    await shopfront.shop_with_staff()
+
+    reply = await shopfront.say(STAFF, "/whatsapp +1 415 555 2671")
+    assert member_prefs(shopfront, STAFF) == (None, "+14155552671", True)
+    await shopfront.say(STAFF, "/whatsapp off")
+
+    assert (reply.plain_text or "").startswith("✅ WhatsApp alerts go to +14155552671.")
+    assert member_prefs(shopfront, STAFF) == (None, None, True)
+
+
+async def test_notify_turns_the_members_alerts_off_and_on(shopfront: Shopfront) -> None:
+    await shopfront.shop_with_staff()
+
+    off = await shopfront.say(STAFF, "/notify off")
+    assert member_prefs(shopfront, STAFF) == (None, None, False)
+    assert "Alerts: off (/notify on to get them again)" in (off.plain_text or "")
+    await shopfront.say(STAFF, "/notify ON")
+
+    assert member_prefs(shopfront, STAFF) == (None, None, True)
+    assert member_prefs(shopfront, ADMIN) == (None, None, True)
+
+
+@pytest.fixture
+async def with_channels(
+    bot_api: FakeBotApi, postgres_url: str, pg_db: Database
+) -> AsyncIterator[Shopfront]:
+    """The bot with email and WhatsApp configured."""
+    settings = bot_settings(
+        bot_api,
+        postgres_url,
+        smtp_host="127.0.0.1",
+        twilio_account_sid="AC" + "0" * 32,
+        twilio_auth_token="secret-twilio-token",
+        twilio_whatsapp_from="whatsapp:+14155550000",
+    )
+    application = build_application(settings, pg_db, delivery=False)
+    async with serving(application, poll_timeout=5):
+        yield Shopfront(bot_api, application, pg_db)
+
+
+async def test_prefs_do_not_warn_about_channels_the_bot_has_on(with_channels: Shopfront) -> None:
+    await with_channels.open_shop()
+
+    reply = await with_channels.say(ADMIN, "/email ann@example.com")
+    await with_channels.say(ADMIN, "/whatsapp +14155552671")
+    prefs = await with_channels.say(ADMIN, "/prefs")
+
+    assert "switched off" not in (reply.plain_text or "")
+    assert "Email: ann@example.com\nWhatsApp: +14155552671" in (prefs.plain_text or "")
