@@ -16,6 +16,8 @@ from core.sql import insert_or_skip
 from core.values import item_name_key
 from core.views import AlertView
 
+_MAX_ID = 2**63 - 1
+
 
 def effective_threshold() -> Any:
     """The item's own threshold, else its shop's default (needs `shops` joined)."""
@@ -132,7 +134,10 @@ def list_alerts(
 def get_alert(uow: UnitOfWork, *, telegram_user_id: int, alert_id: int) -> AlertView:
     """One alert of the member's shop; another shop's alert is "not found" too."""
     member = require_member(uow, telegram_user_id)
-    views = alert_views(uow, Alert.id == alert_id, Alert.shop_id == member.shop_id)
+    views: list[AlertView] = []
+    # An id outside the column's range cannot exist, and SQLite refuses to even bind it.
+    if 0 < alert_id <= _MAX_ID:
+        views = alert_views(uow, Alert.id == alert_id, Alert.shop_id == member.shop_id)
     if not views:
         raise NotFound(f"Alert #{alert_id} was not found.")
     return views[0]
