@@ -101,6 +101,18 @@ def test_another_shops_alert_looks_exactly_like_a_missing_one(
     assert snapshot(shop.db) == before
 
 
+@pytest.mark.parametrize("alert_id", [-7, 2**63])
+@pytest.mark.parametrize("service", [alerts.get_alert, alerts.resolve_alert])
+def test_an_alert_id_that_cannot_exist_is_simply_not_found(
+    shop: ShopFixture, service: Any, alert_id: int
+) -> None:
+    shop.add_item("Saffron", 2)
+    before = snapshot(shop.db)
+
+    assert not_found_message(shop, service, alert_id) == f"Alert #{alert_id} was not found."
+    assert snapshot(shop.db) == before
+
+
 def test_another_shops_alert_cannot_be_resolved_by_item_name(
     shop: ShopFixture, other: ShopFixture
 ) -> None:
