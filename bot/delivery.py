@@ -44,7 +44,7 @@ class Delivery:
         bot: Bot,
         *,
         poll_interval: float = 3.0,
-        lease: timedelta = timedelta(minutes=5),
+        lease: timedelta = timedelta(seconds=60),
         backoff_base: timedelta = timedelta(seconds=15),
         backoff_cap: timedelta = timedelta(minutes=5),
         max_attempts: int = 40,
@@ -59,7 +59,9 @@ class Delivery:
         self._batch_size = batch_size
         self._stop_timeout = stop_timeout
         policy = RetryPolicy(base=backoff_base, cap=backoff_cap, max_attempts=max_attempts)
-        self.store = RelayStore(database, lease=lease, policy=policy, wake_at=self._wake_at)
+        self.store = RelayStore(
+            database, lease=lease, policy=policy, wake_at=self._wake_at, on_settled=self._settled
+        )
         self._telegram = TelegramChannel(bot, move_chat=self._move_chat)
         self._email = (
             EmailSender(settings, timeout=smtp_timeout, ssl_context=smtp_ssl_context)
@@ -75,6 +77,7 @@ class Delivery:
         self._halt = threading.Event()  # the same signal, for the sending threads
         self._wake = {channel: asyncio.Event() for channel in self.channels}
         self._workers: list[asyncio.Task[None]] = []
+        self._changed = asyncio.Event()
 
     # -- lifecycle -----------------------------------------------------------------------------
 
@@ -124,9 +127,36 @@ class Delivery:
                 log.info("released %d claimed notifications for the next start", released)
         self._executor.shutdown(wait=True)
 
-    def counts(self) -> dict[str, int]:
-        """Outcomes settled so far, by verdict (sent, retry, dead, defer)."""
-        return self.store.counts()
+    def counts(self, channel: str | None = None) -> dict[str, int]:
+        """Rows this relay settled so far, by the status it left them in (sent, pending, dead)."""
+        totals: dict[str, int] = {}
+        for (row_channel, status), number in self.store.counts().items():
+            if channel in (None, row_channel):
+                totals[status] = totals.get(status, 0) + number
+        return totals
+
+    async def wait_settled(
+        self,
+        count: int,
+        *,
+        status: str | None = None,
+        channel: str | None = None,
+        timeout: float = 10.0,
+    ) -> None:
+        """Wait until this relay has settled `count` rows (of a status, on a channel)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while True:
+            self._changed.clear()
+            counts = self.counts(channel)
+            settled = counts.get(status, 0) if status else sum(counts.values())
+            if settled >= count:
+                return
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                raise TimeoutError(f"{settled} of {count} rows settled: {self.store.counts()}")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._changed.wait(), remaining)
 
     # -- workers -------------------------------------------------------------------------------
 
@@ -198,6 +228,13 @@ class Delivery:
             await asyncio.wait_for(self._wake[channel].wait(), self._poll_interval)
 
     # -- wake-ups ------------------------------------------------------------------------------
+
+    def _settled(self) -> None:
+        """Called from the relay's threads after each settled row."""
+        loop = self._loop
+        if loop is not None and not loop.is_closed():
+            with contextlib.suppress(RuntimeError):
+                loop.call_soon_threadsafe(self._changed.set)
 
     def _wake_all(self) -> None:
         for event in self._wake.values():
