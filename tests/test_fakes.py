@@ -42,9 +42,6 @@ from tests.fakes.smtp import SmtpSink
 from tests.fakes.telegram_api import FakeBotApi
 from tests.fakes.twilio_api import FakeTwilioApi
 
-# Importing the fixtures by name would make ruff flag every test argument as a redefinition.
-pytest_plugins = ["tests.fakes.fixtures"]
-
 USER = 424242
 TWILIO_HOST = "https://api.twilio.com"
 SHOP_NUMBER = "whatsapp:+14155238886"
