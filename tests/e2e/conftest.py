@@ -1,0 +1,21 @@
+"""End to end: the bot with its delivery relay, or `stockbot run` itself, against the fakes."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+
+from bot.app import build_application, serving
+from core.db import Database
+from tests.bot.harness import Shopfront, bot_settings
+from tests.fakes.telegram_api import FakeBotApi
+
+
+@pytest.fixture
+async def live(bot_api: FakeBotApi, postgres_url: str, pg_db: Database) -> AsyncIterator[Shopfront]:
+    """The bot exactly as `stockbot run` builds it, delivery relay included."""
+    application = build_application(bot_settings(bot_api, postgres_url), pg_db)
+    async with serving(application, poll_timeout=5):
+        await bot_api.await_polled()
+        yield Shopfront(bot_api, application, pg_db)
