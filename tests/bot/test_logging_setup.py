@@ -1,0 +1,65 @@
+"""Logs never hold a secret of the settings, however it gets into a record."""
+
+from __future__ import annotations
+
+import io
+import logging
+from collections.abc import Iterator
+
+import pytest
+
+from bot.logging_setup import REDACTED, configure_logging
+from core.settings import Settings, load_settings
+
+TOKEN = "123456:AAH-secret-part-of-the-token"
+PASSWORD = "smtp-app-password"
+TWILIO = "twilio-auth-token"
+
+
+@pytest.fixture
+def settings() -> Settings:
+    return load_settings(
+        _env_file=None,
+        telegram_bot_token=TOKEN,
+        smtp_password=PASSWORD,
+        twilio_auth_token=TWILIO,
+        log_level="DEBUG",
+    )
+
+
+@pytest.fixture
+def log(settings: Settings) -> Iterator[io.StringIO]:
+    """Logging configured as `stockbot` does it, into a string."""
+    stream = io.StringIO()
+    root = logging.getLogger()
+    level = root.level
+    handler = configure_logging(settings, stream)
+    yield stream
+    root.removeHandler(handler)
+    root.setLevel(level)
+    logging.captureWarnings(False)
+
+
+def test_secrets_in_messages_arguments_and_tracebacks_are_redacted(log: io.StringIO) -> None:
+    logger = logging.getLogger("stockbot.test")
+    logger.info("Calling https://api.telegram.org/bot%s/getMe", TOKEN)
+    logger.warning("SMTP login with %r failed", PASSWORD)
+    logger.info(f"Twilio said: bad auth {TWILIO}")
+    try:
+        raise RuntimeError(f"rejected token AAH-secret-part-of-the-token and {PASSWORD}")
+    except RuntimeError:
+        logger.exception("Sending failed")
+
+    written = log.getvalue()
+    assert f"https://api.telegram.org/bot{REDACTED}/getMe" in written
+    for secret in (TOKEN, "AAH-secret-part-of-the-token", PASSWORD, TWILIO):
+        assert secret not in written
+    assert written.count(REDACTED) >= 5
+    assert "RuntimeError: rejected token" in written
+
+
+def test_http_clients_stay_quiet_because_their_urls_hold_the_token(log: io.StringIO) -> None:
+    logging.getLogger("httpx").info("HTTP Request: POST https://api.telegram.org/bot%s", TOKEN)
+
+    assert logging.getLogger("httpx").getEffectiveLevel() == logging.WARNING
+    assert "HTTP Request" not in log.getvalue()
