@@ -46,12 +46,16 @@ class ShopFixture:
         """Outbox rows, oldest first, optionally filtered by column values."""
         with self.db.unit_of_work() as uow:
             query = select(Notification).filter_by(**filters).order_by(Notification.id)
-            return list(uow.session.scalars(query))
+            rows = list(uow.session.scalars(query))
+            uow.session.expunge_all()  # keep the loaded values readable after the rollback
+            return rows
 
     def alerts(self, **filters: Any) -> list[Alert]:
         """Alert rows, oldest first, optionally filtered by column values."""
         with self.db.unit_of_work() as uow:
-            return list(uow.session.scalars(select(Alert).filter_by(**filters).order_by(Alert.id)))
+            rows = list(uow.session.scalars(select(Alert).filter_by(**filters).order_by(Alert.id)))
+            uow.session.expunge_all()  # keep the loaded values readable after the rollback
+            return rows
 
 
 def build_shop(db: Database, *, admin: int, staff: int = 0) -> ShopFixture:
