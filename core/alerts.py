@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Select, and_, bindparam, func, select, update
 from sqlalchemy.orm import aliased
 
 from core.db import UnitOfWork
@@ -58,6 +59,22 @@ def close_alert(uow: UnitOfWork, alert_id: int, *, resolution: str, member_id: i
     return closed is not None
 
 
+@cache
+def _item_state_query() -> Select[Any]:
+    # One statement, built once: this runs on every stock change.
+    return (
+        select(
+            Item.quantity,
+            effective_threshold().label("threshold"),
+            Item.alert_snoozed_until,
+            Alert.id.label("open_id"),
+        )
+        .join(Shop, Shop.id == Item.shop_id)
+        .outerjoin(Alert, and_(Alert.item_id == Item.id, Alert.resolved_at.is_(None)))
+        .where(Item.id == bindparam("item_id"))
+    )
+
+
 def evaluate_item(
     uow: UnitOfWork, item_id: int, *, member_id: int | None
 ) -> tuple[int | None, int | None]:
@@ -65,14 +82,8 @@ def evaluate_item(
 
     The caller has just updated the item's row, so on PostgreSQL it holds that row's lock
     and evaluations of one item run one after the other."""
-    row = uow.session.execute(
-        select(Item.quantity, effective_threshold().label("threshold"), Item.alert_snoozed_until)
-        .join(Shop, Shop.id == Item.shop_id)
-        .where(Item.id == item_id)
-    ).one()
-    open_id = uow.session.scalar(
-        select(Alert.id).where(Alert.item_id == item_id, Alert.resolved_at.is_(None))
-    )
+    row = uow.session.execute(_item_state_query(), {"item_id": item_id}).one()
+    open_id = row.open_id
     if row.quantity >= row.threshold:
         if row.alert_snoozed_until is not None:
             uow.session.execute(

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import secrets
 from datetime import timedelta
+from functools import cache
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, bindparam, select, update
 
 from core.db import UnitOfWork
 from core.errors import AlreadyAMember, InvalidInput, NotAllowed, NotAMember
@@ -16,9 +17,16 @@ from core.views import InviteView, MemberView, Prefs, StartResult
 INVITE_LIFETIME = timedelta(days=7)
 
 
+@cache
+def _member_by_telegram_user() -> Select[Member]:
+    # Built once: every command looks its member up, and building the statement costs more
+    # Python time than running it.
+    return select(Member).where(Member.telegram_user_id == bindparam("telegram_user_id"))
+
+
 def find_member(uow: UnitOfWork, telegram_user_id: int) -> Member | None:
     """The member row of a Telegram user, if they are in a shop."""
-    return uow.session.scalar(select(Member).where(Member.telegram_user_id == telegram_user_id))
+    return uow.session.scalar(_member_by_telegram_user(), {"telegram_user_id": telegram_user_id})
 
 
 def require_member(uow: UnitOfWork, telegram_user_id: int, *, admin: bool = False) -> Member:

@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import (
+    BindParameter,
+    Insert,
+    Select,
+    Table,
+    Update,
+    bindparam,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 
 from core.alerts import close_alert, effective_threshold, evaluate_item
@@ -26,11 +37,64 @@ def to_item_view(row: Any) -> ItemView:
     )
 
 
+# The statements of every stock change are built once (@cache): building one costs more
+# Python time than running it, and a change runs several.
+
+
+@cache
+def _item_view_query() -> Select[Any]:
+    return (
+        select(*ITEM_COLUMNS)
+        .join(Shop, Shop.id == Item.shop_id)
+        .where(Item.id == bindparam("item_id"))
+    )
+
+
+@cache
+def _item_id_query() -> Select[int]:
+    return select(Item.id).where(
+        Item.shop_id == bindparam("shop_id"),
+        Item.name_key == bindparam("name_key"),
+        Item.deleted_at.is_(None),
+    )
+
+
+@cache
+def _movement_insert() -> Insert:
+    # On the table, not the mapped class: a plain INSERT skips the ORM's bulk machinery.
+    table: Table = Movement.__table__  # type: ignore[assignment]
+    return insert(table)
+
+
+def _quantity_update(*, adding: bool) -> Update:
+    amount: BindParameter[int] = bindparam("amount", type_=Item.quantity.type)
+    allowed = Item.quantity <= MAX_QUANTITY - amount if adding else Item.quantity >= amount
+    return (
+        update(Item)
+        .where(Item.id == bindparam("item_id"), allowed)
+        .values(
+            quantity=Item.quantity + amount if adding else Item.quantity - amount,
+            updated_at=bindparam("changed_at", type_=Item.updated_at.type),
+        )
+        .returning(Item.quantity)
+        # No Item objects live in these sessions, so there is nothing to synchronize.
+        .execution_options(synchronize_session=False)
+    )
+
+
+@cache
+def _add_update() -> Update:
+    return _quantity_update(adding=True)
+
+
+@cache
+def _remove_update() -> Update:
+    return _quantity_update(adding=False)
+
+
 def item_view(uow: UnitOfWork, item_id: int) -> ItemView:
     """The item as users see it, with its effective threshold."""
-    row = uow.session.execute(
-        select(*ITEM_COLUMNS).join(Shop, Shop.id == Item.shop_id).where(Item.id == item_id)
-    ).one()
+    row = uow.session.execute(_item_view_query(), {"item_id": item_id}).one()
     return to_item_view(row)
 
 
@@ -38,11 +102,7 @@ def find_item_id(uow: UnitOfWork, shop_id: int, name: str) -> int:
     """The live item of that name in the shop (case and spacing ignored), or NotFound."""
     cleaned = clean_item_name(name)
     item_id = uow.session.scalar(
-        select(Item.id).where(
-            Item.shop_id == shop_id,
-            Item.name_key == cleaned.casefold(),
-            Item.deleted_at.is_(None),
-        )
+        _item_id_query(), {"shop_id": shop_id, "name_key": cleaned.casefold()}
     )
     if item_id is None:
         raise NotFound(f"There is no item called “{cleaned}”.")
@@ -52,15 +112,16 @@ def find_item_id(uow: UnitOfWork, shop_id: int, name: str) -> int:
 def _record(
     uow: UnitOfWork, *, item_id: int, member_id: int, reason: str, delta: int, after: int
 ) -> StockChange:
-    uow.session.add(
-        Movement(
-            item_id=item_id,
-            member_id=member_id,
-            reason=reason,
-            delta=delta,
-            quantity_after=after,
-            created_at=uow.now(),
-        )
+    uow.session.execute(
+        _movement_insert(),
+        {
+            "item_id": item_id,
+            "member_id": member_id,
+            "reason": reason,
+            "delta": delta,
+            "quantity_after": after,
+            "created_at": uow.now(),
+        },
     )
     opened, resolved = evaluate_item(uow, item_id, member_id=member_id)
     uow.session.flush()
@@ -139,10 +200,7 @@ def add_stock(uow: UnitOfWork, *, telegram_user_id: int, name: str, amount: int)
     check_amount(amount)
     item_id = find_item_id(uow, member.shop_id, name)
     after = uow.session.scalar(
-        update(Item)
-        .where(Item.id == item_id, Item.quantity <= MAX_QUANTITY - amount)
-        .values(quantity=Item.quantity + amount, updated_at=uow.now())
-        .returning(Item.quantity)
+        _add_update(), {"item_id": item_id, "amount": amount, "changed_at": uow.now()}
     )
     if after is None:
         raise InvalidInput(f"That would be more than {MAX_QUANTITY:,} in stock.")
@@ -157,10 +215,7 @@ def remove_stock(uow: UnitOfWork, *, telegram_user_id: int, name: str, amount: i
     check_amount(amount)
     item_id = find_item_id(uow, member.shop_id, name)
     after = uow.session.scalar(
-        update(Item)
-        .where(Item.id == item_id, Item.quantity >= amount)
-        .values(quantity=Item.quantity - amount, updated_at=uow.now())
-        .returning(Item.quantity)
+        _remove_update(), {"item_id": item_id, "amount": amount, "changed_at": uow.now()}
     )
     if after is None:
         view = item_view(uow, item_id)
