@@ -73,7 +73,9 @@ def handlers() -> list[BaseHandler[Any, Any, Any]]:
     """Every handler, in the order they are tried: the first that matches handles the update."""
     return [
         MessageHandler(~filters.ChatType.PRIVATE & filters.COMMAND, fallbacks.group_message),
-        MessageHandler(filters.UpdateType.EDITED_MESSAGE, fallbacks.edited_message),
+        MessageHandler(
+            filters.UpdateType.EDITED_MESSAGE & filters.ChatType.PRIVATE, fallbacks.edited_message
+        ),
         *(CommandHandler(name, handler, PRIVATE) for name, handler in COMMAND_HANDLERS.items()),
         CallbackQueryHandler(alerts.resolve_button, pattern=r"^alert:resolve:"),
         CallbackQueryHandler(alerts.restock_button, pattern=r"^alert:restock:"),

@@ -78,8 +78,11 @@ def default_menu() -> list[BotCommand]:
 
 
 async def set_default_menu(bot: Bot) -> None:
-    """Register the default (staff) menu with Telegram."""
-    await bot.set_my_commands(default_menu())
+    """Register the default (staff) menu with Telegram; without it the bot still works."""
+    try:
+        await bot.set_my_commands(default_menu())
+    except TelegramError as error:
+        log.warning("Could not set the command menu: %s", error)
 
 
 async def set_admin_menu(bot: Bot, chat_id: int) -> None:

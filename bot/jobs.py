@@ -8,7 +8,7 @@ from typing import Any
 
 from telegram.ext import Application, ContextTypes, Job
 
-from bot.runner import call_core
+from bot.runner import SETTINGS, call_core
 from core.check import run_check
 from core.settings import Settings
 
@@ -37,6 +37,6 @@ async def daily_check(context: ContextTypes.DEFAULT_TYPE) -> None:
 
 def schedule_daily_check(application: Application[Any, Any, Any, Any, Any, Any]) -> Job[Any]:
     """Put the daily check on the application's job queue."""
-    settings: Settings = application.bot_data["settings"]
+    settings: Settings = application.bot_data[SETTINGS]
     assert application.job_queue is not None, "python-telegram-bot[job-queue] is required"
     return application.job_queue.run_daily(daily_check, time=check_time(settings), name=DAILY_CHECK)
