@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from itertools import pairwise
 
 import pytest
 
@@ -54,6 +55,6 @@ async def test_two_chats_keep_their_order_on_sqlite(on_sqlite: Shopfront) -> Non
     ]
     history = on_sqlite.sql("SELECT delta, quantity_after FROM movements ORDER BY id")
     # The ledger chains: each change starts from the quantity the previous one left.
-    for (_, before), (delta, after) in zip(history, history[1:], strict=False):
+    for (_, before), (delta, after) in pairwise(history):
         assert after - delta == before
     assert on_sqlite.quantity("Green tea") == history[-1][1]
