@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import logging
 import sys
 from collections.abc import AsyncIterator
@@ -13,11 +11,9 @@ from typing import Any
 from telegram import Update
 from telegram.error import InvalidToken, NetworkError
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
     BaseHandler,
-    BaseRateLimiter,
     CallbackQueryHandler,
     CommandHandler,
     MessageHandler,
@@ -25,8 +21,10 @@ from telegram.ext import (
 )
 
 from bot.commands_menu import set_default_menu
+from bot.delivery import Delivery
 from bot.handlers import admin, alerts, fallbacks, items, onboarding, prefs, stock_list
 from bot.jobs import schedule_daily_check
+from bot.limits import build_rate_limiter
 from bot.logging_setup import RedactingFilter, secret_values
 from bot.ordering import PerChatUpdateProcessor
 from bot.runner import DATABASE, DELIVERY, EXECUTOR, SETTINGS, create_executor
@@ -42,6 +40,7 @@ App = Application[Any, Any, Any, Any, Any, Any]
 # never take stock out a second time.
 PRIVATE = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
 ALLOWED_UPDATES = [Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY]
+WITH_DELIVERY = "with_delivery"
 
 COMMAND_HANDLERS = {
     "start": onboarding.start,
@@ -93,15 +92,6 @@ def file_base_url(base_url: str) -> str:
     return f"{head}/file/{last}"
 
 
-def rate_limiter(settings: Settings) -> BaseRateLimiter[Any]:
-    """The limiter shared by replies and pushed notifications (TELEGRAM_RATE_LIMIT a second)."""
-    if importlib.util.find_spec("bot.limits") is not None:
-        limits = importlib.import_module("bot.limits")
-        limiter: BaseRateLimiter[Any] = limits.build_rate_limiter(settings)
-        return limiter
-    return AIORateLimiter(overall_max_rate=settings.telegram_rate_limit, overall_time_period=1)
-
-
 def build_application(settings: Settings, database: Database, *, delivery: bool = True) -> App:
     """The bot, ready to run: handlers, error handler, daily check.
 
@@ -112,13 +102,13 @@ def build_application(settings: Settings, database: Database, *, delivery: bool 
         .token(settings.telegram_bot_token.get_secret_value())
         .base_url(settings.telegram_api_base_url)
         .base_file_url(file_base_url(settings.telegram_api_base_url))
-        .rate_limiter(rate_limiter(settings))
+        .rate_limiter(build_rate_limiter(settings))
         .concurrent_updates(PerChatUpdateProcessor())
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
         .build()
     )
-    application.bot_data.update({SETTINGS: settings, DATABASE: database, "with_delivery": delivery})
+    application.bot_data.update({SETTINGS: settings, DATABASE: database, WITH_DELIVERY: delivery})
     application.add_handlers(handlers())
     application.add_error_handler(fallbacks.on_error)
     schedule_daily_check(application)
@@ -126,13 +116,9 @@ def build_application(settings: Settings, database: Database, *, delivery: bool 
 
 
 async def _start_delivery(application: App) -> None:
-    if not application.bot_data["with_delivery"]:
+    if not application.bot_data[WITH_DELIVERY]:
         return
-    if importlib.util.find_spec("bot.delivery") is None:
-        log.warning("The delivery relay is not installed: alerts are queued but not sent")
-        return
-    delivery_module = importlib.import_module("bot.delivery")
-    relay = delivery_module.Delivery(
+    relay = Delivery(
         application.bot_data[SETTINGS], application.bot_data[DATABASE], application.bot
     )
     await relay.start()
@@ -193,13 +179,24 @@ BAD_TOKEN = (
 )
 
 
+def _first_line(error: Exception) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
+
+
 def _open_database(settings: Settings) -> Database | None:
+    """The migrated database, or None after saying on stderr why it cannot be opened."""
+    database = None
     try:
         database = Database.from_settings(settings)
         upgrade_to_head(database.engine)
     except Exception as error:  # any failure here means the bot cannot start; say why
-        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        print(f"DATABASE_URL: cannot open the database: {reason}", file=sys.stderr)
+        if database is not None:
+            database.dispose()
+        redact = RedactingFilter(secret_values(settings)).redact
+        print(
+            f"DATABASE_URL: cannot open the database: {redact(_first_line(error))}", file=sys.stderr
+        )
         return None
     return database
 
@@ -233,7 +230,7 @@ def run_bot(settings: Settings) -> int:
         redact = RedactingFilter(secret_values(settings)).redact
         print(
             f"Cannot reach the Telegram Bot API (TELEGRAM_API_BASE_URL="
-            f"{redact(settings.telegram_api_base_url)}): {redact(str(error))}",
+            f"{redact(settings.telegram_api_base_url)}): {redact(_first_line(error))}",
             file=sys.stderr,
         )
         return 1

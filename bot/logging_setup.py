@@ -6,6 +6,7 @@ import logging
 import sys
 from collections.abc import Iterable
 from typing import TextIO
+from urllib.parse import unquote, urlsplit
 
 from core.settings import Settings
 
@@ -16,7 +17,7 @@ QUIET_LOGGERS = ("httpx", "httpcore", "hpack")
 
 
 def secret_values(settings: Settings) -> list[str]:
-    """Every secret the settings hold, longest first, ready to be searched for in text."""
+    """Every secret the settings hold (bot token, passwords, auth token), longest first."""
     values: set[str] = set()
     for secret in (settings.telegram_bot_token, settings.smtp_password, settings.twilio_auth_token):
         if secret is None:
@@ -28,7 +29,17 @@ def secret_values(settings: Settings) -> list[str]:
         _, colon, tail = value.partition(":")
         if colon and len(tail) >= 8:
             values.add(tail)
+    values.update(_database_passwords(settings.database_url))
     return sorted(values, key=len, reverse=True)
+
+
+def _database_passwords(url: str) -> set[str]:
+    """The password in DATABASE_URL, as written and URL-decoded."""
+    try:
+        password = urlsplit(url).password
+    except ValueError:  # a malformed URL: opening the database reports it
+        return set()
+    return {password, unquote(password)} if password else set()
 
 
 class RedactingFilter(logging.Filter):

@@ -63,3 +63,21 @@ def test_http_clients_stay_quiet_because_their_urls_hold_the_token(log: io.Strin
 
     assert logging.getLogger("httpx").getEffectiveLevel() == logging.WARNING
     assert "HTTP Request" not in log.getvalue()
+
+
+def test_the_database_password_is_a_secret_too() -> None:
+    settings = load_settings(
+        _env_file=None, database_url="postgresql+psycopg2://shop:p%40ss-word@db.local/stockbot"
+    )
+    stream = io.StringIO()
+    root = logging.getLogger()
+    level = root.level
+    handler = configure_logging(settings, stream)
+    try:
+        logging.getLogger("stockbot.test").error("login p@ss-word / p%40ss-word refused")
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(level)
+        logging.captureWarnings(False)
+
+    assert "ss-word" not in stream.getvalue()

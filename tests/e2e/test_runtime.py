@@ -139,3 +139,32 @@ async def test_a_debug_log_of_a_run_holds_no_secret(tmp_path: Path, bot_api: Fak
     secret_part = bot_api.token.split(":", 1)[1]
     for secret in (bot_api.token, secret_part, SMTP_PASSWORD, TWILIO_TOKEN):
         assert secret not in logged
+
+
+async def test_run_with_an_unreachable_database_names_the_setting_not_the_password(
+    tmp_path: Path, bot_api: FakeBotApi
+) -> None:
+    url = "postgresql+psycopg2://shop:db-password-do-not-show@127.0.0.1:1/stockbot"
+    async with stockbot_run(tmp_path, bot_env(tmp_path, bot_api, DATABASE_URL=url)) as run:
+        status = await run.finish()
+
+    assert status == 1
+    assert "DATABASE_URL: cannot open the database" in run.stderr.read_text()
+    assert "db-password-do-not-show" not in run.output()
+    assert bot_api.requests == []
+
+
+async def test_run_with_an_unreachable_bot_api_says_which_url_it_tried(tmp_path: Path) -> None:
+    env = environment(
+        tmp_path,
+        TELEGRAM_BOT_TOKEN="123456:token-do-not-show-abcdefgh",
+        TELEGRAM_API_BASE_URL="http://127.0.0.1:1/bot",
+    )
+    async with stockbot_run(tmp_path, env) as run:
+        status = await run.finish()
+
+    assert status == 1
+    assert "Cannot reach the Telegram Bot API (TELEGRAM_API_BASE_URL=http://127.0.0.1:1/bot)" in (
+        run.stderr.read_text()
+    )
+    assert "token-do-not-show" not in run.output()
