@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import logging
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 
@@ -27,17 +28,25 @@ def settings() -> Settings:
     )
 
 
-@pytest.fixture
-def log(settings: Settings) -> Iterator[io.StringIO]:
-    """Logging configured as `stockbot` does it, into a string."""
+@contextmanager
+def captured(settings: Settings) -> Iterator[io.StringIO]:
+    """Logging configured as `stockbot` does it, into a string; undone afterwards."""
     stream = io.StringIO()
     root = logging.getLogger()
     level = root.level
     handler = configure_logging(settings, stream)
-    yield stream
-    root.removeHandler(handler)
-    root.setLevel(level)
-    logging.captureWarnings(False)
+    try:
+        yield stream
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(level)
+        logging.captureWarnings(False)
+
+
+@pytest.fixture
+def log(settings: Settings) -> Iterator[io.StringIO]:
+    with captured(settings) as stream:
+        yield stream
 
 
 def test_secrets_in_messages_arguments_and_tracebacks_are_redacted(log: io.StringIO) -> None:
@@ -69,15 +78,7 @@ def test_the_database_password_is_a_secret_too() -> None:
     settings = load_settings(
         _env_file=None, database_url="postgresql+psycopg2://shop:p%40ss-word@db.local/stockbot"
     )
-    stream = io.StringIO()
-    root = logging.getLogger()
-    level = root.level
-    handler = configure_logging(settings, stream)
-    try:
+    with captured(settings) as stream:
         logging.getLogger("stockbot.test").error("login p@ss-word / p%40ss-word refused")
-    finally:
-        root.removeHandler(handler)
-        root.setLevel(level)
-        logging.captureWarnings(False)
 
     assert "ss-word" not in stream.getvalue()
