@@ -11,7 +11,7 @@ from bot.handlers.common import Context, ask, forget_question, reply, user_of
 from bot.parsing import usage_error, whole_number
 from bot.render import bold, esc, stock_change
 from bot.runner import Refusal, call_core
-from core import items, stock
+from core import items, shops, stock
 from core.errors import CoreError
 from core.values import clean_item_name
 
@@ -51,14 +51,25 @@ def restock_question(item_name: str) -> str:
     return f"How many {bold(item_name)} arrived? Send a number, e.g. <code>12</code>. (/cancel)"
 
 
+async def begin_additem(update: Update, context: Context, text: str) -> None:
+    """`/additem` or `/additem NAME`: ask for what is missing, name then quantity."""
+    await call_core(context, shops.get_member, telegram_user_id=user_of(update))
+    if not text.strip():
+        ask(context, AskName())
+        await reply(update, context, "What is the new item called? (/cancel to stop)")
+        return
+    await _name(update, context, text)
+
+
 async def _name(update: Update, context: Context, text: str) -> None:
     name = clean_item_name(text)
     try:
         await call_core(context, items.item_details, telegram_user_id=user_of(update), name=name)
-    except Refusal:
+    except Refusal:  # no such item yet: good
         ask(context, AdditemQuantity(name))
         await reply(update, context, quantity_question(name))
         return
+    ask(context, AskName())
     await reply(update, context, f"There is already an item called {bold(name)}. Another name?")
 
 

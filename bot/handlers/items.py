@@ -6,22 +6,12 @@ from collections.abc import Callable
 
 from telegram import Update
 
-from bot.handlers.common import (
-    Context,
-    Handler,
-    args_text,
-    ask,
-    command,
-    reply,
-    user_of,
-    zone_of,
-)
-from bot.handlers.conversation import AdditemQuantity, AskName, quantity_question
+from bot.handlers import conversation
+from bot.handlers.common import Context, Handler, args_text, command, reply, user_of, zone_of
 from bot.parsing import item_name, looks_numeric, name_and_numbers, whole_number
 from bot.render import bold, item_details, stock_change
 from bot.runner import call_core
-from core import items, shops, stock
-from core.values import clean_item_name
+from core import items, stock
 from core.views import StockChange
 from core.wording import count
 
@@ -32,14 +22,7 @@ async def additem(update: Update, context: Context) -> None:
     text = args_text(context)
     tokens = text.split()
     if not tokens or not looks_numeric(tokens[-1]):
-        await call_core(context, shops.get_member, telegram_user_id=user_of(update))
-        if not tokens:
-            ask(context, AskName())
-            await reply(update, context, "What is the new item called? (/cancel to stop)")
-            return
-        name = clean_item_name(text)
-        ask(context, AdditemQuantity(name))
-        await reply(update, context, quantity_question(name))
+        await conversation.begin_additem(update, context, text)
         return
     parsed = name_and_numbers(text, required=1, optional=1)
     quantity = whole_number(parsed.numbers[0], "The quantity")

@@ -237,3 +237,19 @@ async def test_an_edited_command_is_not_applied_again(shopfront: Shopfront) -> N
     assert "I don't act on edited messages" in (reply.plain_text or "")
     assert shopfront.state() == before
     assert shopfront.quantity("Green tea") == 21
+
+
+async def test_a_name_already_taken_asks_for_another_one(shopfront: Shopfront) -> None:
+    await shopfront.open_shop()
+    await shopfront.say(ADMIN, "/additem Green tea 4")
+
+    taken = await shopfront.say(ADMIN, "/additem green tea")
+    question = await shopfront.say(ADMIN, "Green tea, loose")
+    await shopfront.say(ADMIN, "7")
+
+    assert "There is already an item called green tea. Another name?" in (taken.plain_text or "")
+    assert "How many Green tea, loose are in stock now?" in (question.plain_text or "")
+    assert shopfront.sql("SELECT name, quantity FROM items ORDER BY id") == [
+        ("Green tea", 4),
+        ("Green tea, loose", 7),
+    ]
