@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import and_, exists, func, literal, or_, select, update
+from sqlalchemy import exists, func, literal, or_, select, update
 
 from core.alerts import effective_threshold
 from core.db import UnitOfWork
+from core.digests import remind_due_alerts
 from core.models import Alert, Item, Shop
-from core.outbox import enqueue_alert_messages, enqueue_back_in_stock, enqueue_reminder_digests
+from core.outbox import enqueue_alert_messages, enqueue_back_in_stock
 from core.shops import require_member
 from core.sql import advisory_lock, insert_or_skip
 from core.views import CheckReport
@@ -107,45 +107,9 @@ def reconcile(uow: UnitOfWork, shop_id: int | None) -> tuple[list[int], list[int
     return opened, resolved
 
 
-def _reminder_rows(uow: UnitOfWork, alert_ids: Sequence[int]) -> list[dict[str, Any]]:
-    rows: list[dict[str, Any]] = []
-    for start in range(0, len(alert_ids), _CHUNK):
-        chunk = alert_ids[start : start + _CHUNK]
-        result = uow.session.execute(
-            select(
-                Alert.shop_id,
-                Alert.id.label("alert_id"),
-                Item.name.label("item_name"),
-                Item.quantity,
-                effective_threshold().label("threshold"),
-            )
-            .join(Item, Item.id == Alert.item_id)
-            .join(Shop, Shop.id == Item.shop_id)
-            .where(Alert.id.in_(chunk))
-        )
-        rows.extend(dict(row._mapping) for row in result)
-    return rows
-
-
 def send_reminders(uow: UnitOfWork, shop_id: int | None) -> tuple[int, int]:
     """Mark due open alerts as reminded and queue digests: (alerts reminded, messages)."""
-    now = uow.now()
-    conditions = [
-        Alert.resolved_at.is_(None),
-        Alert.last_notified_at <= now - uow.config.repeat_interval,
-    ]
-    if shop_id is not None:
-        conditions.append(Alert.shop_id == shop_id)
-    reminded = list(
-        uow.session.scalars(
-            update(Alert)
-            .where(and_(*conditions))
-            .values(last_notified_at=now, next_reminder_at=now + uow.config.repeat_interval)
-            .returning(Alert.id)
-        )
-    )
-    messages = enqueue_reminder_digests(uow, _reminder_rows(uow, reminded))
-    return len(reminded), messages
+    return remind_due_alerts(uow, shop_id)
 
 
 def _count_low(uow: UnitOfWork, shop_id: int | None) -> int:

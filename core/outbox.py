@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import CursorResult, String, and_, cast, func, insert, literal, select
+from sqlalchemy import CursorResult, String, and_, cast, func, literal, select
 
 from core.db import UnitOfWork
 from core.models import Alert, Item, Member, Notification, Shop
@@ -140,47 +140,3 @@ def enqueue_back_in_stock(uow: UnitOfWork, alert_ids: Sequence[int]) -> int:
         )
         queued += _insert(uow, rows)
     return queued
-
-
-def enqueue_reminder_digests(uow: UnitOfWork, reminders: Sequence[dict[str, Any]]) -> int:
-    """Queue one digest per member per channel listing their shop's reminded alerts.
-
-    Each reminder is a mapping with `shop_id`, `alert_id`, `item_name`, `quantity` and
-    `threshold`; returns how many digest messages were queued."""
-    by_shop: dict[int, list[dict[str, Any]]] = {}
-    for reminder in reminders:
-        entry = {key: reminder[key] for key in ("alert_id", "item_name", "quantity", "threshold")}
-        by_shop.setdefault(reminder["shop_id"], []).append(entry)
-    now = uow.now()
-    rows = []
-    for shop_ids in _chunks(sorted(by_shop)):
-        members = uow.session.execute(
-            select(Member.id, Member.shop_id, Member.chat_id, Member.email, Member.whatsapp)
-            .where(Member.shop_id.in_(shop_ids), Member.notify.is_(True))
-            .order_by(Member.id)
-        )
-        for member in members:
-            entries = sorted(by_shop[member.shop_id], key=lambda entry: entry["item_name"])
-            for channel in sorted(uow.config.channels):
-                recipient = getattr(member, _RECIPIENT_COLUMNS[channel].key)
-                if recipient is None:
-                    continue
-                rows.append(
-                    {
-                        "shop_id": member.shop_id,
-                        "member_id": member.id,
-                        "alert_id": None,
-                        "channel": channel,
-                        "recipient": str(recipient),
-                        "kind": "reminder_digest",
-                        "payload": {"alerts": entries},
-                        "idempotency_key": f"digest:{member.id}:{channel}:{now.isoformat()}",
-                        "status": "pending",
-                        "attempts": 0,
-                        "next_attempt_at": now,
-                        "created_at": now,
-                    }
-                )
-    for start in range(0, len(rows), _ID_CHUNK):
-        uow.session.execute(insert(Notification), rows[start : start + _ID_CHUNK])
-    return len(rows)

@@ -1,0 +1,168 @@
+"""Reminder digests: one outbox row per member per channel listing a shop's reminded alerts.
+
+The daily check may remind tens of thousands of alerts at once. The rows are fanned out by the
+database (members by channels, in one INSERT … SELECT per chunk of shops), so Python builds one
+payload per shop instead of one row per message, and memory stays flat whatever the size."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from sqlalchemy import (
+    String,
+    case,
+    cast,
+    column,
+    insert,
+    literal,
+    literal_column,
+    null,
+    select,
+    true,
+    update,
+    values,
+)
+
+from core.db import UnitOfWork
+from core.models import Alert, Id, Item, Member, Notification
+
+_RECIPIENT_COLUMNS = {
+    "telegram": Member.chat_id,
+    "email": Member.email,
+    "whatsapp": Member.whatsapp,
+}
+_CHUNK = 1000
+
+
+def remind_due_alerts(uow: UnitOfWork, shop_id: int | None) -> tuple[int, int]:
+    """Mark open alerts last notified at least the repeat interval ago as reminded, and queue
+    one digest per member per channel: (alerts reminded, messages queued)."""
+    now = uow.now()
+    due = [Alert.resolved_at.is_(None), Alert.last_notified_at <= now - uow.config.repeat_interval]
+    if shop_id is not None:
+        due.append(Alert.shop_id == shop_id)
+    shop_ids = list(
+        uow.session.scalars(select(Alert.shop_id).where(*due).distinct().order_by(Alert.shop_id))
+    )
+    reminded = queued = 0
+    # A chunk of shops at a time, so that memory stays flat however many shops there are.
+    for chunk in _chunks(shop_ids):
+        entries = _mark_reminded(uow, [*due, Alert.shop_id.in_(chunk)])
+        reminded += sum(len(shop_entries) for shop_entries in entries.values())
+        queued += enqueue_reminder_digests(uow, entries)
+    return reminded, queued
+
+
+def _chunks(ids: Sequence[int]) -> Iterator[Sequence[int]]:
+    for start in range(0, len(ids), _CHUNK):
+        yield ids[start : start + _CHUNK]
+
+
+def _of_item(expression: str, type_: Any) -> Any:
+    # The reminded alert's item, read in the UPDATE's own RETURNING. Spelt out because
+    # SQLAlchemy drops table names inside SQLite's RETURNING, which makes `id` ambiguous.
+    return literal_column(
+        f"(SELECT {expression} FROM items JOIN shops ON shops.id = items.shop_id "
+        "WHERE items.id = alerts.item_id)",
+        type_,
+    )
+
+
+def _mark_reminded(uow: UnitOfWork, conditions: list[Any]) -> dict[int, list[dict[str, Any]]]:
+    """Mark the alerts as reminded now; each shop's digest entries of them."""
+    now = uow.now()
+    rows = uow.session.execute(
+        update(Alert)
+        .where(*conditions)
+        .values(last_notified_at=now, next_reminder_at=now + uow.config.repeat_interval)
+        .returning(
+            Alert.shop_id,
+            Alert.id,
+            _of_item("items.name", Item.name.type),
+            _of_item("items.quantity", Item.quantity.type),
+            _of_item("coalesce(items.threshold, shops.default_threshold)", Item.quantity.type),
+        )
+    )
+    entries: dict[int, list[dict[str, Any]]] = {}
+    for shop_id, alert_id, name, quantity, threshold in rows:
+        entry = {"alert_id": alert_id, "item_name": name, "quantity": quantity}
+        entry["threshold"] = threshold
+        entries.setdefault(shop_id, []).append(entry)
+    return entries
+
+
+def enqueue_reminder_digests(uow: UnitOfWork, entries: dict[int, list[dict[str, Any]]]) -> int:
+    """Queue one digest per member per channel of each shop listing the shop's entries (alert
+    id, item name, quantity, threshold) by item name; returns how many were queued."""
+    payloads = {
+        shop_id: {"alerts": sorted(shop_entries, key=lambda entry: entry["item_name"])}
+        for shop_id, shop_entries in entries.items()
+    }
+    return _insert_digests(uow, payloads)
+
+
+def _insert_digests(uow: UnitOfWork, payloads: dict[int, dict[str, Any]]) -> int:
+    """Fan each shop's payload out to its members with alerts on, on each channel switched on
+    that they have set up, in member then channel order."""
+    if not payloads:
+        return 0
+    now = uow.now()
+    digests = (
+        values(column("shop_id", Id), column("payload", Notification.payload.type), name="digests")
+        .data(sorted(payloads.items()))
+        .cte()
+    )
+    channels = (
+        values(column("channel", String(10)), name="channels")
+        .data([(channel,) for channel in sorted(uow.config.channels)])
+        .cte()
+    )
+    channel = channels.c.channel
+    recipient = case(
+        *((channel == name, cast(source, String)) for name, source in _RECIPIENT_COLUMNS.items())
+    )
+    rows = (
+        select(
+            Member.shop_id,
+            Member.id,
+            null(),
+            channel,
+            recipient,
+            literal("reminder_digest"),
+            digests.c.payload,
+            literal("digest:")
+            + cast(Member.id, String)
+            + literal(":")
+            + channel
+            + literal(":" + now.isoformat()),
+            literal("pending"),
+            literal(0),
+            literal(now, type_=Notification.next_attempt_at.type),
+            literal(now, type_=Notification.created_at.type),
+        )
+        .join(digests, digests.c.shop_id == Member.shop_id)
+        .join(channels, true())
+        .where(Member.notify.is_(True), recipient.is_not(None))
+        .order_by(Member.id, channel)
+    )
+    statement = insert(Notification).from_select(
+        [
+            "shop_id",
+            "member_id",
+            "alert_id",
+            "channel",
+            "recipient",
+            "kind",
+            "payload",
+            "idempotency_key",
+            "status",
+            "attempts",
+            "next_attempt_at",
+            "created_at",
+        ],
+        rows,
+    )
+    # Counted from RETURNING: Python's sqlite3 reports no rowcount for a statement that
+    # starts with WITH.
+    return len(uow.session.scalars(statement.returning(Notification.id)).all())
