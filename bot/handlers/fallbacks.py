@@ -84,9 +84,11 @@ async def stale_button(update: Update, context: Context, query: CallbackQuery) -
 
 async def on_error(update: object, context: Context) -> None:
     """Log the failure with its update id; tell the user, without details, that it failed."""
-    update_id = update.update_id if isinstance(update, Update) else None
-    log.error("Handling update %s failed", update_id, exc_info=context.error)
-    if not isinstance(update, Update) or update.effective_chat is None:
+    if not isinstance(update, Update):
+        log.error("A background job failed", exc_info=context.error)
+        return
+    log.error("Handling update %s failed", update.update_id, exc_info=context.error)
+    if update.effective_chat is None:
         return
     if update.callback_query is not None:
         return  # the button wrapper has answered the query already

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from core import stock
 from tests.bot.harness import ADMIN, OTHER_ADMIN, STAFF, Shopfront
 from tests.fakes.telegram_api import SentMessage
 
@@ -253,3 +254,25 @@ async def test_a_button_the_bot_does_not_know_is_answered(shopfront: Shopfront) 
 
     assert unknown["text"] == "This button no longer works."
     assert malformed["text"] == "This button no longer works."
+
+
+async def test_a_long_list_of_alerts_is_split_across_messages_never_cut(
+    shopfront: Shopfront,
+) -> None:
+    await shopfront.open_shop()
+    for number in range(1, 61):
+        with shopfront.db.unit_of_work() as uow:
+            stock.create_item(
+                uow, telegram_user_id=ADMIN, name=f"Loose leaf tea number {number:02}", quantity=1
+            )
+
+    replies = await shopfront.say_all(ADMIN, "/alerts", 2)
+
+    lines = [line for reply in replies for line in (reply.plain_text or "").splitlines()]
+    assert lines[0] == "Open alerts (60)"
+    assert [line for line in lines if line.startswith("⚠️ #")] == [
+        f"⚠️ #{number} Loose leaf tea number {number:02}: 1 left, below the threshold of 5 "
+        "· since 2 Mar 08:00"
+        for number in range(60, 0, -1)
+    ]
+    assert all(len(reply.plain_text or "") <= 4096 for reply in replies)
