@@ -121,6 +121,13 @@ class Item(Base):
             postgresql_where=text("deleted_at IS NULL"),
             sqlite_where=text("deleted_at IS NULL"),
         ),
+        # The few snoozed items, so that the daily check finds them without a full scan.
+        Index(
+            "ix_items_id_snoozed",
+            "id",
+            postgresql_where=text("alert_snoozed_until IS NOT NULL"),
+            sqlite_where=text("alert_snoozed_until IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)
