@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import sys
 from collections.abc import AsyncIterator
@@ -140,10 +141,10 @@ async def _post_shutdown(application: App) -> None:
         await relay.stop()
     executor = application.bot_data.pop(EXECUTOR, None)
     if executor is not None:
-        executor.shutdown(wait=True)
+        await asyncio.to_thread(executor.shutdown, wait=True)
     database: Database | None = application.bot_data.get(DATABASE)
     if database is not None:
-        database.dispose()
+        await asyncio.to_thread(database.dispose)
 
 
 @asynccontextmanager
