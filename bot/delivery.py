@@ -17,21 +17,17 @@ from typing import Any, TypeVar
 
 from telegram import Bot
 
-from bot.telegram_channel import TelegramChannel
+from bot.telegram_channel import TelegramChannel, push_claims
+from core.channels import Outcome
 from core.db import Database
 from core.delivery_store import Claim, RetryPolicy
 from core.email import EmailSender
-from core.relay import RelayStore, run_batch
+from core.relay import RelayStore, channel_report, run_batch
 from core.settings import Settings
 from core.whatsapp import WhatsAppSender
 
 log = logging.getLogger("stockbot.delivery")
 T = TypeVar("T")
-
-_OFF_HINTS = {
-    "email": "set SMTP_HOST (and SMTP_USERNAME, SMTP_PASSWORD, SMTP_FROM) to turn it on",
-    "whatsapp": "set TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_WHATSAPP_FROM to turn it on",
-}
 
 
 class Delivery:
@@ -85,10 +81,8 @@ class Delivery:
         """Close rows of channels that are off, say which channels are on, start the workers."""
         self._loop = asyncio.get_running_loop()
         closed = await self._run(self.store.close_unconfigured, self.channels)
-        log.info("Delivery channels on: %s", ", ".join(sorted(self.channels)))
-        for channel, hint in _OFF_HINTS.items():
-            if channel not in self.channels:
-                log.info("Delivery channel %s is off: %s", channel, hint)
+        for line in channel_report(self.channels):
+            log.info("%s", line)
         if closed:
             log.warning("%d queued notifications of channels that are off are now dead", closed)
         workers = {"telegram": self._telegram_worker}
@@ -129,11 +123,7 @@ class Delivery:
 
     def counts(self, channel: str | None = None) -> dict[str, int]:
         """Rows this relay settled so far, by the status it left them in (sent, pending, dead)."""
-        totals: dict[str, int] = {}
-        for (row_channel, status), number in self.store.counts().items():
-            if channel in (None, row_channel):
-                totals[status] = totals.get(status, 0) + number
-        return totals
+        return self.store.counts(channel)
 
     async def wait_settled(
         self,
@@ -161,29 +151,18 @@ class Delivery:
     # -- workers -------------------------------------------------------------------------------
 
     async def _telegram_worker(self) -> None:
-        in_flight: set[asyncio.Task[None]] = set()
-        try:
-            while not self._stopping.is_set():
-                self._wake["telegram"].clear()
-                room = self._batch_size - len(in_flight)
-                claims = await self._claim("telegram", room) if room > 0 else []
-                for claim in claims:
-                    task = asyncio.create_task(self._deliver_telegram(claim))
-                    in_flight.add(task)
-                    task.add_done_callback(functools.partial(self._finished, in_flight))
-                if len(claims) < room or room <= 0:
-                    await self._idle("telegram")
-        finally:
-            await _drain(in_flight)
-
-    def _finished(self, in_flight: set[asyncio.Task[None]], task: asyncio.Task[None]) -> None:
-        in_flight.discard(task)
-        self._wake["telegram"].set()
-
-    async def _deliver_telegram(self, claim: Claim) -> None:
-        outcome = await self._telegram.send(
-            claim, stopping=self._stopping, lease_ok=self.store.lease_ok
+        await push_claims(
+            self._telegram,
+            claim=functools.partial(self._claim, "telegram"),
+            settle=self._settle,
+            idle=functools.partial(self._idle, "telegram"),
+            woken=self._wake["telegram"],
+            capacity=self._batch_size,
+            stopping=self._stopping,
+            lease_ok=self.store.lease_ok,
         )
+
+    async def _settle(self, claim: Claim, outcome: Outcome) -> None:
         try:
             await self._run(self.store.settle, claim, outcome)
         except Exception:
@@ -255,15 +234,3 @@ class Delivery:
     async def _run(self, function: Callable[..., T], *args: Any) -> T:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._executor, functools.partial(function, *args))
-
-
-async def _drain(tasks: set[asyncio.Task[None]]) -> None:
-    """Wait for sends in flight; if the wait itself is cancelled, cancel them too."""
-    if not tasks:
-        return
-    try:
-        await asyncio.wait(tasks)
-    except asyncio.CancelledError:
-        for task in tasks:
-            task.cancel()
-        raise

@@ -26,6 +26,7 @@ from core.delivery_store import Claim
 
 MoveChat = Callable[[int, int], Awaitable[None]]
 LeaseCheck = Callable[[Claim], bool]
+Settle = Callable[[Claim, Outcome], Awaitable[None]]
 
 
 class TelegramChannel:
@@ -124,3 +125,52 @@ def _with_progress(outcome: Outcome, parts_sent: int | None) -> Outcome:
     if parts_sent is None:
         return outcome
     return Outcome(outcome.verdict, outcome.reason, outcome.delay, parts_sent)
+
+
+async def push_claims(
+    channel: TelegramChannel,
+    *,
+    claim: Callable[[int], Awaitable[list[Claim]]],
+    settle: Settle,
+    idle: Callable[[], Awaitable[None]],
+    woken: asyncio.Event,
+    capacity: int,
+    stopping: asyncio.Event,
+    lease_ok: LeaseCheck,
+) -> None:
+    """The relay's Telegram worker: keep up to `capacity` rows in flight, each in a task of
+    its own, so one chat's queue (a second between pushes) never holds up other chats."""
+    in_flight: set[asyncio.Task[None]] = set()
+
+    async def deliver(row: Claim) -> None:
+        await settle(row, await channel.send(row, stopping=stopping, lease_ok=lease_ok))
+
+    def finished(task: asyncio.Task[None]) -> None:
+        in_flight.discard(task)
+        woken.set()
+
+    try:
+        while not stopping.is_set():
+            woken.clear()
+            room = capacity - len(in_flight)
+            claims = await claim(room) if room > 0 else []
+            for row in claims:
+                task = asyncio.create_task(deliver(row))
+                in_flight.add(task)
+                task.add_done_callback(finished)
+            if len(claims) < room or room <= 0:
+                await idle()
+    finally:
+        await _drain(in_flight)
+
+
+async def _drain(tasks: set[asyncio.Task[None]]) -> None:
+    """Wait for sends in flight; if the wait itself is cancelled, cancel them too."""
+    if not tasks:
+        return
+    try:
+        await asyncio.wait(tasks)
+    except asyncio.CancelledError:
+        for task in list(tasks):
+            task.cancel()
+        raise

@@ -77,18 +77,20 @@ class EmailSender:
         """Send each claim over one connection, settling each right after the server answers.
 
         A claim that `keep_going` refuses (shutting down, lease running out) is deferred
-        untried. A broken connection is reopened once for the rest of the batch."""
+        untried. A broken connection is reopened for the rest of the batch; when the server
+        cannot be reached, the rest of the batch gets that failure without more tries."""
         connection: smtplib.SMTP | None = None
+        unreachable: Outcome | None = None
         try:
             for claim in claims:
                 if not keep_going(claim):
                     settle(claim, Outcome.defer(None))
                     continue
+                if connection is None and unreachable is None:
+                    connection, unreachable = self._connect()
                 if connection is None:
-                    connection, failure = self._connect()
-                    if connection is None:
-                        settle(claim, failure or Outcome.retry("no SMTP connection"))
-                        continue
+                    settle(claim, unreachable or Outcome.retry("no SMTP connection"))
+                    continue
                 outcome, broken = self._send_one(connection, claim)
                 settle(claim, outcome)
                 if broken:

@@ -30,14 +30,26 @@ log = logging.getLogger("stockbot.delivery")
 # again, the others backing off are tried at once instead of at their backoff time.
 _OUTAGE_CHANNELS = frozenset({"email", "whatsapp"})
 
+_OFF_HINTS = {
+    "email": "set SMTP_HOST (and SMTP_USERNAME, SMTP_PASSWORD, SMTP_FROM) to turn it on",
+    "whatsapp": "set TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_WHATSAPP_FROM to turn it on",
+}
+
 WakeAt = Callable[[str, datetime], None]
+OnSettled = Callable[[], None]
 
 
 class RelayStore:
     """Claims rows for one relay and settles them, logging each outcome with masked recipients."""
 
     def __init__(
-        self, database: Database, *, lease: timedelta, policy: RetryPolicy, wake_at: WakeAt
+        self,
+        database: Database,
+        *,
+        lease: timedelta,
+        policy: RetryPolicy,
+        wake_at: WakeAt,
+        on_settled: OnSettled = lambda: None,
     ) -> None:
         self.database = database
         self.lease = lease
@@ -46,9 +58,10 @@ class RelayStore:
         # sends a row that another relay may already have taken over.
         self.margin = min(timedelta(seconds=30), lease / 4)
         self._wake_at = wake_at
+        self._on_settled = on_settled
         self._lock = threading.Lock()
         self._unsettled: dict[int, Claim] = {}
-        self._counts: Counter[str] = Counter()
+        self._counts: Counter[tuple[str, str]] = Counter()
         self._failing: set[str] = set()
 
     def claim(self, channel: str, limit: int) -> list[Claim]:
@@ -69,15 +82,17 @@ class RelayStore:
             result = record_outcome(uow, claim, outcome, self.policy)
         with self._lock:
             self._unsettled.pop(claim.id, None)
-            self._counts[outcome.verdict] += 1
+            if result is not None:
+                self._counts[claim.channel, result[0]] += 1
         if result is None:
             log.warning("notification %d: lease lost, another relay settles it", claim.id)
-            return
-        status, next_at = result
-        _log_outcome(claim, outcome, status, next_at)
-        if next_at is not None:
-            self._wake_at(claim.channel, next_at)
-        self._track_outage(claim.channel, status, outcome)
+        else:
+            status, next_at = result
+            _log_outcome(claim, outcome, status, next_at)
+            if next_at is not None:
+                self._wake_at(claim.channel, next_at)
+            self._track_outage(claim.channel, status, outcome)
+        self._on_settled()
 
     def _track_outage(self, channel: str, status: str, outcome: Outcome) -> None:
         if channel not in _OUTAGE_CHANNELS:
@@ -113,10 +128,26 @@ class RelayStore:
             moved = move_chat(uow, old_chat_id=old_chat_id, new_chat_id=new_chat_id)
         log.info("chat %d migrated to %d: %d members moved", old_chat_id, new_chat_id, moved)
 
-    def counts(self) -> dict[str, int]:
-        """Outcomes settled by this relay so far, by verdict."""
+    def counts(self, channel: str | None = None) -> dict[str, int]:
+        """Rows this relay settled so far (on one channel, or all), by the status it left
+        them in: sent, pending (to be retried) or dead."""
+        totals: Counter[str] = Counter()
         with self._lock:
-            return dict(self._counts)
+            for (row_channel, status), number in self._counts.items():
+                if channel in (None, row_channel):
+                    totals[status] += number
+        return dict(totals)
+
+
+def channel_report(channels_on: Collection[str]) -> list[str]:
+    """What the relay says at start: the channels that are on, and how to turn on the others."""
+    lines = [f"Delivery channels on: {', '.join(sorted(channels_on))}"]
+    lines += [
+        f"Delivery channel {channel} is off: {hint}"
+        for channel, hint in _OFF_HINTS.items()
+        if channel not in channels_on
+    ]
+    return lines
 
 
 def run_batch(
