@@ -32,8 +32,8 @@ async def test_the_daily_check_fires_at_its_configured_time_and_zone(
     bot_api: FakeBotApi, postgres_url: str, pg_db: Database, clock: Clock
 ) -> None:
     low_item_told_a_day_ago(pg_db, clock)
-    # A couple of seconds ahead, on the wall clock the job queue runs on.
-    due = (datetime.now(ZONE) + timedelta(seconds=2)).replace(microsecond=0)
+    # A few seconds ahead (room for the start below), on the wall clock the job queue runs on.
+    due = (datetime.now(ZONE) + timedelta(seconds=3)).replace(microsecond=0)
     settings = bot_settings(
         bot_api, postgres_url, alert_check_time=f"{due:%H:%M:%S}", alert_timezone=ZONE.key
     )
