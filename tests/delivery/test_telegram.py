@@ -6,7 +6,15 @@ import itertools
 
 from core import shops
 from core.db import Database
-from tests.delivery.conftest import ADMIN, Outbox, delivery_settings, item, running_relay
+from tests.delivery.conftest import (
+    ADMIN,
+    Outbox,
+    delivery_settings,
+    item,
+    make_outbox,
+    running_relay,
+)
+from tests.fakes.smtp import SmtpSink
 from tests.fakes.telegram_api import MAX_TEXT, FakeBotApi
 
 HOSTILE = '<b>Tea & "Co"</b>'
@@ -156,3 +164,15 @@ async def test_a_relay_that_is_told_of_new_rows_sends_them_without_waiting_for_i
         live_outbox.queue()
         relay.nudge()
         await bot_api.await_message(ADMIN, timeout=10)
+
+
+async def test_the_relay_delivers_from_the_embedded_sqlite_database_too(
+    bot_api: FakeBotApi, smtp_server: SmtpSink, sqlite_db: Database
+) -> None:
+    outbox = make_outbox(Database(sqlite_db.engine, sqlite_db.config))
+    chat, email = outbox.queue_many([("telegram", str(ADMIN)), ("email", "ann@example.com")])
+    settings = delivery_settings(bot_api, smtp=smtp_server)
+    async with running_relay(settings, outbox.db) as relay:
+        await relay.wait_settled(2, status="sent")
+    assert len(bot_api.messages(ADMIN)) == 1 and len(smtp_server.messages) == 1
+    assert {outbox.row(chat).status, outbox.row(email).status} == {"sent"}

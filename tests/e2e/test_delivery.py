@@ -85,14 +85,16 @@ async def test_an_alert_caused_by_a_command_reaches_chat_email_and_whatsapp(
 
 
 async def test_reminders_arrive_as_one_digest_per_member_per_channel(
-    shop: Shopfront, smtp_server: SmtpSink, clock: Clock
+    shop: Shopfront, smtp_server: SmtpSink, twilio_api: FakeTwilioApi, clock: Clock
 ) -> None:
     await shop.shop_with_staff()
     await shop.say(ADMIN, f"/email {ANN_EMAIL}")
+    await shop.say(ADMIN, f"/whatsapp {ANN_PHONE}")
     await shop.say(STAFF, f"/email {SAM_EMAIL}")
     for name in ("Cocoa", "Milk", "Tea"):
         await shop.say(ADMIN, f"/additem {name} 2")
     await smtp_server.await_messages(6)
+    await twilio_api.await_messages(3)
     await all_settled(shop)
 
     clock.advance(hours=25)
@@ -100,6 +102,10 @@ async def test_reminders_arrive_as_one_digest_per_member_per_channel(
     await shop.say(ADMIN, "/check")
     await smtp_server.await_messages(8)
     await all_settled(shop)
+    (whatsapp,) = twilio_api.messages[3:]
+    assert whatsapp["To"] == f"whatsapp:{ANN_PHONE}" and whatsapp["Body"].startswith(
+        "*Still low* (3 items)"
+    )
 
     for member, address in ((ADMIN, ANN_EMAIL), (STAFF, SAM_EMAIL)):
         pushed = [
