@@ -25,24 +25,40 @@ def effective_threshold() -> Any:
     return func.coalesce(Item.threshold, Shop.default_threshold)
 
 
-def open_alert(uow: UnitOfWork, item_id: int, *, quantity: int, threshold: int) -> int | None:
-    """Open an alert unless one is open already (the unique index decides under races)."""
-    now = uow.now()
-    statement = (
-        insert_or_skip(uow, Alert)
+@cache
+def _open_alert_insert(dialect: str) -> Any:
+    # Built once per dialect: every stock change that makes an item low runs it.
+    item_id = bindparam("item_id", type_=Alert.item_id.type)
+    now = bindparam("now", type_=Alert.created_at.type)
+    return (
+        insert_or_skip(dialect, Alert)
         .values(
             shop_id=select(Item.shop_id).where(Item.id == item_id).scalar_subquery(),
             item_id=item_id,
-            quantity=quantity,
-            threshold=threshold,
+            quantity=bindparam("quantity", type_=Alert.quantity.type),
+            threshold=bindparam("threshold", type_=Alert.threshold.type),
             created_at=now,
             last_notified_at=now,
-            next_reminder_at=now + uow.config.repeat_interval,
+            next_reminder_at=bindparam("next_reminder_at", type_=Alert.next_reminder_at.type),
         )
         .on_conflict_do_nothing(index_elements=["item_id"], index_where=Alert.resolved_at.is_(None))
         .returning(Alert.id)
     )
-    alert_id: int | None = uow.session.scalar(statement)
+
+
+def open_alert(uow: UnitOfWork, item_id: int, *, quantity: int, threshold: int) -> int | None:
+    """Open an alert unless one is open already (the unique index decides under races)."""
+    now = uow.now()
+    alert_id: int | None = uow.session.scalar(
+        _open_alert_insert(uow.dialect),
+        {
+            "item_id": item_id,
+            "quantity": quantity,
+            "threshold": threshold,
+            "now": now,
+            "next_reminder_at": now + uow.config.repeat_interval,
+        },
+    )
     if alert_id is not None:
         enqueue_alert_messages(uow, [alert_id])
     return alert_id

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from functools import cache
 from typing import Any
 
-from sqlalchemy import CursorResult, String, and_, cast, func, literal, select
+from sqlalchemy import CursorResult, String, and_, bindparam, cast, func, literal, select
 
 from core.db import UnitOfWork
 from core.models import Alert, Item, Member, Notification, Shop
@@ -24,9 +25,9 @@ def _chunks(ids: Sequence[int]) -> Iterable[Sequence[int]]:
         yield ids[start : start + _ID_CHUNK]
 
 
-def _insert(uow: UnitOfWork, rows: Any) -> int:
-    statement = (
-        insert_or_skip(uow, Notification)
+def _insert_statement(dialect: UnitOfWork | str, rows: Any) -> Any:
+    return (
+        insert_or_skip(dialect, Notification)
         .from_select(
             [
                 "shop_id",
@@ -46,7 +47,12 @@ def _insert(uow: UnitOfWork, rows: Any) -> int:
         )
         .on_conflict_do_nothing(index_elements=["idempotency_key"])
     )
-    result: CursorResult[Any] = uow.session.execute(statement)  # type: ignore[assignment]
+
+
+def _insert(uow: UnitOfWork, rows: Any) -> int:
+    result: CursorResult[Any] = uow.session.execute(  # type: ignore[assignment]
+        _insert_statement(uow, rows)
+    )
     return result.rowcount or 0
 
 
@@ -60,40 +66,51 @@ def _key(prefix: str, channel: str) -> Any:
     )
 
 
+@cache
+def _alert_messages_insert(dialect: str, channel: str) -> Any:
+    # Built once per dialect and channel: every stock change that opens an alert runs it.
+    recipient = _RECIPIENT_COLUMNS[channel]
+    now = bindparam("now", type_=Notification.created_at.type)
+    rows = (
+        select(
+            Alert.shop_id,
+            Member.id,
+            Alert.id,
+            literal(channel),
+            cast(recipient, String),
+            literal("alert"),
+            json_object(
+                dialect,
+                alert_id=Alert.id,
+                item_name=Item.name,
+                quantity=Alert.quantity,
+                threshold=Alert.threshold,
+            ),
+            _key("alert", channel),
+            literal("pending"),
+            literal(0),
+            now,
+            now,
+        )
+        .join(Item, Item.id == Alert.item_id)
+        .join(Member, and_(Member.shop_id == Alert.shop_id, Member.notify.is_(True)))
+        .where(Alert.id.in_(bindparam("alert_ids", expanding=True)), recipient.is_not(None))
+    )
+    return _insert_statement(dialect, rows)
+
+
 def enqueue_alert_messages(uow: UnitOfWork, alert_ids: Sequence[int]) -> int:
     """Queue a new-alert message for every member of the shop with alerts on, on each of
     their channels that is switched on; returns how many were queued."""
     queued = 0
     now = uow.now()
     for channel in sorted(uow.config.channels):
-        recipient = _RECIPIENT_COLUMNS[channel]
+        statement = _alert_messages_insert(uow.dialect, channel)
         for chunk in _chunks(alert_ids):
-            rows = (
-                select(
-                    Alert.shop_id,
-                    Member.id,
-                    Alert.id,
-                    literal(channel),
-                    cast(recipient, String),
-                    literal("alert"),
-                    json_object(
-                        uow,
-                        alert_id=Alert.id,
-                        item_name=Item.name,
-                        quantity=Alert.quantity,
-                        threshold=Alert.threshold,
-                    ),
-                    _key("alert", channel),
-                    literal("pending"),
-                    literal(0),
-                    literal(now, type_=Notification.next_attempt_at.type),
-                    literal(now, type_=Notification.created_at.type),
-                )
-                .join(Item, Item.id == Alert.item_id)
-                .join(Member, and_(Member.shop_id == Alert.shop_id, Member.notify.is_(True)))
-                .where(Alert.id.in_(chunk), recipient.is_not(None))
+            result: CursorResult[Any] = uow.session.execute(  # type: ignore[assignment]
+                statement, {"alert_ids": list(chunk), "now": now}
             )
-            queued += _insert(uow, rows)
+            queued += result.rowcount or 0
     return queued
 
 

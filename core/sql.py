@@ -11,22 +11,27 @@ from sqlalchemy.orm import DeclarativeBase
 from core.db import UnitOfWork
 
 
-def insert_or_skip(uow: UnitOfWork, model: type[DeclarativeBase]) -> Any:
-    """An INSERT that the caller finishes with `.on_conflict_do_nothing(...)`."""
+def insert_or_skip(uow: UnitOfWork | str, model: type[DeclarativeBase]) -> Any:
+    """An INSERT that the caller finishes with `.on_conflict_do_nothing(...)`; for a unit of
+    work, or a dialect name when the statement is built once for many units of work."""
     table: Table = model.__table__  # type: ignore[assignment]
-    if uow.dialect == "postgresql":
+    if _dialect(uow) == "postgresql":
         return postgresql.insert(table)
     return sqlite.insert(table)
 
 
-def json_object(uow: UnitOfWork, **fields: ColumnElement[Any] | Any) -> ColumnElement[Any]:
+def json_object(uow: UnitOfWork | str, **fields: ColumnElement[Any] | Any) -> ColumnElement[Any]:
     """A JSON object built by the database from columns, for INSERT … SELECT."""
     arguments: list[Any] = []
     for key, value in fields.items():
         arguments.extend((key, value))
-    if uow.dialect == "postgresql":
+    if _dialect(uow) == "postgresql":
         return func.json_build_object(*arguments)
     return func.json_object(*arguments)
+
+
+def _dialect(uow: UnitOfWork | str) -> str:
+    return uow if isinstance(uow, str) else uow.dialect
 
 
 def advisory_lock(uow: UnitOfWork, key: int) -> None:
