@@ -10,7 +10,7 @@ import functools
 import logging
 import ssl
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
@@ -194,9 +194,11 @@ class Delivery:
     def _keep_going(self, claim: Claim) -> bool:
         return not self._halt.is_set() and self.store.lease_ok(claim)
 
-    async def _claim(self, channel: str, limit: int) -> list[Claim]:
+    async def _claim(
+        self, channel: str, limit: int, busy: Collection[str] | None = None
+    ) -> list[Claim]:
         try:
-            return await self._run(self.store.claim, channel, limit)
+            return await self._run(functools.partial(self.store.claim, busy=busy), channel, limit)
         except Exception as exc:
             # The database may be briefly away; try again at the next poll, without spinning.
             log.warning("cannot claim %s notifications: %s", channel, type(exc).__name__)

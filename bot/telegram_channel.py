@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections import Counter
+from collections.abc import Awaitable, Callable, Collection
 from datetime import timedelta
 from typing import Any
 
@@ -23,6 +24,10 @@ from bot.alert_messages import TelegramMessage, render_notification
 from bot.limits import PUSH, PushPacer, Stopped, push_pacer, retry_after_seconds
 from core.channels import Outcome
 from core.delivery_store import Claim
+
+# One being sent and one waiting its turn: enough to keep a chat's pace, few enough that
+# a chat with a long queue leaves room for the others.
+PER_CHAT_IN_FLIGHT = 2
 
 MoveChat = Callable[[int, int], Awaitable[None]]
 LeaseCheck = Callable[[Claim], bool]
@@ -130,7 +135,7 @@ def _with_progress(outcome: Outcome, parts_sent: int | None) -> Outcome:
 async def push_claims(
     channel: TelegramChannel,
     *,
-    claim: Callable[[int], Awaitable[list[Claim]]],
+    claim: Callable[[int, Collection[str]], Awaitable[list[Claim]]],
     settle: Settle,
     idle: Callable[[], Awaitable[None]],
     woken: asyncio.Event,
@@ -139,11 +144,18 @@ async def push_claims(
     lease_ok: LeaseCheck,
 ) -> None:
     """The relay's Telegram worker: keep up to `capacity` rows in flight, each in a task of
-    its own, so one chat's queue (a second between pushes) never holds up other chats."""
+    its own and at most PER_CHAT_IN_FLIGHT per chat, so that one chat's long queue (pushes a
+    second apart) never holds up the other chats."""
     in_flight: set[asyncio.Task[None]] = set()
+    per_chat: Counter[str] = Counter()
 
     async def deliver(row: Claim) -> None:
-        await settle(row, await channel.send(row, stopping=stopping, lease_ok=lease_ok))
+        try:
+            await settle(row, await channel.send(row, stopping=stopping, lease_ok=lease_ok))
+        finally:
+            per_chat[row.recipient] -= 1
+            if per_chat[row.recipient] <= 0:
+                del per_chat[row.recipient]
 
     def finished(task: asyncio.Task[None]) -> None:
         in_flight.discard(task)
@@ -153,12 +165,14 @@ async def push_claims(
         while not stopping.is_set():
             woken.clear()
             room = capacity - len(in_flight)
-            claims = await claim(room) if room > 0 else []
+            busy = {chat for chat, count in per_chat.items() if count >= PER_CHAT_IN_FLIGHT}
+            claims = await claim(room, busy) if room > 0 else []
             for row in claims:
+                per_chat[row.recipient] += 1
                 task = asyncio.create_task(deliver(row))
                 in_flight.add(task)
                 task.add_done_callback(finished)
-            if len(claims) < room or room <= 0:
+            if not claims:
                 await idle()
     finally:
         await _drain(in_flight)

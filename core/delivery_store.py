@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 
 from core.channels import Outcome
 from core.db import UnitOfWork
@@ -61,19 +61,35 @@ def _due(now: datetime, channels: Collection[str]) -> list[Any]:
 
 
 def claim_due(
-    uow: UnitOfWork, *, channels: Collection[str], limit: int, lease: timedelta
+    uow: UnitOfWork,
+    *,
+    channels: Collection[str],
+    limit: int,
+    lease: timedelta,
+    one_per_recipient: bool = False,
+    skip_recipients: Collection[str] = (),
 ) -> list[Claim]:
     """Lease up to `limit` due rows of these channels, oldest due first, and commit.
 
     PostgreSQL skips rows another relay has locked; SQLite's single writer serializes claims.
-    Each claim counts as an attempt, so a row that keeps crashing its relay still dies."""
+    Each claim counts as an attempt, so a row that keeps crashing its relay still dies.
+    `one_per_recipient` takes only each recipient's oldest due row, and `skip_recipients`
+    none of theirs: a long queue for one chat then never holds up the others."""
     if not channels or limit <= 0:
         return []
     now = uow.now()
+    conditions = _due(now, channels)
+    if skip_recipients:
+        conditions.append(Notification.recipient.not_in(sorted(skip_recipients)))
+    if one_per_recipient:
+        firsts = select(func.min(Notification.id)).where(*conditions)
+        # The due conditions stay on the outer query too: PostgreSQL re-checks those (not the
+        # subquery) on a row another relay claimed meanwhile, and so skips it.
+        conditions.append(Notification.id.in_(firsts.group_by(Notification.recipient)))
     ids = list(
         uow.session.scalars(
             select(Notification.id)
-            .where(*_due(now, channels))
+            .where(*conditions)
             .order_by(Notification.next_attempt_at, Notification.id)
             .limit(limit)
             .with_for_update(skip_locked=True)

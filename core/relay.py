@@ -64,10 +64,20 @@ class RelayStore:
         self._counts: Counter[tuple[str, str]] = Counter()
         self._failing: set[str] = set()
 
-    def claim(self, channel: str, limit: int) -> list[Claim]:
-        """Lease up to `limit` due rows of one channel."""
+    def claim(
+        self, channel: str, limit: int, *, busy: Collection[str] | None = None
+    ) -> list[Claim]:
+        """Lease up to `limit` due rows of one channel; with `busy` given, one row per
+        recipient and none for the busy ones (Telegram's pace is per chat)."""
         with self.database.unit_of_work() as uow:
-            claims = claim_due(uow, channels=[channel], limit=limit, lease=self.lease)
+            claims = claim_due(
+                uow,
+                channels=[channel],
+                limit=limit,
+                lease=self.lease,
+                one_per_recipient=busy is not None,
+                skip_recipients=busy or (),
+            )
         with self._lock:
             self._unsettled.update((claim.id, claim) for claim in claims)
         return claims

@@ -229,3 +229,22 @@ def test_a_migrated_chat_moves_the_member_and_their_pending_telegram_rows(outbox
         assert shops.get_member(uow, ADMIN).chat_id == -100123
     assert outbox.row(pending).recipient == "-100123"
     assert outbox.row(sent).recipient == str(ADMIN)  # history keeps where it went
+
+
+def test_a_per_recipient_claim_takes_each_chats_oldest_row_and_skips_busy_chats(
+    outbox: Outbox,
+) -> None:
+    a1, a2, b1, c1 = outbox.queue_many(
+        [("telegram", "1"), ("telegram", "1"), ("telegram", "2"), ("telegram", "3")]
+    )
+    with outbox.db.unit_of_work() as uow:
+        first = claim_due(
+            uow, channels={"telegram"}, limit=10, lease=LEASE, one_per_recipient=True,
+            skip_recipients={"3"},
+        )  # fmt: skip
+    assert [c.id for c in first] == [a1, b1]
+    with outbox.db.unit_of_work() as uow:
+        second = claim_due(
+            uow, channels={"telegram"}, limit=10, lease=LEASE, one_per_recipient=True
+        )
+    assert [c.id for c in second] == [a2, c1]

@@ -176,3 +176,15 @@ async def test_the_relay_delivers_from_the_embedded_sqlite_database_too(
         await relay.wait_settled(2, status="sent")
     assert len(bot_api.messages(ADMIN)) == 1 and len(smtp_server.messages) == 1
     assert {outbox.row(chat).status, outbox.row(email).status} == {"sent"}
+
+
+async def test_a_long_queue_for_one_chat_does_not_hold_up_another_chats_alert(
+    bot_api: FakeBotApi, live_db: Database, live_outbox: Outbox
+) -> None:
+    live_outbox.queue_many([("telegram", str(ADMIN))] * 20)
+    live_outbox.queue(recipient="2001")  # queued last, behind twenty for the admin
+    async with running_relay(delivery_settings(bot_api), live_db, batch_size=5):
+        await bot_api.await_message(2001)
+        before = len(bot_api.messages(ADMIN))
+    # The admin's chat gets one push a second: the other chat did not wait for its queue.
+    assert before <= 2
