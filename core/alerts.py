@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Select, and_, bindparam, func, select, update
+from sqlalchemy import Row, Select, and_, bindparam, func, select, update
 from sqlalchemy.orm import aliased
 
 from core.db import UnitOfWork
@@ -80,8 +80,10 @@ def _item_state_query() -> Select[Any]:
     # One statement, built once: this runs on every stock change.
     return (
         select(
+            Item.name,
             Item.quantity,
             effective_threshold().label("threshold"),
+            Item.threshold.label("own_threshold"),
             Item.alert_snoozed_until,
             Alert.id.label("open_id"),
         )
@@ -91,14 +93,20 @@ def _item_state_query() -> Select[Any]:
     )
 
 
+def item_state(uow: UnitOfWork, item_id: int) -> Row[Any]:
+    """The item's name, quantity, thresholds (effective and own), snooze and open alert."""
+    return uow.session.execute(_item_state_query(), {"item_id": item_id}).one()
+
+
 def evaluate_item(
-    uow: UnitOfWork, item_id: int, *, member_id: int | None
+    uow: UnitOfWork, item_id: int, *, member_id: int | None, state: Row[Any] | None = None
 ) -> tuple[int | None, int | None]:
     """Re-evaluate one item after a change: returns (alert opened, alert resolved).
 
     The caller has just updated the item's row, so on PostgreSQL it holds that row's lock
-    and evaluations of one item run one after the other."""
-    row = uow.session.execute(_item_state_query(), {"item_id": item_id}).one()
+    and evaluations of one item run one after the other. A caller that has just read the
+    item's `item_state` passes it in to save reading it again."""
+    row = item_state(uow, item_id) if state is None else state
     open_id = row.open_id
     if row.quantity >= row.threshold:
         if row.alert_snoozed_until is not None:

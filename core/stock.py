@@ -18,7 +18,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError
 
-from core.alerts import close_alert, effective_threshold, evaluate_item
+from core.alerts import close_alert, effective_threshold, evaluate_item, item_state
 from core.db import UnitOfWork
 from core.errors import AlreadyExists, InsufficientStock, InvalidInput, NotFound
 from core.models import MAX_QUANTITY, Alert, Item, Movement, Shop
@@ -123,11 +123,19 @@ def _record(
             "created_at": uow.now(),
         },
     )
-    opened, resolved = evaluate_item(uow, item_id, member_id=member_id)
+    state = item_state(uow, item_id)
+    opened, resolved = evaluate_item(uow, item_id, member_id=member_id, state=state)
     uow.session.flush()
-    change = StockChange(
-        item=item_view(uow, item_id), delta=delta, alert_opened=opened, alert_resolved=resolved
+    # Evaluating changes alerts and snoozes, never what the view shows, so the state read
+    # before it is still the item as it now is.
+    view = ItemView(
+        id=item_id,
+        name=state.name,
+        quantity=state.quantity,
+        threshold=state.threshold,
+        own_threshold=state.own_threshold,
     )
+    change = StockChange(item=view, delta=delta, alert_opened=opened, alert_resolved=resolved)
     uow.commit()
     return change
 
