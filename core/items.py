@@ -28,6 +28,8 @@ def list_items(
 ) -> ItemPage:
     """A page of the shop's items by name; only low ones, or those whose name contains text."""
     member = require_member(uow, telegram_user_id)
+    if limit < 1:
+        raise ValueError("a page holds at least one item")
     conditions = [Item.shop_id == member.shop_id, Item.deleted_at.is_(None)]
     if only_low:
         conditions.append(Item.quantity < effective_threshold())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from datetime import timedelta
 from functools import cache
@@ -15,6 +16,8 @@ from core.values import normalize_email, normalize_whatsapp_number
 from core.views import InviteView, MemberView, Prefs, StartResult
 
 INVITE_LIFETIME = timedelta(days=7)
+# What secrets.token_urlsafe produces; anything else cannot be a code and never reaches SQL.
+_INVITE_CODE = re.compile(r"[A-Za-z0-9_-]{1,32}")
 
 
 @cache
@@ -124,10 +127,13 @@ def join(
     if existing is not None:
         raise AlreadyAMember(f"You are already a member of {_view(uow, existing).shop_name}.")
     now = uow.now()
+    code = code.strip()
+    if not _INVITE_CODE.fullmatch(code):
+        raise InvalidInput("That invite code is not valid: it may be used up or expired.")
     # The conditional UPDATE makes the code single-use even when two people race for it.
     invite_id = uow.session.scalar(
         update(Invite)
-        .where(Invite.code == code.strip(), Invite.used_at.is_(None), Invite.expires_at > now)
+        .where(Invite.code == code, Invite.used_at.is_(None), Invite.expires_at > now)
         .values(used_at=now)
         .returning(Invite.id)
     )

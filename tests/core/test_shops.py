@@ -258,3 +258,13 @@ def test_prefs_show_the_members_channels_and_the_shops_default_threshold(
         role="staff",
         shop_name=f"Admin {shop.admin}'s shop",
     )
+
+
+@pytest.mark.parametrize("code", ["a\x00b", "x" * 40, "", "not a code!"])
+def test_a_code_that_cannot_exist_is_refused_and_changes_nothing(
+    shop: ShopFixture, code: str
+) -> None:
+    before = snapshot(shop.db)
+    with pytest.raises(InvalidInput, match="not valid"):
+        shop.run(shops.join, telegram_user_id=5, chat_id=5, display_name="Eve", code=code)
+    assert snapshot(shop.db) == before
