@@ -1,0 +1,44 @@
+"""B3's baseline: a minimal python-telegram-bot echo bot with Stockbot's rate limiter and
+per-chat update order. `python -m bench.echo_bot`, configured like `stockbot run`."""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+from telegram import Update
+from telegram.constants import ParseMode
+from telegram.ext import ApplicationBuilder, CallbackContext, MessageHandler, filters
+
+from bot.app import ALLOWED_UPDATES
+from bot.limits import build_rate_limiter
+from bot.ordering import PerChatUpdateProcessor
+from core.settings import load_settings
+
+
+async def echo(update: Update, context: CallbackContext[Any, Any, Any, Any]) -> None:
+    """Send the message's text back, as HTML like Stockbot's replies."""
+    assert update.effective_chat is not None and update.message is not None
+    await context.bot.send_message(
+        update.effective_chat.id, html.escape(update.message.text or ""), parse_mode=ParseMode.HTML
+    )
+
+
+def main() -> None:
+    """Poll the configured Bot API until SIGTERM."""
+    settings = load_settings()
+    assert settings.telegram_bot_token is not None
+    application = (
+        ApplicationBuilder()
+        .token(settings.telegram_bot_token.get_secret_value())
+        .base_url(settings.telegram_api_base_url)
+        .rate_limiter(build_rate_limiter(settings))
+        .concurrent_updates(PerChatUpdateProcessor())
+        .build()
+    )
+    application.add_handler(MessageHandler(filters.TEXT, echo))
+    application.run_polling(allowed_updates=ALLOWED_UPDATES)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,80 @@
+"""Child processes of the benchmarks: `stockbot run` and baselines, and their memory."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+
+from core.settings import Settings
+
+REPO = Path(__file__).resolve().parent.parent
+STOP_TIMEOUT = 30.0
+
+
+def clean_environment(settings: Mapping[str, str]) -> dict[str, str]:
+    """The environment for a child: inherited, minus every Stockbot setting, plus `settings`."""
+    ours = {name.upper() for name in Settings.model_fields}
+    environment = {key: value for key, value in os.environ.items() if key.upper() not in ours}
+    environment["PYTHONPATH"] = os.pathsep.join(
+        part for part in (str(REPO), environment.get("PYTHONPATH", "")) if part
+    )
+    environment.update(settings)
+    return environment
+
+
+@contextmanager
+def running(
+    arguments: list[str], settings: Mapping[str, str], *, label: str
+) -> Iterator[subprocess.Popen[bytes]]:
+    """Run `python ARGUMENTS` with these settings in an empty directory (so no .env file is
+    read), its output in a log file; stop it with SIGTERM afterwards."""
+    with tempfile.TemporaryDirectory(prefix=f"stockbot-bench-{label}-") as workdir:
+        log_path = Path(workdir) / "output.log"
+        with log_path.open("wb") as log:
+            child = subprocess.Popen(
+                [sys.executable, *arguments],
+                cwd=workdir,
+                env=clean_environment(settings),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+            try:
+                yield child
+            finally:
+                _stop(child)
+        if child.returncode not in (0, -signal.SIGTERM):
+            output = log_path.read_text(errors="replace")[-4000:]
+            raise RuntimeError(f"{label} exited with {child.returncode}:\n{output}")
+
+
+def _stop(child: subprocess.Popen[bytes]) -> None:
+    if child.poll() is not None:
+        return
+    child.send_signal(signal.SIGTERM)
+    try:
+        child.wait(timeout=STOP_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        child.kill()
+        child.wait()
+
+
+def memory_kib(pid: int) -> tuple[int, int]:
+    """(current, peak) resident set size of a live process, in KiB."""
+    fields = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        key, _, value = line.partition(":")
+        fields[key] = value.strip()
+    return _kib(fields["VmRSS"]), _kib(fields["VmHWM"])
+
+
+def _kib(value: str) -> int:
+    number, _, unit = value.partition(" ")
+    if unit != "kB":
+        raise ValueError(f"unexpected unit in /proc status: {value!r}")
+    return int(number)
