@@ -33,7 +33,7 @@ def threshold_text(change: ThresholdChange) -> str:
     if change.threshold is None:
         return f"✅ {name} uses the shop default again: {count(change.item.threshold)}{effect}."
     if change.threshold == 0:
-        return f"✅ {name} never alerts now (threshold 0){effect}."
+        return f"✅ {name}: threshold 0, it never alerts{effect}."
     return f"✅ {name} now alerts below {count(change.threshold)}{effect}."
 
 

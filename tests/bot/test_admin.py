@@ -31,7 +31,7 @@ async def test_threshold_sets_and_clears_one_items_own_threshold(shopfront: Shop
     back = await shopfront.say(ADMIN, "/threshold Green tea DEFAULT")
 
     assert own.plain_text == "✅ Green tea now alerts below 7 (1 alert opened)."
-    assert never.plain_text == "✅ Green tea never alerts now (threshold 0) (1 alert resolved)."
+    assert never.plain_text == "✅ Green tea: threshold 0, it never alerts (1 alert resolved)."
     assert back.plain_text == "✅ Green tea uses the shop default again: 5."
     assert shopfront.sql("SELECT threshold FROM items") == [(None,)]
 
