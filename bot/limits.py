@@ -131,8 +131,11 @@ class StockbotRateLimiter(AIORateLimiter):
     are tried once and a RetryAfter goes back to the relay, which reschedules the row."""
 
     def __init__(self, overall_max_rate: int) -> None:
+        # One message every 1/rate seconds, not `rate` messages a second: a bucket that holds
+        # `rate` lets a burst of that many out at once on top of the steady flow, so up to
+        # twice the limit could go out in one second.
         super().__init__(
-            overall_max_rate=overall_max_rate, overall_time_period=1, max_retries=REPLY_RETRIES
+            overall_max_rate=1, overall_time_period=1 / overall_max_rate, max_retries=REPLY_RETRIES
         )
         self.pushes = PushPacer()
 
