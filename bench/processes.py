@@ -78,3 +78,17 @@ def _kib(value: str) -> int:
     if unit != "kB":
         raise ValueError(f"unexpected unit in /proc status: {value!r}")
     return int(number)
+
+
+def run_to_end(arguments: list[str], settings: Mapping[str, str], *, label: str) -> None:
+    """Run `python ARGUMENTS` to completion in an empty directory; raise if it fails."""
+    with tempfile.TemporaryDirectory(prefix=f"stockbot-bench-{label}-") as workdir:
+        completed = subprocess.run(
+            [sys.executable, *arguments],
+            cwd=workdir,
+            env=clean_environment(settings),
+            capture_output=True,
+            text=True,
+        )
+    if completed.returncode != 0:
+        raise RuntimeError(f"{label} exited with {completed.returncode}:\n{completed.stderr}")
