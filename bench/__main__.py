@@ -6,6 +6,7 @@ targets are met (benchmarks measure, they do not judge); it is 1 only if a bench
 from __future__ import annotations
 
 import argparse
+import logging
 import signal
 import sys
 from collections.abc import Sequence
@@ -44,6 +45,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"Unknown benchmark ids: {', '.join(sorted(unknown))}", file=sys.stderr)
         return 2
     signal.signal(signal.SIGTERM, _stop_on_sigterm)
+    # aiosmtpd, under the local SMTP server, warns about its own deprecated API at every login.
+    logging.getLogger("mail.log").setLevel(logging.ERROR)
     mode = "quick" if arguments.quick else "full"
     progress(f"running the {mode} benchmarks")
     results = run_all(Context(quick=arguments.quick), only)

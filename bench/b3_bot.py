@@ -109,6 +109,8 @@ def _bot_run(url: str, chosen: dataset.Shape, *, warm_up: float, seconds: float)
         result = drive(api, talkers, warm_up=warm_up, seconds=seconds)
         after, peak = memory_kib(child.pid)
     progress(f"stockbot: {result.rate:,.0f} replies/s, p99 {result.percentile(0.99):.3f}s")
+    for example in result.examples:
+        progress(f"wrong reply: {example}")
     return BotRun(result, idle, after, peak)
 
 

@@ -78,6 +78,7 @@ class LoadResult:
     seconds: float
     latencies: tuple[float, ...]
     wrong: int
+    examples: tuple[str, ...] = ()
 
     @property
     def rate(self) -> float:
@@ -95,13 +96,13 @@ class LoadResult:
 
 def drive(api: FakeBotApi, chats: Sequence[Chat], *, warm_up: float, seconds: float) -> LoadResult:
     """Keep every chat busy for warm_up + seconds; measure the last `seconds`."""
-    outstanding: dict[int, tuple[float, Expectation, Chat]] = {}
+    outstanding: dict[int, tuple[float, str, Expectation, Chat]] = {}
     seen = len(api.all_messages())
     mark = api.mark()
 
     def offer(chat: Chat) -> None:
         text, expect = chat.next_command()
-        outstanding[chat.user_id] = (time.monotonic(), expect, chat)
+        outstanding[chat.user_id] = (time.monotonic(), text, expect, chat)
         api.send_message(chat.user_id, text)
 
     for chat in chats:
@@ -109,7 +110,7 @@ def drive(api: FakeBotApi, chats: Sequence[Chat], *, warm_up: float, seconds: fl
     measured_from = time.monotonic() + warm_up
     until = measured_from + seconds
     latencies: list[float] = []
-    wrong = 0
+    wrong: list[str] = []
     while time.monotonic() < until:
         if api.mark() == mark:
             time.sleep(POLL)
@@ -118,25 +119,32 @@ def drive(api: FakeBotApi, chats: Sequence[Chat], *, warm_up: float, seconds: fl
         messages = api.all_messages()
         fresh, seen = messages[seen:], len(messages)
         for message in fresh:
-            wrong += _settle(message, outstanding, latencies, measured_from, until, offer)
-    return LoadResult(len(latencies), seconds, tuple(latencies), wrong)
+            problem = _settle(message, outstanding, latencies, measured_from, until, offer)
+            if problem:
+                wrong.append(problem)
+    return LoadResult(len(latencies), seconds, tuple(latencies), len(wrong), tuple(wrong[:5]))
 
 
 def _settle(
     message: SentMessage,
-    outstanding: dict[int, tuple[float, Expectation, Chat]],
+    outstanding: dict[int, tuple[float, str, Expectation, Chat]],
     latencies: list[float],
     measured_from: float,
     until: float,
     offer: Callable[[Chat], None],
-) -> int:
-    """Match a reply to its chat's command; 1 if it was not the answer expected."""
+) -> str | None:
+    """Match a reply to its chat's command; what was wrong with it, if anything."""
+    reply = (message.plain_text or "")[:120]
     waiting = outstanding.pop(message.chat_id, None)
     if waiting is None or message.edited:
-        return 1
-    offered_at, expect, chat = waiting
+        return f"chat {message.chat_id}: unasked-for {reply!r}"
+    offered_at, command, expect, chat = waiting
     if measured_from <= message.at < until:
         latencies.append(message.at - offered_at)
     if message.at < until:
         offer(chat)
-    return 0 if expect(message.plain_text or "") else 1
+    return (
+        None
+        if expect(reply if len(reply) < 120 else message.plain_text or "")
+        else (f"chat {message.chat_id}: {command!r} got {reply!r}")
+    )
