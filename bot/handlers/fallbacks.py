@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from telegram import CallbackQuery, Update
-from telegram.error import TelegramError
+from telegram.error import BadRequest, NetworkError, TelegramError
 
 from bot.handlers import conversation
 from bot.handlers.common import Context, button, question, reply, user_of
@@ -85,7 +85,12 @@ async def stale_button(update: Update, context: Context, query: CallbackQuery) -
 async def on_error(update: object, context: Context) -> None:
     """Log the failure with its update id; tell the user, without details, that it failed."""
     if not isinstance(update, Update):
-        log.error("A background job failed", exc_info=context.error)
+        error = context.error
+        if isinstance(error, NetworkError) and not isinstance(error, BadRequest):
+            # Polling retries on its own; an outage of the Bot API is a line, not a traceback.
+            log.warning("Telegram is unreachable, retrying: %s", error)
+            return
+        log.error("A background job failed", exc_info=error)
         return
     log.error("Handling update %s failed", update.update_id, exc_info=context.error)
     if update.effective_chat is None:
