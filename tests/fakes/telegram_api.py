@@ -172,6 +172,10 @@ class _Handler(BaseHTTPRequestHandler):
 class _TrackingServer(ThreadingHTTPServer):
     """A threading HTTP server that knows its open connections, so stop() can cut them."""
 
+    # socketserver's listen backlog of 5 overflows when a client opens many connections at
+    # once: the kernel drops the SYNs, and the client waits seconds to retry or gives up.
+    request_queue_size = 128
+
     def __init__(self, app: HttpApp) -> None:
         self.app = app
         self.connections: set[socket.socket] = set()
