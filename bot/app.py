@@ -26,7 +26,7 @@ from bot.delivery import Delivery
 from bot.handlers import admin, alerts, fallbacks, items, onboarding, prefs, stock_list
 from bot.jobs import schedule_daily_check
 from bot.limits import build_rate_limiter
-from bot.logging_setup import RedactingFilter, secret_values
+from bot.logging_setup import RedactingFilter, safe_summary, secret_values
 from bot.ordering import PerChatUpdateProcessor
 from bot.runner import DATABASE, DELIVERY, EXECUTOR, SETTINGS, create_executor
 from core.db import Database, display_url
@@ -106,6 +106,7 @@ def build_application(settings: Settings, database: Database, *, delivery: bool 
         .rate_limiter(build_rate_limiter(settings))
         .concurrent_updates(PerChatUpdateProcessor())
         .post_init(_post_init)
+        .post_stop(_post_stop)
         .post_shutdown(_post_shutdown)
         .build()
     )
@@ -134,11 +135,15 @@ async def _post_init(application: App) -> None:
     log.info("Running as @%s", application.bot.username)
 
 
-async def _post_shutdown(application: App) -> None:
-    """Stop the relay, then the worker threads, then close the database's connections."""
+async def _post_stop(application: App) -> None:
+    """Stop the relay while the bot's HTTP client is still open, so sends in flight finish."""
     relay = application.bot_data.pop(DELIVERY, None)
     if relay is not None:
         await relay.stop()
+
+
+async def _post_shutdown(application: App) -> None:
+    """Stop the worker threads, then close the database's connections."""
     executor = application.bot_data.pop(EXECUTOR, None)
     if executor is not None:
         await asyncio.to_thread(executor.shutdown, wait=True)
@@ -163,6 +168,8 @@ async def serving(application: App, *, poll_timeout: int = 10) -> AsyncIterator[
         finally:
             await application.updater.stop()
             await application.stop()
+            assert application.post_stop is not None
+            await application.post_stop(application)
     finally:
         await application.shutdown()
         assert application.post_shutdown is not None
@@ -180,11 +187,6 @@ BAD_TOKEN = (
 )
 
 
-def _first_line(error: Exception) -> str:
-    text = str(error).strip()
-    return text.splitlines()[0] if text else type(error).__name__
-
-
 def _open_database(settings: Settings) -> Database | None:
     """The migrated database, or None after saying on stderr why it cannot be opened."""
     database = None
@@ -194,9 +196,9 @@ def _open_database(settings: Settings) -> Database | None:
     except Exception as error:  # any failure here means the bot cannot start; say why
         if database is not None:
             database.dispose()
-        redact = RedactingFilter(secret_values(settings)).redact
         print(
-            f"DATABASE_URL: cannot open the database: {redact(_first_line(error))}", file=sys.stderr
+            f"DATABASE_URL: cannot open the database: {safe_summary(settings, error)}",
+            file=sys.stderr,
         )
         return None
     return database
@@ -231,7 +233,7 @@ def run_bot(settings: Settings) -> int:
         redact = RedactingFilter(secret_values(settings)).redact
         print(
             f"Cannot reach the Telegram Bot API (TELEGRAM_API_BASE_URL="
-            f"{redact(settings.telegram_api_base_url)}): {redact(_first_line(error))}",
+            f"{redact(settings.telegram_api_base_url)}): {safe_summary(settings, error)}",
             file=sys.stderr,
         )
         return 1

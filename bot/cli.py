@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Sequence
 
-from bot.logging_setup import configure_logging
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot.logging_setup import configure_logging, safe_summary
 from core.check import run_check
 from core.db import Database, display_url
 from core.dead_letters import delivery_counts, describe_dead, list_dead, requeue_dead
@@ -94,11 +97,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SettingsError as exc:
         print(exc, file=sys.stderr)
         return 2
+    # PTB 22's RetryAfter warns on every use unless opted in to its timedelta form, which the
+    # delivery code already reads.
+    os.environ.setdefault("PTB_TIMEDELTA", "true")
     configure_logging(settings)
     if arguments.command == "run":
         from bot.app import run_bot
 
         return run_bot(settings)
-    if arguments.command == "deliveries":
-        return _deliveries(settings, arguments)
-    return COMMANDS[arguments.command](settings)
+    try:
+        if arguments.command == "deliveries":
+            return _deliveries(settings, arguments)
+        return COMMANDS[arguments.command](settings)
+    except SQLAlchemyError as error:
+        summary = safe_summary(settings, error)
+        print(f"DATABASE_URL: the database failed: {summary}", file=sys.stderr)
+        return 1

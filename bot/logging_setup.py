@@ -94,3 +94,10 @@ def configure_logging(settings: Settings, stream: TextIO | None = None) -> loggi
             each.removeFilter(old)
         each.addFilter(redactor)
     return handler
+
+
+def safe_summary(settings: Settings, error: BaseException) -> str:
+    """The first line of an error, with every secret of the settings redacted: fit for stderr."""
+    lines = str(error).strip().splitlines()
+    first = lines[0] if lines else type(error).__name__
+    return RedactingFilter(secret_values(settings)).redact(first)

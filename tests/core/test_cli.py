@@ -127,3 +127,19 @@ def test_the_commands_read_settings_from_a_dotenv_file_in_the_working_directory(
 
     assert run.returncode == 0, run.stderr
     assert tables(f"sqlite:///{tmp_path / 'from-dotenv.db'}") == TABLES
+
+
+@pytest.mark.parametrize("command", ["migrate", "check", "deliveries"])
+def test_an_unreachable_database_is_named_without_a_traceback_or_its_password(
+    tmp_path: Path, command: str
+) -> None:
+    # Nothing listens on port 1, so the connection is refused at once.
+    url = "postgresql+psycopg2://shop:pw-never-shown@127.0.0.1:1/stock"
+
+    run = stockbot(command, cwd=tmp_path, DATABASE_URL=url)
+
+    assert run.returncode == 1
+    assert run.stderr.startswith("DATABASE_URL: the database failed:")
+    assert "Connection refused" in run.stderr
+    assert "Traceback" not in run.stderr
+    assert "pw-never-shown" not in run.stdout + run.stderr
