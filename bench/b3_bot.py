@@ -108,9 +108,12 @@ def _bot_run(url: str, chosen: dataset.Shape, *, warm_up: float, seconds: float)
         ]
         result = drive(api, talkers, warm_up=warm_up, seconds=seconds)
         after, peak = memory_kib(child.pid)
+        errors = child.errors()
     progress(f"stockbot: {result.rate:,.0f} replies/s, p99 {result.percentile(0.99):.3f}s")
     for example in result.examples:
         progress(f"wrong reply: {example}")
+    if errors:
+        progress(f"the bot logged {len(errors)} error lines, the first: {errors[0][:300]}")
     return BotRun(result, idle, after, peak)
 
 

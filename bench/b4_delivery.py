@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from bench import dataset
 from bench.pg import scratch_database
 from bench.processes import run_to_end, running
+from bench.queued import queue_alert_messages, requeue
 from bench.report import Outcome, Row, number, progress, ratio
 from bench.runner import Context
 from tests.fakes.smtp import SmtpSink
@@ -62,7 +63,7 @@ def _queue(url: str, *, channel: str, count: int) -> None:
     items_per_shop = math.ceil(count / 300)
     dataset.load(url, dataset.Shape(shops=100, items_per_shop=items_per_shop, quantity_sql="2"))
     dataset.open_alerts(url, every=1, due_every=10**9)
-    queued = dataset.queue_alert_messages(url, channel=channel, count=count)
+    queued = queue_alert_messages(url, channel=channel, count=count)
     if queued != count:
         raise RuntimeError(f"queued {queued} {channel} messages, wanted {count}")
 
@@ -95,7 +96,7 @@ def _email_row(count: int) -> Row:
         run_to_end(["-m", "bench.naive_relay"], smtp, label="naive relay")
         naive = rate([message.at for message in sink.wait_for_messages(count, timeout=600)])
         progress(f"naive relay: {naive:,.0f} emails/s over {sink.connections} connections")
-        dataset.requeue(url, channel="email")
+        requeue(url, channel="email")
         before = sink.connections
         with running(["-m", "bot", "run"], _bot_settings(api, url, **smtp), label="stockbot"):
             received = sink.wait_for_messages(2 * count, timeout=600)[count:]

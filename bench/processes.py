@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
 import tempfile
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 from core.settings import Settings
 
 REPO = Path(__file__).resolve().parent.parent
+_EXCEPTION = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception|TimedOut|Timeout)\b")
 STOP_TIMEOUT = 30.0
 
 
@@ -28,10 +31,26 @@ def clean_environment(settings: Mapping[str, str]) -> dict[str, str]:
     return environment
 
 
+@dataclass(frozen=True)
+class Child:
+    """A running child process and the file its output goes to."""
+
+    process: subprocess.Popen[bytes]
+    log_path: Path
+
+    @property
+    def pid(self) -> int:
+        """The child's process id."""
+        return self.process.pid
+
+    def errors(self) -> list[str]:
+        """The exceptions its output reports so far (the last line of each traceback)."""
+        lines = self.log_path.read_text(errors="replace").splitlines()
+        return [line for line in lines if _EXCEPTION.match(line)]
+
+
 @contextmanager
-def running(
-    arguments: list[str], settings: Mapping[str, str], *, label: str
-) -> Iterator[subprocess.Popen[bytes]]:
+def running(arguments: list[str], settings: Mapping[str, str], *, label: str) -> Iterator[Child]:
     """Run `python ARGUMENTS` with these settings in an empty directory (so no .env file is
     read), its output in a log file; stop it with SIGTERM afterwards."""
     with tempfile.TemporaryDirectory(prefix=f"stockbot-bench-{label}-") as workdir:
@@ -45,7 +64,7 @@ def running(
                 stderr=subprocess.STDOUT,
             )
             try:
-                yield child
+                yield Child(child, log_path)
             finally:
                 _stop(child)
         if child.returncode not in (0, -signal.SIGTERM):
