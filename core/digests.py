@@ -26,6 +26,7 @@ from sqlalchemy import (
 
 from core.db import UnitOfWork
 from core.models import Alert, Id, Item, Member, Notification
+from core.outbox import NOTIFICATION_COLUMNS
 
 _RECIPIENT_COLUMNS = {
     "telegram": Member.chat_id,
@@ -147,20 +148,7 @@ def _insert_digests(uow: UnitOfWork, payloads: dict[int, dict[str, Any]]) -> int
         .order_by(Member.id, channel)
     )
     statement = insert(Notification).from_select(
-        [
-            "shop_id",
-            "member_id",
-            "alert_id",
-            "channel",
-            "recipient",
-            "kind",
-            "payload",
-            "idempotency_key",
-            "status",
-            "attempts",
-            "next_attempt_at",
-            "created_at",
-        ],
+        NOTIFICATION_COLUMNS,
         rows,
     )
     # Counted from RETURNING: Python's sqlite3 reports no rowcount for a statement that

@@ -25,24 +25,28 @@ def _chunks(ids: Sequence[int]) -> Iterable[Sequence[int]]:
         yield ids[start : start + _ID_CHUNK]
 
 
+# The columns every INSERT … SELECT into the outbox fills, in the order its SELECT lists them.
+NOTIFICATION_COLUMNS = (
+    "shop_id",
+    "member_id",
+    "alert_id",
+    "channel",
+    "recipient",
+    "kind",
+    "payload",
+    "idempotency_key",
+    "status",
+    "attempts",
+    "next_attempt_at",
+    "created_at",
+)
+
+
 def _insert_statement(dialect: UnitOfWork | str, rows: Any) -> Any:
     return (
         insert_or_skip(dialect, Notification)
         .from_select(
-            [
-                "shop_id",
-                "member_id",
-                "alert_id",
-                "channel",
-                "recipient",
-                "kind",
-                "payload",
-                "idempotency_key",
-                "status",
-                "attempts",
-                "next_attempt_at",
-                "created_at",
-            ],
+            NOTIFICATION_COLUMNS,
             rows,
         )
         .on_conflict_do_nothing(index_elements=["idempotency_key"])
