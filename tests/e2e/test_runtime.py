@@ -168,3 +168,21 @@ async def test_run_with_an_unreachable_bot_api_says_which_url_it_tried(tmp_path:
         run.stderr.read_text()
     )
     assert "token-do-not-show" not in run.output()
+
+
+async def test_a_bot_api_outage_while_running_is_a_warning_line_and_polling_resumes(
+    tmp_path: Path, bot_api: FakeBotApi
+) -> None:
+    async with stockbot_run(tmp_path, bot_env(tmp_path, bot_api)) as run:
+        await bot_api.await_polled(timeout=START_TIMEOUT)
+        bot_api.fail_next("getUpdates", error_code=502, description="Bad Gateway")
+        bot_api.send_message(ADMIN_ID, "/start", first_name="Ann")
+        reply = await bot_api.await_message(ADMIN_ID, timeout=START_TIMEOUT)
+        run.process.send_signal(signal.SIGTERM)
+        status = await run.finish()
+
+    assert "I opened Ann's shop" in (reply.plain_text or "")
+    assert status == 0
+    logged = run.stderr.read_text()
+    assert "WARNING stockbot.bot: Telegram is unreachable, retrying: Bad Gateway" in logged
+    assert "Traceback" not in logged
