@@ -20,7 +20,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
 # The waiting primitive is shared by all fakes.
-from tests.fakes.telegram_api import DEFAULT_TIMEOUT, ChangeSignal
+from tests.fakes.waiting import DEFAULT_TIMEOUT, ChangeSignal
 
 Security = Literal["none", "starttls", "ssl"]
 OK = "250 OK"

@@ -15,13 +15,8 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 # The loopback server and the waiting primitive are shared by all fakes.
-from tests.fakes.telegram_api import (
-    DEFAULT_TIMEOUT,
-    ChangeSignal,
-    HttpRequest,
-    HttpResponse,
-    LoopbackHttpServer,
-)
+from tests.fakes.http_server import HttpRequest, HttpResponse, LoopbackHttpServer
+from tests.fakes.waiting import DEFAULT_TIMEOUT, ChangeSignal
 
 JsonDict = dict[str, Any]
 
