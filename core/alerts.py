@@ -49,7 +49,7 @@ def _open_alert_insert(dialect: str) -> Any:
 def open_alert(uow: UnitOfWork, item_id: int, *, quantity: int, threshold: int) -> int | None:
     """Open an alert unless one is open already (the unique index decides under races)."""
     now = uow.now()
-    alert_id: int | None = uow.session.scalar(
+    alert_id: int | None = uow.run(
         _open_alert_insert(uow.dialect),
         {
             "item_id": item_id,
@@ -58,7 +58,7 @@ def open_alert(uow: UnitOfWork, item_id: int, *, quantity: int, threshold: int) 
             "now": now,
             "next_reminder_at": now + uow.config.repeat_interval,
         },
-    )
+    ).scalar()
     if alert_id is not None:
         enqueue_alert_messages(uow, [alert_id])
     return alert_id
@@ -95,7 +95,7 @@ def _item_state_query() -> Select[Any]:
 
 def item_state(uow: UnitOfWork, item_id: int) -> Row[Any]:
     """The item's name, quantity, thresholds (effective and own), snooze and open alert."""
-    return uow.session.execute(_item_state_query(), {"item_id": item_id}).one()
+    return uow.run(_item_state_query(), {"item_id": item_id}).one()
 
 
 def evaluate_item(

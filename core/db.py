@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, CursorResult, Engine, Executable, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -75,6 +75,7 @@ class UnitOfWork:
         self.config = config
         self._clock = clock
         self.committed = False
+        self._connection: Connection | None = None
 
     @property
     def dialect(self) -> str:
@@ -85,8 +86,20 @@ class UnitOfWork:
         """The current time, from the clock this unit of work was given."""
         return self._clock()
 
+    def run(self, statement: Executable, params: Any = None) -> CursorResult[Any]:
+        """Execute a Core statement in this transaction, below the ORM's execution layer."""
+        # The ORM layer costs more Python time than a small statement's round trip; flushing
+        # first keeps what autoflush guarantees (a no-op when nothing is pending).
+        self.session.flush()
+        if self._connection is None:
+            # The session's connection stays the same until the commit, and asking the
+            # session for it costs nearly as much as a small statement's own overhead.
+            self._connection = self.session.connection()
+        return self._connection.execute(statement, params)
+
     def commit(self) -> None:
         """Make the work durable."""
+        self._connection = None
         self.session.commit()
         self.committed = True
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cache
 from typing import Any
 
@@ -11,6 +12,7 @@ from sqlalchemy import (
     Select,
     Table,
     Update,
+    and_,
     bindparam,
     insert,
     select,
@@ -20,8 +22,8 @@ from sqlalchemy.exc import IntegrityError
 
 from core.alerts import close_alert, effective_threshold, evaluate_item, item_state
 from core.db import UnitOfWork
-from core.errors import AlreadyExists, InsufficientStock, InvalidInput, NotFound
-from core.models import MAX_QUANTITY, Alert, Item, Movement, Shop
+from core.errors import AlreadyExists, InsufficientStock, InvalidInput, NotAMember, NotFound
+from core.models import MAX_QUANTITY, Alert, Item, Member, Movement, Shop
 from core.shops import require_member
 from core.values import check_amount, check_quantity, clean_item_name
 from core.views import ItemView, StockChange
@@ -60,6 +62,22 @@ def _item_id_query() -> Select[int]:
 
 
 @cache
+def _member_and_item_query() -> Select[int, int]:
+    return (
+        select(Member.id, Item.id)
+        .outerjoin(
+            Item,
+            and_(
+                Item.shop_id == Member.shop_id,
+                Item.name_key == bindparam("name_key"),
+                Item.deleted_at.is_(None),
+            ),
+        )
+        .where(Member.telegram_user_id == bindparam("telegram_user_id"))
+    )
+
+
+@cache
 def _movement_insert() -> Insert:
     # On the table, not the mapped class: a plain INSERT skips the ORM's bulk machinery.
     table: Table = Movement.__table__  # type: ignore[assignment]
@@ -78,6 +96,24 @@ def _quantity_update(*, adding: bool) -> Update:
         )
         .returning(Item.quantity)
         # No Item objects live in these sessions, so there is nothing to synchronize.
+        .execution_options(synchronize_session=False)
+    )
+
+
+@cache
+def _lock_quantity_query() -> Select[Any]:
+    return select(Item.quantity).where(Item.id == bindparam("item_id")).with_for_update()
+
+
+@cache
+def _set_update() -> Update:
+    return (
+        update(Item)
+        .where(Item.id == bindparam("item_id"))
+        .values(
+            quantity=bindparam("quantity", type_=Item.quantity.type),
+            updated_at=bindparam("changed_at", type_=Item.updated_at.type),
+        )
         .execution_options(synchronize_session=False)
     )
 
@@ -109,10 +145,37 @@ def find_item_id(uow: UnitOfWork, shop_id: int, name: str) -> int:
     return item_id
 
 
+def _member_and_item(
+    uow: UnitOfWork, telegram_user_id: int, name: str, check: Callable[[], object]
+) -> tuple[int, int]:
+    """(member id, item id) for a change of the named item, found in one round trip.
+
+    Errors come in the order of separate look-ups: not a member, then the number or the
+    name is bad (`check`, then the name), then there is no such item."""
+    try:
+        check()
+        cleaned = clean_item_name(name)
+    except InvalidInput:
+        require_member(uow, telegram_user_id)
+        raise
+    row: Any = uow.run(
+        _member_and_item_query(),
+        {"telegram_user_id": telegram_user_id, "name_key": cleaned.casefold()},
+    ).first()
+    if row is None:
+        raise NotAMember()
+    member_id: int
+    item_id: int | None
+    member_id, item_id = row
+    if item_id is None:
+        raise NotFound(f"There is no item called “{cleaned}”.")
+    return member_id, item_id
+
+
 def _record(
     uow: UnitOfWork, *, item_id: int, member_id: int, reason: str, delta: int, after: int
 ) -> StockChange:
-    uow.session.execute(
+    uow.run(
         _movement_insert(),
         {
             "item_id": item_id,
@@ -176,26 +239,23 @@ def create_item(
 
 def _lock_quantity(uow: UnitOfWork, item_id: int) -> int:
     # The row lock makes the read-then-write of a stocktake or deletion race-free.
-    return uow.session.execute(
-        select(Item.quantity).where(Item.id == item_id).with_for_update()
-    ).scalar_one()
+    quantity: int = uow.run(_lock_quantity_query(), {"item_id": item_id}).scalar_one()
+    return quantity
 
 
 def set_quantity(
     uow: UnitOfWork, *, telegram_user_id: int, name: str, quantity: int
 ) -> StockChange:
     """Set the counted quantity (a stocktake)."""
-    member = require_member(uow, telegram_user_id)
-    check_quantity(quantity)
-    item_id = find_item_id(uow, member.shop_id, name)
-    before = _lock_quantity(uow, item_id)
-    uow.session.execute(
-        update(Item).where(Item.id == item_id).values(quantity=quantity, updated_at=uow.now())
+    member_id, item_id = _member_and_item(
+        uow, telegram_user_id, name, lambda: check_quantity(quantity)
     )
+    before = _lock_quantity(uow, item_id)
+    uow.run(_set_update(), {"item_id": item_id, "quantity": quantity, "changed_at": uow.now()})
     return _record(
         uow,
         item_id=item_id,
-        member_id=member.id,
+        member_id=member_id,
         reason="set",
         delta=quantity - before,
         after=quantity,
@@ -204,34 +264,30 @@ def set_quantity(
 
 def add_stock(uow: UnitOfWork, *, telegram_user_id: int, name: str, amount: int) -> StockChange:
     """Receive `amount` units (a restock)."""
-    member = require_member(uow, telegram_user_id)
-    check_amount(amount)
-    item_id = find_item_id(uow, member.shop_id, name)
-    after = uow.session.scalar(
+    member_id, item_id = _member_and_item(uow, telegram_user_id, name, lambda: check_amount(amount))
+    after = uow.run(
         _add_update(), {"item_id": item_id, "amount": amount, "changed_at": uow.now()}
-    )
+    ).scalar()
     if after is None:
         raise InvalidInput(f"That would be more than {MAX_QUANTITY:,} in stock.")
     return _record(
-        uow, item_id=item_id, member_id=member.id, reason="add", delta=amount, after=after
+        uow, item_id=item_id, member_id=member_id, reason="add", delta=amount, after=after
     )
 
 
 def remove_stock(uow: UnitOfWork, *, telegram_user_id: int, name: str, amount: int) -> StockChange:
     """Take out `amount` units; refused, nothing changed, if it would go below 0."""
-    member = require_member(uow, telegram_user_id)
-    check_amount(amount)
-    item_id = find_item_id(uow, member.shop_id, name)
-    after = uow.session.scalar(
+    member_id, item_id = _member_and_item(uow, telegram_user_id, name, lambda: check_amount(amount))
+    after = uow.run(
         _remove_update(), {"item_id": item_id, "amount": amount, "changed_at": uow.now()}
-    )
+    ).scalar()
     if after is None:
         view = item_view(uow, item_id)
         raise InsufficientStock(
             f"Only {view.quantity:,} of “{view.name}” in stock: cannot take out {amount:,}."
         )
     return _record(
-        uow, item_id=item_id, member_id=member.id, reason="remove", delta=-amount, after=after
+        uow, item_id=item_id, member_id=member_id, reason="remove", delta=-amount, after=after
     )
 
 
