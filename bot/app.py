@@ -47,9 +47,10 @@ WITH_DELIVERY = "with_delivery"
 # moments open and close surplus connections (a new PostgreSQL backend each time).
 DATABASE_POOL_SIZE = CORE_THREADS + 4
 # Connections to the Bot API. httpcore scans its whole pool, idle connections included, on
-# every request, so 256 (PTB's default) costs more time than it saves; a request that finds
-# every connection busy waits for one (up to POOL_TIMEOUT seconds) instead.
-HTTP_CONNECTIONS = 32
+# every request, and closes idle ones beyond httpx's 20 kept alive only to open new ones, so
+# PTB's 256 costs more time than it saves. A request that finds every connection busy waits
+# for one (up to POOL_TIMEOUT seconds) instead.
+HTTP_CONNECTIONS = 16
 POOL_TIMEOUT = 10.0
 
 COMMAND_HANDLERS = {
