@@ -12,7 +12,7 @@ from core.db import UnitOfWork
 from core.errors import InvalidInput, NotFound
 from core.models import Alert, Item, Member, Shop
 from core.outbox import enqueue_alert_messages, enqueue_back_in_stock
-from core.shops import require_member
+from core.shops import require_member, require_member_ref
 from core.sql import insert_or_skip
 from core.values import item_name_key
 from core.views import AlertView
@@ -129,29 +129,58 @@ def alert_views(uow: UnitOfWork, *conditions: Any, limit: int | None = None) -> 
     """Alerts matching the conditions, open ones first, newest first."""
     resolver = aliased(Member)
     query = (
-        select(Alert, Item.name, Item.quantity, resolver.display_name)
+        select(
+            Alert.id,
+            Alert.item_id,
+            Item.name,
+            Alert.quantity,
+            Alert.threshold,
+            Item.quantity,
+            Alert.created_at,
+            Alert.last_notified_at,
+            Alert.next_reminder_at,
+            Alert.resolved_at,
+            Alert.resolution,
+            resolver.display_name,
+        )
         .join(Item, Item.id == Alert.item_id)
         .outerjoin(resolver, resolver.id == Alert.resolved_by)
         .where(*conditions)
         .order_by(Alert.resolved_at.is_not(None), Alert.id.desc())
         .limit(limit)
     )
+    # Plain columns, not Alert objects: nothing here is changed, and loading objects costs
+    # more Python time than the query.
+    rows: Any = uow.run(query)
     return [
         AlertView(
-            id=alert.id,
-            item_id=alert.item_id,
+            id=alert_id,
+            item_id=item_id,
             item_name=name,
-            quantity_at_alert=alert.quantity,
-            threshold_at_alert=alert.threshold,
+            quantity_at_alert=quantity_at_alert,
+            threshold_at_alert=threshold_at_alert,
             current_quantity=quantity,
-            created_at=alert.created_at,
-            last_notified_at=alert.last_notified_at,
-            next_reminder_at=alert.next_reminder_at,
-            resolved_at=alert.resolved_at,
-            resolution=alert.resolution,
+            created_at=created_at,
+            last_notified_at=last_notified_at,
+            next_reminder_at=next_reminder_at,
+            resolved_at=resolved_at,
+            resolution=resolution,
             resolved_by_name=resolver_name,
         )
-        for alert, name, quantity, resolver_name in uow.session.execute(query)
+        for (
+            alert_id,
+            item_id,
+            name,
+            quantity_at_alert,
+            threshold_at_alert,
+            quantity,
+            created_at,
+            last_notified_at,
+            next_reminder_at,
+            resolved_at,
+            resolution,
+            resolver_name,
+        ) in rows
     ]
 
 
@@ -159,7 +188,7 @@ def list_alerts(
     uow: UnitOfWork, *, telegram_user_id: int, include_resolved: bool = False, limit: int = 100
 ) -> list[AlertView]:
     """The shop's open alerts, newest first; with history, resolved ones after them."""
-    member = require_member(uow, telegram_user_id)
+    member = require_member_ref(uow, telegram_user_id)
     conditions = [Alert.shop_id == member.shop_id]
     if not include_resolved:
         conditions.append(Alert.resolved_at.is_(None))

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from core.alerts import alert_views, effective_threshold
 from core.db import UnitOfWork
 from core.models import Alert, Item, Member, Movement, Shop
-from core.shops import require_member
+from core.shops import require_member, require_member_ref
 from core.stock import ITEM_COLUMNS, find_item_id, item_view, to_item_view
 from core.values import item_name_key
 from core.views import ItemDetails, ItemPage, MovementView
@@ -27,7 +27,7 @@ def list_items(
     limit: int = 20,
 ) -> ItemPage:
     """A page of the shop's items by name; only low ones, or those whose name contains text."""
-    member = require_member(uow, telegram_user_id)
+    member = require_member_ref(uow, telegram_user_id)
     if limit < 1:
         raise ValueError("a page holds at least one item")
     conditions = [Item.shop_id == member.shop_id, Item.deleted_at.is_(None)]
@@ -37,9 +37,9 @@ def list_items(
         pattern = f"%{_escape_like(item_name_key(search))}%"
         conditions.append(Item.name_key.like(pattern, escape="\\"))
     base = select(*ITEM_COLUMNS).join(Shop, Shop.id == Item.shop_id).where(*conditions)
-    total = uow.session.scalar(select(func.count()).select_from(base.subquery())) or 0
+    total: int = uow.run(select(func.count()).select_from(base.subquery())).scalar() or 0
     offset = max(0, min(offset, max(total - 1, 0) // limit * limit))
-    rows = uow.session.execute(base.order_by(Item.name_key).offset(offset).limit(limit))
+    rows = uow.run(base.order_by(Item.name_key).offset(offset).limit(limit))
     return ItemPage(
         items=tuple(to_item_view(row) for row in rows), total=total, offset=offset, limit=limit
     )
