@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 import logging
 import sys
 from collections.abc import AsyncIterator
@@ -108,7 +107,6 @@ def build_application(settings: Settings, database: Database, *, delivery: bool 
 
     `delivery=False` leaves the notification relay off (command tests that want no pushes)."""
     assert settings.telegram_bot_token is not None
-    _skip_sniffio_lookups()
     application = (
         ApplicationBuilder()
         .token(settings.telegram_bot_token.get_secret_value())
@@ -128,15 +126,6 @@ def build_application(settings: Settings, database: Database, *, delivery: bool 
     application.add_error_handler(fallbacks.on_error)
     schedule_daily_check(application)
     return application
-
-
-def _skip_sniffio_lookups() -> None:
-    """Let httpcore find out at once, on every request, that sniffio is not installed."""
-    # httpcore tries `import sniffio` on each request; when it is missing, each try searches
-    # every entry of sys.path again, about a tenth of the bot's CPU time under load. A None
-    # in sys.modules makes that import fail at once, as it would anyway.
-    if "sniffio" not in sys.modules and importlib.util.find_spec("sniffio") is None:
-        sys.modules["sniffio"] = None  # type: ignore[assignment]
 
 
 async def _start_delivery(application: App) -> None:
