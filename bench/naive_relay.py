@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select, update
 
 from core.db import Database
-from core.delivery_store import Claim
+from core.delivery_store import claim_of
 from core.email import EmailSender
 from core.models import Notification
 from core.settings import Settings, load_settings
@@ -31,7 +31,7 @@ def main() -> None:
                 .where(Notification.channel == "email", Notification.status == "pending")
                 .order_by(Notification.id)
             ).all()
-            claims = [_claim(row) for row in rows]
+            claims = [claim_of(row, datetime.now(UTC) + timedelta(hours=1)) for row in rows]
         for claim in claims:
             message = sender.compose(claim)
             with _connect(settings) as connection:
@@ -55,21 +55,6 @@ def _connect(settings: Settings) -> smtplib.SMTP:
     if settings.smtp_username and settings.smtp_password:
         connection.login(settings.smtp_username, settings.smtp_password.get_secret_value())
     return connection
-
-
-def _claim(row: Notification) -> Claim:
-    return Claim(
-        id=row.id,
-        shop_id=row.shop_id,
-        member_id=row.member_id,
-        channel=row.channel,
-        kind=row.kind,
-        recipient=row.recipient,
-        payload=dict(row.payload),
-        attempts=row.attempts,
-        idempotency_key=row.idempotency_key,
-        leased_until=datetime.now(UTC) + timedelta(hours=1),
-    )
 
 
 if __name__ == "__main__":

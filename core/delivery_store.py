@@ -104,12 +104,13 @@ def claim_due(
         .values(claimed_until=leased_until, attempts=Notification.attempts + 1)
         .returning(Notification)
     ).scalars()
-    claims = [_claim(row, leased_until) for row in rows]
+    claims = [claim_of(row, leased_until) for row in rows]
     uow.commit()
     return sorted(claims, key=lambda claim: ids.index(claim.id))
 
 
-def _claim(row: Notification, leased_until: datetime) -> Claim:
+def claim_of(row: Notification, leased_until: datetime) -> Claim:
+    """The claim a relay holds on an outbox row until `leased_until`."""
     return Claim(
         id=row.id,
         shop_id=row.shop_id,
