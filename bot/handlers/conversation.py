@@ -3,6 +3,7 @@ answers, which arrive as plain messages. /cancel or any other command leaves the
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from telegram import Update
@@ -14,6 +15,7 @@ from bot.runner import Refusal, call_core
 from core import items, shops, stock
 from core.errors import CoreError
 from core.values import clean_item_name
+from core.views import StockChange
 
 ANSWER_AGAIN = "Send it again, or /cancel."
 
@@ -73,20 +75,27 @@ async def _name(update: Update, context: Context, text: str) -> None:
     await reply(update, context, f"There is already an item called {bold(name)}. Another name?")
 
 
+async def add_new_item(
+    update: Update, context: Context, name: str, numbers: Sequence[str]
+) -> StockChange:
+    """Create the item from its quantity and optional threshold, as the user typed them."""
+    quantity = whole_number(numbers[0], "The quantity")
+    threshold = whole_number(numbers[1], "The threshold") if numbers[1:] else None
+    return await call_core(
+        context,
+        stock.create_item,
+        telegram_user_id=user_of(update),
+        name=name,
+        quantity=quantity,
+        threshold=threshold,
+    )
+
+
 async def _quantity(update: Update, context: Context, pending: AdditemQuantity, text: str) -> None:
     numbers = text.split()
     if not 1 <= len(numbers) <= 2:
         raise usage_error("Send the quantity as a number, like 24.")
-    quantity = whole_number(numbers[0], "The quantity")
-    threshold = whole_number(numbers[1], "The threshold") if numbers[1:] else None
-    change = await call_core(
-        context,
-        stock.create_item,
-        telegram_user_id=user_of(update),
-        name=pending.name,
-        quantity=quantity,
-        threshold=threshold,
-    )
+    change = await add_new_item(update, context, pending.name, numbers)
     forget_question(context)
     await reply(update, context, stock_change(change, "create"))
 

@@ -25,16 +25,7 @@ async def additem(update: Update, context: Context) -> None:
         await conversation.begin_additem(update, context, text)
         return
     parsed = name_and_numbers(text, required=1, optional=1)
-    quantity = whole_number(parsed.numbers[0], "The quantity")
-    threshold = whole_number(parsed.numbers[1], "The threshold") if parsed.numbers[1:] else None
-    change = await call_core(
-        context,
-        stock.create_item,
-        telegram_user_id=user_of(update),
-        name=parsed.name,
-        quantity=quantity,
-        threshold=threshold,
-    )
+    change = await conversation.add_new_item(update, context, parsed.name, parsed.numbers)
     await reply(update, context, stock_change(change, "create"))
 
 
