@@ -11,8 +11,8 @@ from bench import dataset, pgbench
 from bench.pg import scratch_database
 from bench.report import Outcome, Row, number, progress, ratio
 from bench.runner import Context
-from core.db import CoreConfig, Database, create_db_engine
-from core.stock import remove_stock
+from core.db.session import CoreConfig, Database, create_db_engine
+from core.stock.changes import remove_stock
 
 ID = "B1"
 WORKERS = 4

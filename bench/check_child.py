@@ -12,8 +12,8 @@ import time
 from dataclasses import asdict
 
 from bench.dataset import CHANNELS
-from core.check import run_check
-from core.db import CoreConfig, Database, create_db_engine
+from core.alerts.check import run_check
+from core.db.session import CoreConfig, Database, create_db_engine
 
 
 def main(url: str) -> None:

@@ -15,7 +15,7 @@ from sqlalchemy import text
 from bench import dataset
 from bench.pg import scratch_database
 from bench.report import progress
-from core.db import create_db_engine
+from core.db.session import create_db_engine
 
 LOW_EVERY = 10  # 10 % of items are low, each with its open alert
 DUE_EVERY = 50  # 2 % of items have a reminder due

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, text
 
-from core.db import create_db_engine
+from core.db.session import create_db_engine
 
 MEMBERS_PER_SHOP = 3
 CHANNELS = ("telegram", "email", "whatsapp")

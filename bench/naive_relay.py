@@ -12,10 +12,10 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select, update
 
-from core.db import Database
-from core.delivery_store import claim_of
-from core.email import EmailSender
-from core.models import Notification
+from core.db.models import Notification
+from core.db.session import Database
+from core.delivery.claims import claim_of
+from core.delivery.email import EmailSender
 from core.settings import Settings, load_settings
 
 

@@ -7,8 +7,8 @@ import time
 from sqlalchemy import select
 
 from bench.dataset import CHANNELS
-from core.db import CoreConfig, Database, create_db_engine
-from core.models import Alert, Item, Shop
+from core.db.models import Alert, Item, Shop
+from core.db.session import CoreConfig, Database, create_db_engine
 
 
 def per_alert_loop_seconds(url: str, *, last_item_id: int) -> float:

@@ -11,8 +11,8 @@ from sqlalchemy import text
 from sqlalchemy.engine import URL, make_url
 
 from bench.report import progress
-from core.db import create_db_engine, display_url
-from core.migrations import upgrade_to_head
+from core.db.migrations import upgrade_to_head
+from core.db.session import create_db_engine, display_url
 
 ADMIN_URL_VARIABLE = "STOCKBOT_TEST_POSTGRES_URL"
 DEFAULT_ADMIN_URL = "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres"

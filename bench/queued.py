@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import text
 
-from core.db import create_db_engine
+from core.db.session import create_db_engine
 
 
 def queue_alert_messages(url: str, *, channel: str, count: int) -> int:

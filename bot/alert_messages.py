@@ -10,7 +10,7 @@ from typing import Any
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.constants import MessageLimit
 
-from core.notices import Notice, NoticeItem, read_notice
+from core.delivery.content import Notice, NoticeItem, read_notice
 from core.wording import count
 
 MAX_TEXT = int(MessageLimit.MAX_TEXT_LENGTH)

@@ -29,8 +29,8 @@ from bot.limits import build_rate_limiter
 from bot.logging_setup import RedactingFilter, safe_summary, secret_values
 from bot.ordering import PerChatUpdateProcessor
 from bot.runner import CORE_THREADS, DATABASE, DELIVERY, EXECUTOR, SETTINGS, create_executor
-from core.db import Database, display_url
-from core.migrations import upgrade_to_head
+from core.db.migrations import upgrade_to_head
+from core.db.session import Database, display_url
 from core.settings import Settings
 
 log = logging.getLogger("stockbot.bot")

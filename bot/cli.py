@@ -11,10 +11,10 @@ from collections.abc import Sequence
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.logging_setup import configure_logging, safe_summary
-from core.check import run_check
-from core.db import Database, display_url
-from core.dead_letters import delivery_counts, describe_dead, list_dead, requeue_dead
-from core.migrations import upgrade_to_head
+from core.alerts.check import run_check
+from core.db.migrations import upgrade_to_head
+from core.db.session import Database, display_url
+from core.delivery.dead_letters import delivery_counts, describe_dead, list_dead, requeue_dead
 from core.settings import Settings, SettingsError, load_settings
 
 log = logging.getLogger("stockbot")

@@ -18,13 +18,12 @@ from typing import Any, TypeVar
 from telegram import Bot
 
 from bot.telegram_channel import TelegramChannel, push_claims
-from core.channels import Outcome
-from core.db import Database
-from core.delivery_store import Claim, RetryPolicy
-from core.email import EmailSender
-from core.relay import RelayStore, channel_report, run_batch
+from core.db.session import Database
+from core.delivery.email import EmailSender
+from core.delivery.relay import RelayStore, channel_report, run_batch
+from core.delivery.types import Claim, Outcome, RetryPolicy
+from core.delivery.whatsapp import WhatsAppSender
 from core.settings import Settings
-from core.whatsapp import WhatsAppSender
 
 log = logging.getLogger("stockbot.delivery")
 T = TypeVar("T")

@@ -9,7 +9,7 @@ from typing import Any
 from telegram.ext import Application, ContextTypes, Job
 
 from bot.runner import SETTINGS, call_core
-from core.check import run_check
+from core.alerts.check import run_check
 from core.settings import Settings
 
 log = logging.getLogger("stockbot.bot")

@@ -7,8 +7,7 @@ from dataclasses import dataclass
 
 from bot.runner import Refusal
 from core.errors import InvalidInput
-from core.models import MAX_QUANTITY
-from core.values import clean_item_name
+from core.validation import MAX_QUANTITY, clean_item_name
 
 _WHOLE = re.compile(r"[+-]?\d+")
 # Tokens that were meant as a number, even if malformed (2.5, 1,000, -3).

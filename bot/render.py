@@ -6,7 +6,7 @@ import html
 from collections.abc import Iterable
 from datetime import datetime, tzinfo
 
-from core.views import AlertView, ItemDetails, ItemPage, ItemView, MovementView, StockChange
+from core.results import AlertView, ItemDetails, ItemPage, ItemView, MovementView, StockChange
 from core.wording import count, low_phrase
 
 MAX_MESSAGE = 4096

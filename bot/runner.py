@@ -10,10 +10,12 @@ from typing import Any, TypeVar
 
 from telegram.ext import Application, CallbackContext
 
-from core import alerts, items, shops
-from core.db import Database, UnitOfWork
+from core import shops
+from core.alerts import lifecycle
+from core.db.session import Database, UnitOfWork
 from core.errors import CoreError, InvalidInput, NotAMember
-from core.views import StockChange
+from core.results import StockChange
+from core.stock import queries
 
 log = logging.getLogger("stockbot.bot")
 
@@ -31,10 +33,10 @@ CORE_THREADS = 8
 # Services that only read: nothing they do can queue a notification.
 READ_ONLY: frozenset[Callable[..., Any]] = frozenset(
     {
-        items.list_items,
-        items.item_details,
-        alerts.list_alerts,
-        alerts.get_alert,
+        queries.list_items,
+        queries.item_details,
+        lifecycle.list_alerts,
+        lifecycle.get_alert,
         shops.get_prefs,
         shops.get_member,
     }

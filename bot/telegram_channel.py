@@ -22,8 +22,7 @@ from telegram.error import (
 
 from bot.alert_messages import TelegramMessage, render_notification
 from bot.limits import PUSH, PushPacer, Stopped, push_pacer, retry_after_seconds
-from core.channels import Outcome
-from core.delivery_store import Claim
+from core.delivery.types import Claim, Outcome
 
 # One being sent and one waiting its turn: enough to keep a chat's pace, few enough that
 # a chat with a long queue leaves room for the others.

@@ -11,11 +11,11 @@ from typing import Any
 
 from sqlalchemy import Select, bindparam, select, update
 
-from core.db import UnitOfWork
+from core.db.models import Invite, Member, Notification, Shop
+from core.db.session import UnitOfWork
 from core.errors import AlreadyAMember, InvalidInput, NotAllowed, NotAMember
-from core.models import Invite, Member, Notification, Shop
-from core.values import normalize_email, normalize_whatsapp_number
-from core.views import InviteView, MemberView, Prefs, StartResult
+from core.results import InviteView, MemberView, Prefs, StartResult
+from core.validation import normalize_email, normalize_whatsapp_number
 
 INVITE_LIFETIME = timedelta(days=7)
 # What secrets.token_urlsafe produces; anything else cannot be a code and never reaches SQL.

@@ -6,9 +6,9 @@ from logging.config import fileConfig
 
 from alembic import context
 
-from core.db import create_db_engine
-from core.migrations import migration_connection
-from core.models import Base
+from core.db.migrations import migration_connection
+from core.db.models import Base
+from core.db.session import create_db_engine
 from core.settings import load_settings
 
 config = context.config

@@ -13,9 +13,9 @@ import pytest
 from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
 
-from core.db import CoreConfig, Database, create_db_engine
-from core.migrations import upgrade_to_head
-from core.models import Base
+from core.db.migrations import upgrade_to_head
+from core.db.models import Base
+from core.db.session import CoreConfig, Database, create_db_engine
 
 pytest_plugins = ["tests.fakes.fixtures"]
 

@@ -10,8 +10,10 @@ from bot.handlers.common import Context, args_text, command, reply, user_of, zon
 from bot.parsing import usage_error, whole_number
 from bot.render import bold, esc, when
 from bot.runner import call_core
-from core import check, shops, stats, thresholds
-from core.views import CheckReport, InviteView, Stats, ThresholdChange
+from core import shops
+from core.alerts import check
+from core.results import CheckReport, InviteView, Stats, ThresholdChange
+from core.stock import stats, thresholds
 from core.wording import count
 
 

@@ -23,8 +23,8 @@ from bot.handlers.conversation import RestockAmount, restock_question
 from bot.parsing import alert_id, is_alert_id, item_name, usage_error
 from bot.render import MAX_MESSAGE, alert_details, alert_list, bold, resolution_phrase
 from bot.runner import Refusal, call_core
-from core import alerts
-from core.views import AlertView
+from core.alerts import lifecycle
+from core.results import AlertView
 
 BUTTON = re.compile(r"alert:(resolve|restock):(\d{1,18})")
 
@@ -37,7 +37,7 @@ async def list_alerts(update: Update, context: Context) -> None:
         raise usage_error("Say /alerts, or /alerts all for the history too.")
     found = await call_core(
         context,
-        alerts.list_alerts,
+        lifecycle.list_alerts,
         telegram_user_id=user_of(update),
         include_resolved=word == "all",
     )
@@ -49,7 +49,7 @@ async def show_alert(update: Update, context: Context) -> None:
     """/alert ID: one alert's details."""
     wanted = alert_id(args_text(context))
     found = await call_core(
-        context, alerts.get_alert, telegram_user_id=user_of(update), alert_id=wanted
+        context, lifecycle.get_alert, telegram_user_id=user_of(update), alert_id=wanted
     )
     await reply(update, context, alert_details(found, zone_of(context)))
 
@@ -61,7 +61,7 @@ async def resolve(update: Update, context: Context) -> None:
     target = {"alert_id": alert_id(text)} if is_alert_id(text) else {"item_name": item_name(text)}
     try:
         done = await call_core(
-            context, alerts.resolve_alert, telegram_user_id=user_of(update), **target
+            context, lifecycle.resolve_alert, telegram_user_id=user_of(update), **target
         )
     except Refusal as refusal:
         # The id or name was well formed (parsing checked it): what is left is the alert's
@@ -117,11 +117,11 @@ async def resolve_button(update: Update, context: Context, query: CallbackQuery)
     user = user_of(update)
     try:
         done = await call_core(
-            context, alerts.resolve_alert, telegram_user_id=user, alert_id=wanted
+            context, lifecycle.resolve_alert, telegram_user_id=user, alert_id=wanted
         )
     except Refusal:
         # Pressed twice, or someone else was quicker: show how it was resolved, if it was.
-        done = await call_core(context, alerts.get_alert, telegram_user_id=user, alert_id=wanted)
+        done = await call_core(context, lifecycle.get_alert, telegram_user_id=user, alert_id=wanted)
         if done.is_open:
             raise
         await _mark_resolved(query, done, context)
@@ -135,7 +135,7 @@ async def restock_button(update: Update, context: Context, query: CallbackQuery)
     """The Restock button: ask how many arrived; the answer is added to the item."""
     wanted = _button_alert(query)
     found = await call_core(
-        context, alerts.get_alert, telegram_user_id=user_of(update), alert_id=wanted
+        context, lifecycle.get_alert, telegram_user_id=user_of(update), alert_id=wanted
     )
     if not found.is_open:
         await _mark_resolved(query, found, context)

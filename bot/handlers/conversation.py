@@ -12,10 +12,11 @@ from bot.handlers.common import Context, ask, forget_question, reply, user_of
 from bot.parsing import usage_error, whole_number
 from bot.render import bold, esc, stock_change
 from bot.runner import Refusal, call_core
-from core import items, shops, stock
+from core import shops
 from core.errors import CoreError
-from core.values import clean_item_name
-from core.views import StockChange
+from core.results import StockChange
+from core.stock import changes, queries
+from core.validation import clean_item_name
 
 ANSWER_AGAIN = "Send it again, or /cancel."
 
@@ -66,7 +67,7 @@ async def begin_additem(update: Update, context: Context, text: str) -> None:
 async def _name(update: Update, context: Context, text: str) -> None:
     name = clean_item_name(text)
     try:
-        await call_core(context, items.item_details, telegram_user_id=user_of(update), name=name)
+        await call_core(context, queries.item_details, telegram_user_id=user_of(update), name=name)
     except Refusal:  # no such item yet: good
         ask(context, AdditemQuantity(name))
         await reply(update, context, quantity_question(name))
@@ -83,7 +84,7 @@ async def add_new_item(
     threshold = whole_number(numbers[1], "The threshold") if numbers[1:] else None
     return await call_core(
         context,
-        stock.create_item,
+        changes.create_item,
         telegram_user_id=user_of(update),
         name=name,
         quantity=quantity,
@@ -104,7 +105,7 @@ async def _restock(update: Update, context: Context, pending: RestockAmount, tex
     amount = whole_number(text, "The amount")
     change = await call_core(
         context,
-        stock.add_stock,
+        changes.add_stock,
         telegram_user_id=user_of(update),
         name=pending.item_name,
         amount=amount,

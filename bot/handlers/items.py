@@ -11,8 +11,8 @@ from bot.handlers.common import Context, Handler, args_text, command, reply, use
 from bot.parsing import item_name, looks_numeric, name_and_numbers, whole_number
 from bot.render import bold, item_details, stock_change
 from bot.runner import call_core
-from core import items, stock
-from core.views import StockChange
+from core.results import StockChange
+from core.stock import changes, queries
 from core.wording import count
 
 
@@ -52,9 +52,9 @@ def _quantity_command(
     return handler
 
 
-set_quantity = _quantity_command("set", stock.set_quantity, "The quantity", "set")
-add = _quantity_command("add", stock.add_stock, "The amount", "add")
-remove = _quantity_command("remove", stock.remove_stock, "The amount", "remove")
+set_quantity = _quantity_command("set", changes.set_quantity, "The quantity", "set")
+add = _quantity_command("add", changes.add_stock, "The amount", "add")
+remove = _quantity_command("remove", changes.remove_stock, "The amount", "remove")
 
 
 @command("item")
@@ -62,7 +62,7 @@ async def item(update: Update, context: Context) -> None:
     """/item NAME: quantity, threshold, open alert, last movements."""
     name = item_name(args_text(context))
     details = await call_core(
-        context, items.item_details, telegram_user_id=user_of(update), name=name
+        context, queries.item_details, telegram_user_id=user_of(update), name=name
     )
     await reply(update, context, item_details(details, zone_of(context)))
 
@@ -72,7 +72,7 @@ async def delitem(update: Update, context: Context) -> None:
     """/delitem NAME (admins): the item goes, its open alert is resolved as deleted."""
     name = item_name(args_text(context))
     change = await call_core(
-        context, stock.delete_item, telegram_user_id=user_of(update), name=name
+        context, changes.delete_item, telegram_user_id=user_of(update), name=name
     )
     text = f"🗑 Deleted {bold(change.item.name)} (had {count(change.item.quantity)})."
     if change.alert_resolved is not None:

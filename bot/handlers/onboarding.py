@@ -9,7 +9,7 @@ from bot.handlers.common import Context, args_text, command, forget_question, re
 from bot.render import bold, esc
 from bot.runner import NOT_A_MEMBER, Refusal, call_core
 from core import shops
-from core.views import MemberView, StartResult
+from core.results import MemberView, StartResult
 
 GROUPS = (
     ("Stock", ("stock", "item", "add", "remove", "set", "additem")),

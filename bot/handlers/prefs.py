@@ -9,8 +9,8 @@ from bot.parsing import off_or_value, on_off
 from bot.render import bold, esc
 from bot.runner import call_core
 from core import shops
+from core.results import Prefs
 from core.settings import Settings
-from core.views import Prefs
 from core.wording import count
 
 

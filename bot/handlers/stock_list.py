@@ -12,8 +12,8 @@ from telegram.error import BadRequest
 from bot.handlers.common import Context, args_text, button, command, reply, user_of
 from bot.render import stock_page
 from bot.runner import Refusal, call_core
-from core import items
-from core.views import ItemPage
+from core.results import ItemPage
+from core.stock import queries
 
 PAGE_SIZE = 20
 PREFIX = "stock:page:"
@@ -82,7 +82,7 @@ def keyboard(context: Context, page: ItemPage, wanted: StockFilter) -> InlineKey
 async def _page(context: Context, user_id: int, wanted: StockFilter, offset: int) -> ItemPage:
     return await call_core(
         context,
-        items.list_items,
+        queries.list_items,
         telegram_user_id=user_id,
         only_low=wanted.only_low,
         search=wanted.search,

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from bot.app import build_application, serving
-from core.db import Database
+from core.db.session import Database
 from core.settings import Settings
 from tests.bot.harness import Shopfront, bot_settings
 from tests.fakes.telegram_api import FakeBotApi

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import text
 
 from bot.app import App
-from core.db import Database
+from core.db.session import Database
 from core.settings import Settings, load_settings
 from tests.fakes.telegram_api import FakeBotApi, SentMessage
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from core import stock
+from core.stock import changes
 from tests.bot.harness import ADMIN, OTHER_ADMIN, STAFF, Shopfront
 from tests.fakes.telegram_api import SentMessage
 
@@ -262,7 +262,7 @@ async def test_a_long_list_of_alerts_is_split_across_messages_never_cut(
     await shopfront.open_shop()
     for number in range(1, 61):
         with shopfront.db.unit_of_work() as uow:
-            stock.create_item(
+            changes.create_item(
                 uow, telegram_user_id=ADMIN, name=f"Loose leaf tea number {number:02}", quantity=1
             )
 

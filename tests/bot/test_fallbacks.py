@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.app import build_application, serving
-from core.db import Database, create_db_engine
+from core.db.session import Database, create_db_engine
 from core.settings import Settings
 from tests.bot.harness import ADMIN, STRANGER, Shopfront
 from tests.fakes.telegram_api import BOT_USERNAME, FakeBotApi

@@ -8,7 +8,7 @@ from itertools import pairwise
 import pytest
 
 from bot.app import build_application, serving
-from core.db import Database
+from core.db.session import Database
 from tests.bot.harness import ADMIN, STAFF, Shopfront, bot_settings
 from tests.fakes.telegram_api import FakeBotApi
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from core import stock
+from core.stock import changes
 from tests.bot.harness import ADMIN, STAFF, Shopfront
 
 
@@ -10,7 +10,7 @@ def add_items(shopfront: Shopfront, names: list[str], quantity: int = 10) -> Non
     """Create items straight through the core, so a test can have many quickly."""
     for name in names:
         with shopfront.db.unit_of_work() as uow:
-            stock.create_item(uow, telegram_user_id=ADMIN, name=name, quantity=quantity)
+            changes.create_item(uow, telegram_user_id=ADMIN, name=name, quantity=quantity)
 
 
 async def test_stock_lists_items_with_quantity_threshold_and_low_ones_marked(

@@ -12,10 +12,11 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.engine import make_url
 
-from core import shops, stock
-from core.db import Database, create_db_engine
-from core.models import Alert, Base, Notification
-from core.views import StockChange
+from core import shops
+from core.db.models import Alert, Base, Notification
+from core.db.session import Database, create_db_engine
+from core.results import StockChange
+from core.stock import changes
 from tests.conftest import POSTGRES_ADMIN_URL
 
 
@@ -35,7 +36,7 @@ class ShopFixture:
     def add_item(self, name: str, quantity: int, threshold: int | None = None) -> StockChange:
         """Create an item as the admin."""
         return self.run(
-            stock.create_item,
+            changes.create_item,
             telegram_user_id=self.admin,
             name=name,
             quantity=quantity,

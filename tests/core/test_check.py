@@ -7,9 +7,11 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import text
 
-from core import check, shops, stock
+from core import shops
+from core.alerts import check
 from core.errors import NotAllowed
-from core.views import CheckReport
+from core.results import CheckReport
+from core.stock import changes
 from tests.conftest import Clock
 from tests.core.conftest import ShopFixture, build_shop, snapshot
 from tests.core.test_lifecycle import (
@@ -122,7 +124,7 @@ def test_the_check_leaves_an_item_resolved_by_hand_quiet_until_the_interval_has_
 
 def test_the_check_ignores_deleted_items(shop: ShopFixture, clock: Clock) -> None:
     shop.add_item("Tea", 2)
-    shop.run(stock.delete_item, telegram_user_id=shop.admin, name="Tea")
+    shop.run(changes.delete_item, telegram_user_id=shop.admin, name="Tea")
     before = snapshot(shop.db)
     clock.advance(days=2)
 

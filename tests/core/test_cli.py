@@ -12,11 +12,12 @@ import pytest
 from sqlalchemy import inspect, select
 from sqlalchemy.engine import make_url
 
-from core import shops, stock
-from core.db import Database, create_db_engine, utcnow
-from core.migrations import upgrade_to_head
-from core.models import Base, Notification
+from core import shops
+from core.db.migrations import upgrade_to_head
+from core.db.models import Base, Notification
+from core.db.session import Database, create_db_engine, utcnow
 from core.settings import Settings
+from core.stock import changes
 
 TABLES = set(Base.metadata.tables) | {"alembic_version"}
 
@@ -80,7 +81,7 @@ def test_check_queues_reminders_prints_its_report_and_exits_zero(
         shops.start(uow, telegram_user_id=1, chat_id=1, display_name="Ana")
     for name, quantity in (("Green Tea", 2), ("Coffee", 40)):
         with database.unit_of_work() as uow:
-            stock.create_item(uow, telegram_user_id=1, name=name, quantity=quantity)
+            changes.create_item(uow, telegram_user_id=1, name=name, quantity=quantity)
 
     run = stockbot("check", cwd=tmp_path, DATABASE_URL=with_password(empty_database_url))
 

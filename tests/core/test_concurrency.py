@@ -12,9 +12,11 @@ from typing import Any
 
 from sqlalchemy import select, text
 
-from core import alerts, check, shops, stock
+from core import shops
+from core.alerts import check, lifecycle
+from core.db.models import Alert, Item, Movement, Notification
 from core.errors import CoreError
-from core.models import Alert, Item, Movement, Notification
+from core.stock import changes
 from tests.conftest import Clock
 from tests.core.conftest import ShopFixture
 from tests.core.test_lifecycle import ADMIN_EMAIL, alert_rows, outbox, set_channels
@@ -98,7 +100,9 @@ def test_twenty_simultaneous_removes_leave_exactly_ten_and_one_alert(pg_shop: Sh
 
     results = together(
         [
-            service(shop, stock.remove_stock, telegram_user_id=people[n % 3], name="Tea", amount=1)
+            service(
+                shop, changes.remove_stock, telegram_user_id=people[n % 3], name="Tea", amount=1
+            )
             for n in range(20)
         ]
     )
@@ -124,7 +128,7 @@ def test_simultaneous_drops_on_several_items_open_one_alert_each(pg_shop: ShopFi
 
     results = together(
         [
-            service(shop, stock.remove_stock, telegram_user_id=shop.admin, name=name, amount=1)
+            service(shop, changes.remove_stock, telegram_user_id=shop.admin, name=name, amount=1)
             for _ in range(4)
             for name in names
         ]
@@ -149,7 +153,7 @@ def test_simultaneous_adds_and_removes_never_lose_an_update(pg_shop: ShopFixture
         [
             service(
                 shop,
-                stock.add_stock if delta > 0 else stock.remove_stock,
+                changes.add_stock if delta > 0 else changes.remove_stock,
                 telegram_user_id=shop.admin,
                 name="Tea",
                 amount=abs(delta),
@@ -196,14 +200,14 @@ def racing_round(shop: ShopFixture, names: list[str], draw: random.Random) -> li
     """Removes, restocks, manual resolves and two daily checks, all released at once."""
     calls = [service(shop, check.run_check) for _ in range(2)]
     for name in names:
-        for function in (stock.remove_stock, stock.remove_stock, stock.add_stock):
+        for function in (changes.remove_stock, changes.remove_stock, changes.add_stock):
             amount = draw.randint(1, 4)
             calls.append(
                 service(shop, function, telegram_user_id=shop.admin, name=name, amount=amount)
             )
     # Resolving by hand only the first item lets the others' alerts grow old enough to remind.
     calls.append(
-        service(shop, alerts.resolve_alert, telegram_user_id=shop.admin, item_name=names[0])
+        service(shop, lifecycle.resolve_alert, telegram_user_id=shop.admin, item_name=names[0])
     )
     draw.shuffle(calls)
     return together(calls)
@@ -261,10 +265,10 @@ def test_resolving_by_hand_while_someone_restocks_never_fails(pg_shop: ShopFixtu
     calls = []
     for name in names:
         calls.append(
-            service(shop, alerts.resolve_alert, telegram_user_id=shop.staff[0], item_name=name)
+            service(shop, lifecycle.resolve_alert, telegram_user_id=shop.staff[0], item_name=name)
         )
         calls.append(
-            service(shop, stock.add_stock, telegram_user_id=shop.admin, name=name, amount=10)
+            service(shop, changes.add_stock, telegram_user_id=shop.admin, name=name, amount=10)
         )
 
     results = together(calls)
@@ -284,16 +288,16 @@ def test_a_daily_check_racing_with_restocks_of_imported_items_never_fails(
     names = [f"Item {number}" for number in range(8)]
     for name in names:
         first = shop.add_item(name, 2).alert_opened
-        shop.run(alerts.resolve_alert, telegram_user_id=shop.admin, alert_id=first)
+        shop.run(lifecycle.resolve_alert, telegram_user_id=shop.admin, alert_id=first)
     clock.advance(hours=24)
     for name in names:  # a new alert, while the old snooze is still on the item
-        shop.run(stock.remove_stock, telegram_user_id=shop.admin, name=name, amount=1)
+        shop.run(changes.remove_stock, telegram_user_id=shop.admin, name=name, amount=1)
     with shop.db.engine.begin() as connection:  # an import restocks them behind the core's back
         connection.execute(text("UPDATE items SET quantity = 50"))
     calls = [service(shop, check.run_check)]
     for name in names:
         calls.append(
-            service(shop, stock.add_stock, telegram_user_id=shop.admin, name=name, amount=1)
+            service(shop, changes.add_stock, telegram_user_id=shop.admin, name=name, amount=1)
         )
 
     results = together(calls)

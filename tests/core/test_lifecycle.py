@@ -9,11 +9,13 @@ from typing import Any, TypeVar
 import pytest
 from sqlalchemy import select
 
-from core import alerts, shops, stock, thresholds
-from core.db import CoreConfig, Database
+from core import shops
+from core.alerts import lifecycle
+from core.db.models import Alert, Item, Member, Notification
+from core.db.session import CoreConfig, Database
 from core.errors import InvalidInput, NotFound
-from core.models import Alert, Item, Member, Notification
-from core.views import AlertView
+from core.results import AlertView
+from core.stock import changes, thresholds
 from tests.conftest import Clock
 from tests.core.conftest import ShopFixture, build_shop, snapshot
 
@@ -59,14 +61,16 @@ def who_gets(shop: ShopFixture, **filters: object) -> set[tuple[int, str, str]]:
 def remove(shop: ShopFixture, name: str, amount: int, *, by: int | None = None) -> int | None:
     """Take stock out; the id of the alert this opened, if any."""
     change = shop.run(
-        stock.remove_stock, telegram_user_id=by or shop.admin, name=name, amount=amount
+        changes.remove_stock, telegram_user_id=by or shop.admin, name=name, amount=amount
     )
     return change.alert_opened
 
 
 def add(shop: ShopFixture, name: str, amount: int, *, by: int | None = None) -> int | None:
     """Put stock in; the id of the alert this resolved, if any."""
-    change = shop.run(stock.add_stock, telegram_user_id=by or shop.admin, name=name, amount=amount)
+    change = shop.run(
+        changes.add_stock, telegram_user_id=by or shop.admin, name=name, amount=amount
+    )
     return change.alert_resolved
 
 
@@ -124,7 +128,7 @@ def test_an_items_own_threshold_wins_over_the_shop_default(shop: ShopFixture) ->
 
 def test_a_threshold_of_zero_never_alerts(shop: ShopFixture) -> None:
     shop.add_item("Tea", 3, threshold=0)
-    shop.run(stock.set_quantity, telegram_user_id=shop.admin, name="Tea", quantity=0)
+    shop.run(changes.set_quantity, telegram_user_id=shop.admin, name="Tea", quantity=0)
     default_threshold(shop, 0)
     shop.add_item("Sugar", 0)
 
@@ -282,7 +286,7 @@ def test_an_item_that_stays_low_raises_no_second_alert_and_no_new_message(
     for _ in range(3):
         clock.advance(hours=2)
         assert remove(shop, "Tea", 1) is None
-    shop.run(stock.set_quantity, telegram_user_id=shop.admin, name="Tea", quantity=0)
+    shop.run(changes.set_quantity, telegram_user_id=shop.admin, name="Tea", quantity=0)
     assert add(shop, "Tea", 4) is None
 
     [alert] = alert_rows(shop)
@@ -332,7 +336,7 @@ def test_a_restock_that_leaves_the_item_low_keeps_the_alert_open(shop: ShopFixtu
 def test_a_stocktake_up_to_the_threshold_resolves_the_alert(shop: ShopFixture) -> None:
     shop.add_item("Tea", 1)
 
-    change = shop.run(stock.set_quantity, telegram_user_id=shop.staff[1], name="tea", quantity=5)
+    change = shop.run(changes.set_quantity, telegram_user_id=shop.staff[1], name="tea", quantity=5)
 
     [alert] = alert_rows(shop)
     assert change.alert_resolved == alert.id
@@ -344,7 +348,7 @@ def test_a_stocktake_up_to_the_threshold_resolves_the_alert(shop: ShopFixture) -
 
 def resolve(shop: ShopFixture, *, by: int | None = None, **target: object) -> AlertView:
     """/resolve ID or /resolve NAME."""
-    return shop.run(alerts.resolve_alert, telegram_user_id=by or shop.admin, **target)
+    return shop.run(lifecycle.resolve_alert, telegram_user_id=by or shop.admin, **target)
 
 
 def test_resolving_by_id_closes_the_alert_by_hand(shop: ShopFixture, clock: Clock) -> None:
@@ -443,7 +447,7 @@ def test_another_shops_alert_is_not_found_exactly_like_a_missing_one(shop: ShopF
 
     answers = []
     for alert_id in (theirs, missing):
-        for service in (alerts.resolve_alert, alerts.get_alert):
+        for service in (lifecycle.resolve_alert, lifecycle.get_alert):
             with pytest.raises(NotFound) as error:
                 shop.run(service, telegram_user_id=shop.admin, alert_id=alert_id)
             answers.append(str(error.value).replace(str(alert_id), "ID"))
@@ -458,7 +462,7 @@ def test_deleting_an_item_resolves_its_alert_without_a_back_in_stock_message(
     alert_id = shop.add_item("Tea", 2).alert_opened
     clock.advance(hours=1)
 
-    change = shop.run(stock.delete_item, telegram_user_id=shop.admin, name="Tea")
+    change = shop.run(changes.delete_item, telegram_user_id=shop.admin, name="Tea")
 
     [alert] = alert_rows(shop)
     assert change.alert_resolved == alert.id == alert_id

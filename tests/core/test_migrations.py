@@ -12,10 +12,11 @@ from alembic import command
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, inspect, text
 
-from core import alerts, items
-from core.db import Database, create_db_engine
-from core.migrations import alembic_config, upgrade_to_head
-from core.models import Base
+from core.alerts import lifecycle
+from core.db.migrations import alembic_config, upgrade_to_head
+from core.db.models import Base
+from core.db.session import Database, create_db_engine
+from core.stock import queries
 
 REPO = Path(__file__).resolve().parents[2]
 ALEMBIC = Path(sys.executable).parent / "alembic"
@@ -133,8 +134,8 @@ def test_upgrading_a_database_in_use_keeps_every_row(
         assert revision(engine) == HEAD
         database = Database(engine)
         with database.unit_of_work() as uow:
-            stock = items.item_details(uow, telegram_user_id=1000, name="green tea")
-            open_alerts = alerts.list_alerts(uow, telegram_user_id=1000)
+            stock = queries.item_details(uow, telegram_user_id=1000, name="green tea")
+            open_alerts = lifecycle.list_alerts(uow, telegram_user_id=1000)
         assert (stock.item.name, stock.item.quantity, len(stock.movements)) == ("Green Tea", 2, 1)
         assert [alert.item_name for alert in open_alerts] == ["Green Tea"]
         with engine.connect() as connection:

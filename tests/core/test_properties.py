@@ -13,10 +13,13 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from core import alerts, check, shops, stock, thresholds
-from core.db import UnitOfWork
+from core import shops
+from core.alerts import check, lifecycle
+from core.db.models import Alert, Item, Movement, Notification
+from core.db.session import UnitOfWork
 from core.errors import CoreError
-from core.models import MAX_QUANTITY, Alert, Item, Movement, Notification
+from core.stock import changes, thresholds
+from core.validation import MAX_QUANTITY
 from tests.conftest import Clock
 from tests.core.conftest import ShopFixture, snapshot
 
@@ -124,18 +127,18 @@ def perform(shop: ShopFixture, command: tuple[Any, ...], typed: str) -> None:
     match command:
         case ("create", quantity, threshold):
             shop.run(
-                stock.create_item,
+                changes.create_item,
                 telegram_user_id=staff,
                 name=typed,
                 quantity=quantity,
                 threshold=threshold,
             )
         case ("set", quantity):
-            shop.run(stock.set_quantity, telegram_user_id=staff, name=typed, quantity=quantity)
+            shop.run(changes.set_quantity, telegram_user_id=staff, name=typed, quantity=quantity)
         case ("add", amount):
-            shop.run(stock.add_stock, telegram_user_id=staff, name=typed, amount=amount)
+            shop.run(changes.add_stock, telegram_user_id=staff, name=typed, amount=amount)
         case ("remove", amount):
-            shop.run(stock.remove_stock, telegram_user_id=staff, name=typed, amount=amount)
+            shop.run(changes.remove_stock, telegram_user_id=staff, name=typed, amount=amount)
         case ("threshold", threshold):
             shop.run(
                 thresholds.set_item_threshold,
@@ -146,7 +149,7 @@ def perform(shop: ShopFixture, command: tuple[Any, ...], typed: str) -> None:
         case ("default", threshold):
             shop.run(thresholds.set_default_threshold, telegram_user_id=admin, threshold=threshold)
         case ("resolve",):
-            shop.run(alerts.resolve_alert, telegram_user_id=staff, item_name=typed)
+            shop.run(lifecycle.resolve_alert, telegram_user_id=staff, item_name=typed)
         case ("check",):
             shop.run(check.check_shop, telegram_user_id=admin)
 

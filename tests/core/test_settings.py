@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from pydantic import SecretStr
 
-from core.db import CoreConfig
+from core.db.session import CoreConfig
 from core.settings import Settings, SettingsError, load_settings
 
 REPO = Path(__file__).resolve().parents[2]

@@ -9,11 +9,13 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from core import check, shops, stats, stock, thresholds
-from core.db import Database
+from core import shops
+from core.alerts import check
+from core.db.models import Member, Shop
+from core.db.session import Database
 from core.errors import AlreadyAMember, InvalidInput, NotAllowed
-from core.models import Member, Shop
-from core.views import Prefs
+from core.results import Prefs
+from core.stock import changes, stats, thresholds
 from tests.conftest import Clock
 from tests.core.conftest import ShopFixture, build_shop, snapshot
 
@@ -154,7 +156,7 @@ def test_two_people_racing_for_one_invite_let_exactly_one_in(pg_shop: ShopFixtur
 @pytest.mark.parametrize(
     ("service", "arguments"),
     [
-        (stock.delete_item, {"name": "Tea"}),
+        (changes.delete_item, {"name": "Tea"}),
         (thresholds.set_default_threshold, {"threshold": 9}),
         (thresholds.set_item_threshold, {"name": "Tea", "threshold": 9}),
         (thresholds.set_item_threshold, {"name": "Tea", "threshold": None}),
@@ -181,7 +183,7 @@ def test_an_admin_may_do_what_staff_may_not(shop: ShopFixture) -> None:
 
     assert shop.run(stats.shop_stats, telegram_user_id=shop.admin).members == 3
     assert shop.run(check.check_shop, telegram_user_id=shop.admin).items_low == 1
-    assert shop.run(stock.delete_item, telegram_user_id=shop.admin, name="Tea").delta == -3
+    assert shop.run(changes.delete_item, telegram_user_id=shop.admin, name="Tea").delta == -3
 
 
 def test_a_member_sets_a_valid_email_normalized_and_clears_it_with_none(

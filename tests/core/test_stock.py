@@ -7,10 +7,11 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from core import shops, stock
+from core import shops
+from core.db.models import Alert, Item, Movement
 from core.errors import InsufficientStock, InvalidInput, NotFound
-from core.items import item_details, list_items
-from core.models import Alert, Item, Movement
+from core.stock import changes
+from core.stock.queries import item_details, list_items
 from tests.core.conftest import ShopFixture, snapshot
 
 
@@ -40,10 +41,10 @@ def test_creating_an_item_writes_one_create_row_to_the_ledger(shop: ShopFixture)
 @pytest.mark.parametrize(
     ("service", "argument", "value", "reason", "delta", "after"),
     [
-        (stock.set_quantity, "quantity", 4, "set", -6, 4),
-        (stock.set_quantity, "quantity", 25, "set", 15, 25),
-        (stock.add_stock, "amount", 7, "add", 7, 17),
-        (stock.remove_stock, "amount", 3, "remove", -3, 7),
+        (changes.set_quantity, "quantity", 4, "set", -6, 4),
+        (changes.set_quantity, "quantity", 25, "set", 15, 25),
+        (changes.add_stock, "amount", 7, "add", 7, 17),
+        (changes.remove_stock, "amount", 3, "remove", -3, 7),
     ],
 )
 def test_each_quantity_change_writes_one_ledger_row_naming_the_member(
@@ -66,10 +67,10 @@ def test_each_quantity_change_writes_one_ledger_row_naming_the_member(
 
 def test_the_ledger_adds_up_to_the_quantity_in_stock(shop: ShopFixture) -> None:
     item = shop.add_item("Flour", 8).item
-    shop.run(stock.add_stock, telegram_user_id=shop.admin, name="Flour", amount=5)
-    shop.run(stock.remove_stock, telegram_user_id=shop.staff[0], name="Flour", amount=11)
-    shop.run(stock.set_quantity, telegram_user_id=shop.staff[1], name="Flour", quantity=30)
-    shop.run(stock.remove_stock, telegram_user_id=shop.admin, name="Flour", amount=30)
+    shop.run(changes.add_stock, telegram_user_id=shop.admin, name="Flour", amount=5)
+    shop.run(changes.remove_stock, telegram_user_id=shop.staff[0], name="Flour", amount=11)
+    shop.run(changes.set_quantity, telegram_user_id=shop.staff[1], name="Flour", quantity=30)
+    shop.run(changes.remove_stock, telegram_user_id=shop.admin, name="Flour", amount=30)
 
     rows = ledger(shop, item.id)
     assert [row[0] for row in rows] == ["create", "add", "remove", "set", "remove"]
@@ -84,7 +85,7 @@ def test_removing_more_than_in_stock_is_refused_and_changes_nothing(shop: ShopFi
     before = snapshot(shop.db)
 
     with pytest.raises(InsufficientStock) as refused:
-        shop.run(stock.remove_stock, telegram_user_id=shop.staff[0], name="green tea", amount=4)
+        shop.run(changes.remove_stock, telegram_user_id=shop.staff[0], name="green tea", amount=4)
 
     assert str(refused.value) == "Only 3 of “Green Tea” in stock: cannot take out 4."
     assert snapshot(shop.db) == before
@@ -93,7 +94,7 @@ def test_removing_more_than_in_stock_is_refused_and_changes_nothing(shop: ShopFi
 def test_removing_everything_leaves_zero_in_stock(shop: ShopFixture) -> None:
     shop.add_item("Green Tea", 3)
 
-    change = shop.run(stock.remove_stock, telegram_user_id=shop.admin, name="Green Tea", amount=3)
+    change = shop.run(changes.remove_stock, telegram_user_id=shop.admin, name="Green Tea", amount=3)
 
     assert change.item.quantity == 0
 
@@ -103,21 +104,21 @@ def test_adding_beyond_a_billion_is_refused_and_changes_nothing(shop: ShopFixtur
     before = snapshot(shop.db)
 
     with pytest.raises(InvalidInput) as refused:
-        shop.run(stock.add_stock, telegram_user_id=shop.admin, name="Nails", amount=2)
+        shop.run(changes.add_stock, telegram_user_id=shop.admin, name="Nails", amount=2)
 
     assert "more than 1,000,000,000" in str(refused.value)
     assert snapshot(shop.db) == before
-    change = shop.run(stock.add_stock, telegram_user_id=shop.admin, name="Nails", amount=1)
+    change = shop.run(changes.add_stock, telegram_user_id=shop.admin, name="Nails", amount=1)
     assert change.item.quantity == 1_000_000_000
 
 
 @pytest.mark.parametrize(
     ("service", "arguments"),
     [
-        (stock.set_quantity, {"quantity": 1}),
-        (stock.add_stock, {"amount": 1}),
-        (stock.remove_stock, {"amount": 1}),
-        (stock.delete_item, {}),
+        (changes.set_quantity, {"quantity": 1}),
+        (changes.add_stock, {"amount": 1}),
+        (changes.remove_stock, {"amount": 1}),
+        (changes.delete_item, {}),
         (item_details, {}),
     ],
 )
@@ -136,9 +137,9 @@ def test_a_missing_item_is_not_found_by_name(
 
 def test_deleting_an_item_frees_its_name_and_keeps_its_history(shop: ShopFixture) -> None:
     old = shop.add_item("Green Tea", 2).item
-    shop.run(stock.add_stock, telegram_user_id=shop.staff[0], name="Green Tea", amount=1)
+    shop.run(changes.add_stock, telegram_user_id=shop.staff[0], name="Green Tea", amount=1)
 
-    deleted = shop.run(stock.delete_item, telegram_user_id=shop.admin, name="green tea")
+    deleted = shop.run(changes.delete_item, telegram_user_id=shop.admin, name="green tea")
     new = shop.add_item("Green Tea", 9).item
 
     admin = member_id(shop, shop.admin)
@@ -160,13 +161,13 @@ def test_deleting_an_item_frees_its_name_and_keeps_its_history(shop: ShopFixture
 def test_a_deleted_item_is_gone_from_the_list_and_from_changes(shop: ShopFixture) -> None:
     shop.add_item("Green Tea", 20)
     shop.add_item("Coffee", 20)
-    shop.run(stock.delete_item, telegram_user_id=shop.admin, name="Green Tea")
+    shop.run(changes.delete_item, telegram_user_id=shop.admin, name="Green Tea")
 
     page = shop.run(list_items, telegram_user_id=shop.staff[0])
 
     assert [item.name for item in page.items] == ["Coffee"]
     with pytest.raises(NotFound):
-        shop.run(stock.add_stock, telegram_user_id=shop.admin, name="Green Tea", amount=1)
+        shop.run(changes.add_stock, telegram_user_id=shop.admin, name="Green Tea", amount=1)
     with shop.db.unit_of_work() as uow:
         assert uow.session.scalar(select(Item.quantity).where(Item.name == "Green Tea")) == 0
 
@@ -237,7 +238,7 @@ def test_item_details_show_the_open_alert_and_the_last_movements_newest_first(
 ) -> None:
     shop.add_item("Milk", 20)
     for amount in (2, 3, 4, 5, 6):
-        shop.run(stock.remove_stock, telegram_user_id=shop.staff[0], name="Milk", amount=amount)
+        shop.run(changes.remove_stock, telegram_user_id=shop.staff[0], name="Milk", amount=amount)
 
     details = shop.run(item_details, telegram_user_id=shop.staff[1], name="milk")
 

@@ -7,9 +7,11 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from core import alerts, check, items, shops, stats, stock, thresholds
+from core import shops
+from core.alerts import check, lifecycle
+from core.db.models import Base
 from core.errors import NotAMember, NotFound
-from core.models import Base
+from core.stock import changes, queries, stats, thresholds
 from tests.conftest import Clock
 from tests.core.conftest import ShopFixture, build_shop, snapshot
 
@@ -44,10 +46,10 @@ def names(page: Any) -> list[tuple[str, int]]:
 def test_two_shops_may_have_items_of_the_same_name(shop: ShopFixture, other: ShopFixture) -> None:
     shop.add_item("Green Tea", 3)
     other.add_item("green  tea", 40)
-    other.run(stock.add_stock, telegram_user_id=other.staff[0], name="Green Tea", amount=2)
+    other.run(changes.add_stock, telegram_user_id=other.staff[0], name="Green Tea", amount=2)
 
-    mine = shop.run(items.list_items, telegram_user_id=shop.staff[0])
-    theirs = other.run(items.list_items, telegram_user_id=other.staff[0])
+    mine = shop.run(queries.list_items, telegram_user_id=shop.staff[0])
+    theirs = other.run(queries.list_items, telegram_user_id=other.staff[0])
 
     assert names(mine) == [("Green Tea", 3)]
     assert names(theirs) == [("green tea", 42)]
@@ -56,11 +58,11 @@ def test_two_shops_may_have_items_of_the_same_name(shop: ShopFixture, other: Sho
 @pytest.mark.parametrize(
     ("service", "arguments"),
     [
-        (stock.set_quantity, {"quantity": 50}),
-        (stock.add_stock, {"amount": 50}),
-        (stock.remove_stock, {"amount": 1}),
-        (stock.delete_item, {}),
-        (items.item_details, {}),
+        (changes.set_quantity, {"quantity": 50}),
+        (changes.add_stock, {"amount": 50}),
+        (changes.remove_stock, {"amount": 1}),
+        (changes.delete_item, {}),
+        (queries.item_details, {}),
         (thresholds.set_item_threshold, {"threshold": 0}),
     ],
 )
@@ -84,7 +86,7 @@ def not_found_message(shop: ShopFixture, service: Any, alert_id: int) -> str:
     return str(refused.value)
 
 
-@pytest.mark.parametrize("service", [alerts.get_alert, alerts.resolve_alert])
+@pytest.mark.parametrize("service", [lifecycle.get_alert, lifecycle.resolve_alert])
 def test_another_shops_alert_looks_exactly_like_a_missing_one(
     shop: ShopFixture, other: ShopFixture, service: Any
 ) -> None:
@@ -102,7 +104,7 @@ def test_another_shops_alert_looks_exactly_like_a_missing_one(
 
 
 @pytest.mark.parametrize("alert_id", [-7, 2**63])
-@pytest.mark.parametrize("service", [alerts.get_alert, alerts.resolve_alert])
+@pytest.mark.parametrize("service", [lifecycle.get_alert, lifecycle.resolve_alert])
 def test_an_alert_id_that_cannot_exist_is_simply_not_found(
     shop: ShopFixture, service: Any, alert_id: int
 ) -> None:
@@ -121,7 +123,7 @@ def test_another_shops_alert_cannot_be_resolved_by_item_name(
     before = snapshot(shop.db)
 
     with pytest.raises(NotFound) as refused:
-        other.run(alerts.resolve_alert, telegram_user_id=other.admin, item_name="saffron")
+        other.run(lifecycle.resolve_alert, telegram_user_id=other.admin, item_name="saffron")
 
     assert str(refused.value) == "“saffron” has no open alert."
     assert snapshot(shop.db) == before
@@ -130,11 +132,13 @@ def test_another_shops_alert_cannot_be_resolved_by_item_name(
 def test_alert_lists_show_only_the_members_own_shop(shop: ShopFixture, other: ShopFixture) -> None:
     shop.add_item("Saffron", 2)
     shop.add_item("Vanilla", 1)
-    shop.run(stock.add_stock, telegram_user_id=shop.admin, name="Vanilla", amount=10)
+    shop.run(changes.add_stock, telegram_user_id=shop.admin, name="Vanilla", amount=10)
     other.add_item("Pepper", 0)
 
-    theirs = other.run(alerts.list_alerts, telegram_user_id=other.staff[0], include_resolved=True)
-    mine = shop.run(alerts.list_alerts, telegram_user_id=shop.staff[0], include_resolved=True)
+    theirs = other.run(
+        lifecycle.list_alerts, telegram_user_id=other.staff[0], include_resolved=True
+    )
+    mine = shop.run(lifecycle.list_alerts, telegram_user_id=shop.staff[0], include_resolved=True)
 
     assert [(alert.item_name, alert.is_open) for alert in theirs] == [("Pepper", True)]
     assert [(alert.item_name, alert.is_open) for alert in mine] == [
@@ -151,8 +155,8 @@ def test_lists_and_stats_count_only_the_members_own_shop(
     other.add_item("Salt", 1)
 
     figures = other.run(stats.shop_stats, telegram_user_id=other.admin)
-    low = other.run(items.list_items, telegram_user_id=other.admin, only_low=True)
-    found = other.run(items.list_items, telegram_user_id=other.admin, search="sa")
+    low = other.run(queries.list_items, telegram_user_id=other.admin, only_low=True)
+    found = other.run(queries.list_items, telegram_user_id=other.admin, search="sa")
 
     assert (figures.items_total, figures.items_low, figures.items_out_of_stock) == (1, 1, 0)
     assert (figures.alerts_total, figures.alerts_open, figures.members) == (1, 1, 2)
@@ -186,17 +190,17 @@ MEMBER_SERVICES = [
     (shops.set_email, {"email": "x@example.com"}),
     (shops.set_whatsapp, {"number": "+14155552671"}),
     (shops.set_notify, {"on": False}),
-    (stock.create_item, {"name": "Tea", "quantity": 1}),
-    (stock.set_quantity, {"name": "Tea", "quantity": 1}),
-    (stock.add_stock, {"name": "Tea", "amount": 1}),
-    (stock.remove_stock, {"name": "Tea", "amount": 1}),
-    (stock.delete_item, {"name": "Tea"}),
-    (items.list_items, {}),
-    (items.item_details, {"name": "Tea"}),
-    (alerts.list_alerts, {}),
-    (alerts.get_alert, {"alert_id": 1}),
-    (alerts.resolve_alert, {"alert_id": 1}),
-    (alerts.resolve_alert, {"item_name": "Tea"}),
+    (changes.create_item, {"name": "Tea", "quantity": 1}),
+    (changes.set_quantity, {"name": "Tea", "quantity": 1}),
+    (changes.add_stock, {"name": "Tea", "amount": 1}),
+    (changes.remove_stock, {"name": "Tea", "amount": 1}),
+    (changes.delete_item, {"name": "Tea"}),
+    (queries.list_items, {}),
+    (queries.item_details, {"name": "Tea"}),
+    (lifecycle.list_alerts, {}),
+    (lifecycle.get_alert, {"alert_id": 1}),
+    (lifecycle.resolve_alert, {"alert_id": 1}),
+    (lifecycle.resolve_alert, {"item_name": "Tea"}),
     (thresholds.set_default_threshold, {"threshold": 1}),
     (thresholds.set_item_threshold, {"name": "Tea", "threshold": 1}),
     (check.check_shop, {}),

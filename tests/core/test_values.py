@@ -6,17 +6,17 @@ from typing import Any
 
 import pytest
 
-from core import stock
 from core.errors import AlreadyExists, InvalidInput
-from core.items import list_items
-from core.values import normalize_email, normalize_whatsapp_number
+from core.stock import changes
+from core.stock.queries import list_items
+from core.validation import normalize_email, normalize_whatsapp_number
 from tests.core.conftest import ShopFixture, snapshot
 
 
 def test_names_differing_only_in_case_and_spacing_are_the_same_item(shop: ShopFixture) -> None:
     item = shop.add_item("  Green \t Tea ", 3).item
 
-    change = shop.run(stock.add_stock, telegram_user_id=shop.admin, name="GREEN TEA", amount=2)
+    change = shop.run(changes.add_stock, telegram_user_id=shop.admin, name="GREEN TEA", amount=2)
 
     assert item.name == "Green Tea"
     assert (change.item.id, change.item.quantity) == (item.id, 5)
@@ -49,7 +49,7 @@ def test_a_name_that_grows_when_case_folded_is_still_accepted(shop: ShopFixture)
     change = shop.add_item("ß" * 64, 2)
 
     assert change.item.name == "ß" * 64
-    found = shop.run(stock.add_stock, telegram_user_id=shop.admin, name="ẞ" * 64, amount=1)
+    found = shop.run(changes.add_stock, telegram_user_id=shop.admin, name="ẞ" * 64, amount=1)
     assert found.item.id == change.item.id
 
 
@@ -65,7 +65,7 @@ def test_names_that_need_invisible_joiners_are_accepted(shop: ShopFixture, name:
     # Persian spelling needs the non-joiner; multi-part emoji need the joiner.
     change = shop.add_item(name, 4)
 
-    found = shop.run(stock.add_stock, telegram_user_id=shop.admin, name=name, amount=1)
+    found = shop.run(changes.add_stock, telegram_user_id=shop.admin, name=name, amount=1)
     assert (change.item.name, found.item.id) == (name, change.item.id)
 
 
@@ -144,13 +144,13 @@ def test_setting_a_bad_quantity_is_refused_and_changes_nothing(
     before = snapshot(shop.db)
 
     with pytest.raises(InvalidInput) as refused:
-        shop.run(stock.set_quantity, telegram_user_id=shop.admin, name="Salt", quantity=quantity)
+        shop.run(changes.set_quantity, telegram_user_id=shop.admin, name="Salt", quantity=quantity)
 
     assert reason in str(refused.value)
     assert snapshot(shop.db) == before
 
 
-@pytest.mark.parametrize("service", [stock.add_stock, stock.remove_stock])
+@pytest.mark.parametrize("service", [changes.add_stock, changes.remove_stock])
 @pytest.mark.parametrize(
     ("amount", "reason"),
     [(0, "at least 1"), (-3, "cannot be negative"), (1.5, "whole number")],

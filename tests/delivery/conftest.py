@@ -15,8 +15,8 @@ from telegram.ext import ExtBot
 
 from bot.delivery import Delivery
 from bot.limits import build_rate_limiter
-from core.db import Database
-from core.models import Member, Notification
+from core.db.models import Member, Notification
+from core.db.session import Database
 from core.settings import Settings, load_settings
 from tests.core.conftest import build_shop
 from tests.fakes.smtp import SmtpSink

@@ -7,8 +7,8 @@ from datetime import timedelta
 import pytest
 
 from bot.cli import main
-from core.channels import Outcome
-from core.delivery_store import RetryPolicy, claim_due, record_outcome
+from core.delivery.claims import claim_due, record_outcome
+from core.delivery.types import Outcome, RetryPolicy
 from tests.delivery.conftest import Outbox
 
 REASON = "recipient refused: 550 5.1.1 Mailbox unavailable"

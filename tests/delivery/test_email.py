@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from core.db import Database
+from core.db.session import Database
 from tests.delivery.conftest import Outbox, delivery_settings, item, running_relay
 from tests.fakes.smtp import SmtpSink
 from tests.fakes.telegram_api import FakeBotApi

@@ -10,8 +10,8 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from typing import Any
 
-from core.db import Database, create_db_engine
-from core.delivery_store import claim_due
+from core.db.session import Database, create_db_engine
+from core.delivery.claims import claim_due
 from core.settings import Settings
 from tests.delivery.conftest import Outbox, delivery_settings, running_relay
 from tests.fakes.smtp import SmtpSink

@@ -5,19 +5,17 @@ from __future__ import annotations
 from datetime import timedelta
 
 from core import shops
-from core.channels import Outcome
-from core.db import Database
-from core.dead_letters import delivery_counts, list_dead, requeue_dead
-from core.delivery_store import (
+from core.db.session import Database
+from core.delivery.claims import (
     CHANNEL_OFF,
-    Claim,
-    RetryPolicy,
     claim_due,
     close_unconfigured,
     hasten,
     record_outcome,
     release,
 )
+from core.delivery.dead_letters import delivery_counts, list_dead, requeue_dead
+from core.delivery.types import Claim, Outcome, RetryPolicy
 from tests.conftest import Clock
 from tests.delivery.conftest import ADMIN, Outbox
 

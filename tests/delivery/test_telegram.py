@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 
 from core import shops
-from core.db import Database
+from core.db.session import Database
 from tests.delivery.conftest import (
     ADMIN,
     Outbox,

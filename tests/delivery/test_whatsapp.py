@@ -5,10 +5,9 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
-from core.channels import Outcome
-from core.db import Database
-from core.delivery_store import Claim
-from core.whatsapp import WhatsAppSender
+from core.db.session import Database
+from core.delivery.types import Claim, Outcome
+from core.delivery.whatsapp import WhatsAppSender
 from tests.delivery.conftest import (
     WHATSAPP_FROM,
     Outbox,

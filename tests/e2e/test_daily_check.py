@@ -10,8 +10,9 @@ from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, JobExecution
 
 from bot.app import build_application, serving
 from bot.jobs import DAILY_CHECK
-from core import shops, stock
-from core.db import Database
+from core import shops
+from core.db.session import Database
+from core.stock import changes
 from tests.bot.harness import ADMIN, bot_settings
 from tests.conftest import Clock
 from tests.fakes.telegram_api import FakeBotApi
@@ -24,7 +25,7 @@ def low_item_told_a_day_ago(db: Database, clock: Clock) -> None:
     with db.unit_of_work() as uow:
         shops.start(uow, telegram_user_id=ADMIN, chat_id=ADMIN, display_name="Ann")
     with db.unit_of_work() as uow:
-        stock.create_item(uow, telegram_user_id=ADMIN, name="Green tea", quantity=2)
+        changes.create_item(uow, telegram_user_id=ADMIN, name="Green tea", quantity=2)
     clock.advance(hours=25)
 
 

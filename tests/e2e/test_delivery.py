@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 
 from bot.app import build_application, serving
 from bot.delivery import Delivery
-from core.db import Database
-from core.models import Notification
+from core.db.models import Notification
+from core.db.session import Database
 from tests.bot.harness import ADMIN, STAFF, Shopfront
 from tests.conftest import Clock
 from tests.delivery.conftest import delivery_settings

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from core.db import Database
+from core.db.session import Database
 from tests.delivery.conftest import WHATSAPP_FROM, Outbox, make_outbox
 from tests.fakes.smtp import SmtpSink
 from tests.fakes.telegram_api import FakeBotApi

@@ -10,7 +10,7 @@ import pytest
 
 from bot.app import build_application, serving
 from bot.logging_setup import QUIET_LOGGERS, configure_logging
-from core.db import Database
+from core.db.session import Database
 from tests.bot.harness import ADMIN, Shopfront
 from tests.delivery.conftest import delivery_settings
 from tests.fakes.smtp import SmtpSink

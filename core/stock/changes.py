@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import cache
 from typing import Any
 
 from sqlalchemy import (
@@ -20,48 +19,18 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError
 
-from core.alerts import close_alert, effective_threshold, evaluate_item, item_state
-from core.db import UnitOfWork
-from core.errors import AlreadyExists, InsufficientStock, InvalidInput, NotAMember, NotFound
-from core.models import MAX_QUANTITY, Alert, Item, Member, Movement, Shop
+from core.alerts.lifecycle import close_alert, evaluate_item
+from core.db.models import Alert, Item, Member, Movement
+from core.db.session import UnitOfWork
+from core.db.statements import cached_statement
+from core.errors import AlreadyExists, InsufficientStock, InvalidInput, NotAMember
+from core.items.lookups import find_item_id, item_state, item_view, no_such_item
+from core.results import StockChange
 from core.shops import require_member
-from core.values import check_amount, check_quantity, clean_item_name
-from core.views import ItemView, StockChange
-
-ITEM_COLUMNS = (Item.id, Item.name, Item.quantity, effective_threshold(), Item.threshold)
+from core.validation import MAX_QUANTITY, check_amount, check_quantity, clean_item_name
 
 
-def to_item_view(row: Any) -> ItemView:
-    """An ItemView from a row of ITEM_COLUMNS."""
-    item_id, name, quantity, threshold, own = row
-    return ItemView(
-        id=item_id, name=name, quantity=quantity, threshold=threshold, own_threshold=own
-    )
-
-
-# The statements of every stock change are built once (@cache): building one costs more
-# Python time than running it, and a change runs several.
-
-
-@cache
-def _item_view_query() -> Select[Any]:
-    return (
-        select(*ITEM_COLUMNS)
-        .join(Shop, Shop.id == Item.shop_id)
-        .where(Item.id == bindparam("item_id"))
-    )
-
-
-@cache
-def _item_id_query() -> Select[int]:
-    return select(Item.id).where(
-        Item.shop_id == bindparam("shop_id"),
-        Item.name_key == bindparam("name_key"),
-        Item.deleted_at.is_(None),
-    )
-
-
-@cache
+@cached_statement
 def _member_and_item_query() -> Select[int, int]:
     return (
         select(Member.id, Item.id)
@@ -77,7 +46,7 @@ def _member_and_item_query() -> Select[int, int]:
     )
 
 
-@cache
+@cached_statement
 def _movement_insert() -> Insert:
     # On the table, not the mapped class: a plain INSERT skips the ORM's bulk machinery.
     table: Table = Movement.__table__  # type: ignore[assignment]
@@ -100,12 +69,12 @@ def _quantity_update(*, adding: bool) -> Update:
     )
 
 
-@cache
+@cached_statement
 def _lock_quantity_query() -> Select[Any]:
     return select(Item.quantity).where(Item.id == bindparam("item_id")).with_for_update()
 
 
-@cache
+@cached_statement
 def _set_update() -> Update:
     return (
         update(Item)
@@ -118,31 +87,14 @@ def _set_update() -> Update:
     )
 
 
-@cache
+@cached_statement
 def _add_update() -> Update:
     return _quantity_update(adding=True)
 
 
-@cache
+@cached_statement
 def _remove_update() -> Update:
     return _quantity_update(adding=False)
-
-
-def item_view(uow: UnitOfWork, item_id: int) -> ItemView:
-    """The item as users see it, with its effective threshold."""
-    row = uow.session.execute(_item_view_query(), {"item_id": item_id}).one()
-    return to_item_view(row)
-
-
-def find_item_id(uow: UnitOfWork, shop_id: int, name: str) -> int:
-    """The live item of that name in the shop (case and spacing ignored), or NotFound."""
-    cleaned = clean_item_name(name)
-    item_id = uow.session.scalar(
-        _item_id_query(), {"shop_id": shop_id, "name_key": cleaned.casefold()}
-    )
-    if item_id is None:
-        raise NotFound(f"There is no item called “{cleaned}”.")
-    return item_id
 
 
 def _member_and_item(
@@ -168,7 +120,7 @@ def _member_and_item(
     item_id: int | None
     member_id, item_id = row
     if item_id is None:
-        raise NotFound(f"There is no item called “{cleaned}”.")
+        raise no_such_item(cleaned)
     return member_id, item_id
 
 
@@ -191,14 +143,9 @@ def _record(
     uow.session.flush()
     # Evaluating changes alerts and snoozes, never what the view shows, so the state read
     # before it is still the item as it now is.
-    view = ItemView(
-        id=item_id,
-        name=state.name,
-        quantity=state.quantity,
-        threshold=state.threshold,
-        own_threshold=state.own_threshold,
+    change = StockChange(
+        item=state.view(item_id), delta=delta, alert_opened=opened, alert_resolved=resolved
     )
-    change = StockChange(item=view, delta=delta, alert_opened=opened, alert_resolved=resolved)
     uow.commit()
     return change
 

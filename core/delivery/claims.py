@@ -2,53 +2,18 @@
 
 from __future__ import annotations
 
-import random
-from collections.abc import Callable, Collection, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, or_, select, update
 
-from core.channels import Outcome
-from core.db import UnitOfWork
-from core.models import Notification
+from core.db.models import Notification
+from core.db.session import UnitOfWork
+from core.delivery.types import Claim, Outcome, RetryPolicy
 
 # Shown as last_error of rows whose channel was switched off after they were queued.
 CHANNEL_OFF = "channel not configured"
-
-
-@dataclass(frozen=True)
-class Claim:
-    """A notification this relay holds until `leased_until`; the lease also fences outcomes."""
-
-    id: int
-    shop_id: int
-    member_id: int
-    channel: str
-    kind: str
-    recipient: str
-    payload: dict[str, Any]
-    attempts: int
-    idempotency_key: str
-    leased_until: datetime
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    """Exponential backoff with jitter, and the number of attempts before a row is dead."""
-
-    base: timedelta = timedelta(seconds=15)
-    cap: timedelta = timedelta(minutes=5)
-    max_attempts: int = 40
-    # Equal jitter: a random point in the upper half of the exponential delay.
-    jitter: Callable[[], float] = field(default=random.random, compare=False)
-
-    def delay(self, attempts: int) -> timedelta:
-        """How long to wait after the given number of failed attempts."""
-        exponent = min(max(attempts - 1, 0), 30)
-        full: timedelta = min(self.base * (2**exponent), self.cap)
-        return full / 2 + full / 2 * float(self.jitter())
 
 
 def _due(now: datetime, channels: Collection[str]) -> list[Any]:

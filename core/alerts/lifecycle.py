@@ -2,32 +2,27 @@
 
 from __future__ import annotations
 
-from functools import cache
 from typing import Any
 
-from sqlalchemy import Row, Select, and_, bindparam, func, select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import aliased
 
-from core.db import UnitOfWork
+from core.alerts.notifications import enqueue_alert_messages, enqueue_back_in_stock
+from core.db.dialect import insert_or_skip
+from core.db.models import Alert, Item, Member
+from core.db.session import UnitOfWork
+from core.db.statements import cached_statement
 from core.errors import InvalidInput, NotFound
-from core.models import Alert, Item, Member, Shop
-from core.outbox import enqueue_alert_messages, enqueue_back_in_stock
+from core.items.lookups import ItemState, find_item_id, item_state
+from core.results import AlertView
 from core.shops import require_member, require_member_ref
-from core.sql import insert_or_skip
-from core.values import item_name_key
-from core.views import AlertView
+from core.validation import clean_item_name
 
 _MAX_ID = 2**63 - 1
 
 
-def effective_threshold() -> Any:
-    """The item's own threshold, else its shop's default (needs `shops` joined)."""
-    return func.coalesce(Item.threshold, Shop.default_threshold)
-
-
-@cache
+@cached_statement
 def _open_alert_insert(dialect: str) -> Any:
-    # Built once per dialect: every stock change that makes an item low runs it.
     item_id = bindparam("item_id", type_=Alert.item_id.type)
     now = bindparam("now", type_=Alert.created_at.type)
     return (
@@ -75,31 +70,8 @@ def close_alert(uow: UnitOfWork, alert_id: int, *, resolution: str, member_id: i
     return closed is not None
 
 
-@cache
-def _item_state_query() -> Select[Any]:
-    # One statement, built once: this runs on every stock change.
-    return (
-        select(
-            Item.name,
-            Item.quantity,
-            effective_threshold().label("threshold"),
-            Item.threshold.label("own_threshold"),
-            Item.alert_snoozed_until,
-            Alert.id.label("open_id"),
-        )
-        .join(Shop, Shop.id == Item.shop_id)
-        .outerjoin(Alert, and_(Alert.item_id == Item.id, Alert.resolved_at.is_(None)))
-        .where(Item.id == bindparam("item_id"))
-    )
-
-
-def item_state(uow: UnitOfWork, item_id: int) -> Row[Any]:
-    """The item's name, quantity, thresholds (effective and own), snooze and open alert."""
-    return uow.run(_item_state_query(), {"item_id": item_id}).one()
-
-
 def evaluate_item(
-    uow: UnitOfWork, item_id: int, *, member_id: int | None, state: Row[Any] | None = None
+    uow: UnitOfWork, item_id: int, *, member_id: int | None, state: ItemState | None = None
 ) -> tuple[int | None, int | None]:
     """Re-evaluate one item after a change: returns (alert opened, alert resolved).
 
@@ -107,8 +79,8 @@ def evaluate_item(
     and evaluations of one item run one after the other. A caller that has just read the
     item's `item_state` passes it in to save reading it again."""
     row = item_state(uow, item_id) if state is None else state
-    open_id = row.open_id
-    if row.quantity >= row.threshold:
+    open_id = row.open_alert_id
+    if not row.is_low:
         if row.alert_snoozed_until is not None:
             uow.session.execute(
                 update(Item).where(Item.id == item_id).values(alert_snoozed_until=None)
@@ -208,20 +180,9 @@ def get_alert(uow: UnitOfWork, *, telegram_user_id: int, alert_id: int) -> Alert
 
 
 def _alert_id_for_item(uow: UnitOfWork, shop_id: int, item_name: str) -> int:
-    item_id = uow.session.scalar(
-        select(Item.id).where(
-            Item.shop_id == shop_id,
-            Item.name_key == item_name_key(item_name),
-            Item.deleted_at.is_(None),
-        )
-    )
-    if item_id is None:
-        raise NotFound(f"There is no item called “{' '.join(item_name.split())}”.")
-    alert_id = uow.session.scalar(
-        select(Alert.id).where(Alert.item_id == item_id, Alert.resolved_at.is_(None))
-    )
+    alert_id = item_state(uow, find_item_id(uow, shop_id, item_name)).open_alert_id
     if alert_id is None:
-        raise NotFound(f"“{' '.join(item_name.split())}” has no open alert.")
+        raise NotFound(f"“{clean_item_name(item_name)}” has no open alert.")
     return alert_id
 
 

@@ -9,8 +9,9 @@ import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
 from core.errors import InvalidInput
-from core.models import MAX_QUANTITY
 
+# The schema's CHECK constraints use these limits too.
+MAX_QUANTITY = 1_000_000_000
 MAX_NAME_LENGTH = 64
 # Digits and the separators people write between them; letters would be read as a keypad
 # "vanity" number (+1 800 FLOWERS) and stored as digits the user never typed.

@@ -6,11 +6,11 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from core.alerts import effective_threshold
-from core.db import UnitOfWork
-from core.models import Alert, Item, Member, Notification, Shop
+from core.db.models import Alert, Item, Member, Notification, Shop
+from core.db.session import UnitOfWork
+from core.items.rules import effective_threshold
+from core.results import Stats
 from core.shops import require_member
-from core.views import Stats
 
 
 def _count(uow: UnitOfWork, query: Any) -> int:

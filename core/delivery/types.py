@@ -1,10 +1,13 @@
-"""What every delivery channel reports back, and how recipients are shown in logs."""
+"""The shapes every delivery channel shares: the claim it is handed, the outcome it reports, and
+the retry policy that turns outcomes into the next attempt."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import timedelta
-from typing import Literal
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Literal
 
 Verdict = Literal["sent", "retry", "dead", "defer"]
 CHANNELS = ("telegram", "email", "whatsapp")
@@ -54,32 +57,34 @@ def _short(reason: str) -> str:
     return reason if len(reason) <= MAX_REASON else reason[: MAX_REASON - 1] + "…"
 
 
-def mask_email(address: str) -> str:
-    """`tea.shop@example.com` → `t***@e***.com`: enough for an operator, not a full address."""
-    local, at, domain = address.rpartition("@")
-    if not at:
-        return _mask_word(address)
-    host, dot, tld = domain.rpartition(".")
-    masked_domain = f"{_mask_word(host)}.{tld}" if dot else _mask_word(domain)
-    return f"{_mask_word(local)}@{masked_domain}"
+@dataclass(frozen=True)
+class Claim:
+    """A notification this relay holds until `leased_until`; the lease also fences outcomes."""
+
+    id: int
+    shop_id: int
+    member_id: int
+    channel: str
+    kind: str
+    recipient: str
+    payload: dict[str, Any]
+    attempts: int
+    idempotency_key: str
+    leased_until: datetime
 
 
-def mask_number(number: str) -> str:
-    """`+14155550123` → `+1******0123`: the country and the last digits only."""
-    digits = number.removeprefix("whatsapp:")
-    if len(digits) <= 6:
-        return "*" * len(digits)
-    return digits[:2] + "*" * (len(digits) - 6) + digits[-4:]
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Exponential backoff with jitter, and the number of attempts before a row is dead."""
 
+    base: timedelta = timedelta(seconds=15)
+    cap: timedelta = timedelta(minutes=5)
+    max_attempts: int = 40
+    # Equal jitter: a random point in the upper half of the exponential delay.
+    jitter: Callable[[], float] = field(default=random.random, compare=False)
 
-def mask_recipient(channel: str, recipient: str) -> str:
-    """A recipient as logs may show it; Telegram chat ids are not personal data on their own."""
-    if channel == "email":
-        return mask_email(recipient)
-    if channel == "whatsapp":
-        return mask_number(recipient)
-    return f"chat {recipient}"
-
-
-def _mask_word(word: str) -> str:
-    return f"{word[:1]}***" if word else "***"
+    def delay(self, attempts: int) -> timedelta:
+        """How long to wait after the given number of failed attempts."""
+        exponent = min(max(attempts - 1, 0), 30)
+        full: timedelta = min(self.base * (2**exponent), self.cap)
+        return full / 2 + full / 2 * float(self.jitter())

@@ -24,9 +24,9 @@ from sqlalchemy import (
     values,
 )
 
-from core.db import UnitOfWork
-from core.models import Alert, Id, Item, Member, Notification
-from core.outbox import NOTIFICATION_COLUMNS
+from core.alerts.notifications import NOTIFICATION_COLUMNS
+from core.db.models import Alert, Id, Item, Member, Notification
+from core.db.session import UnitOfWork
 
 _RECIPIENT_COLUMNS = {
     "telegram": Member.chat_id,

@@ -12,10 +12,10 @@ from twilio.http.http_client import TwilioHttpClient
 from twilio.http.response import Response
 from twilio.rest import Client
 
-from core.channels import Outcome, mask_number
-from core.delivery_store import Claim
-from core.notices import read_notice
-from core.rendering import render_whatsapp, template_environment, whatsapp_variables
+from core.delivery.content import read_notice
+from core.delivery.masking import mask_number
+from core.delivery.templating import render_whatsapp, template_environment, whatsapp_variables
+from core.delivery.types import Claim, Outcome
 from core.settings import Settings
 
 log = logging.getLogger(__name__)

@@ -8,7 +8,7 @@ from sqlalchemy import ColumnElement, Table, func
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import DeclarativeBase
 
-from core.db import UnitOfWork
+from core.db.session import UnitOfWork
 
 
 def insert_or_skip(uow: UnitOfWork | str, model: type[DeclarativeBase]) -> Any:

@@ -8,9 +8,9 @@ from typing import Any
 
 from sqlalchemy import CursorResult, String, and_, bindparam, cast, func, literal, select
 
-from core.db import UnitOfWork
-from core.models import Alert, Item, Member, Notification, Shop
-from core.sql import insert_or_skip, json_object
+from core.db.dialect import insert_or_skip, json_object
+from core.db.models import Alert, Item, Member, Notification, Shop
+from core.db.session import UnitOfWork
 
 _RECIPIENT_COLUMNS = {
     "telegram": Member.chat_id,

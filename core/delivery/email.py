@@ -13,10 +13,9 @@ from email.utils import formatdate
 
 from jinja2 import Environment
 
-from core.channels import Outcome
-from core.delivery_store import Claim
-from core.notices import read_notice
-from core.rendering import render_email, template_environment
+from core.delivery.content import read_notice
+from core.delivery.templating import render_email, template_environment
+from core.delivery.types import Claim, Outcome
 from core.settings import Settings
 
 log = logging.getLogger(__name__)

@@ -8,9 +8,9 @@ from datetime import datetime
 
 from sqlalchemy import func, select, update
 
-from core.channels import mask_recipient
-from core.db import UnitOfWork
-from core.models import Notification
+from core.db.models import Notification
+from core.db.session import UnitOfWork
+from core.delivery.masking import mask_recipient
 
 
 @dataclass(frozen=True)

@@ -11,17 +11,10 @@ from collections import Counter
 from collections.abc import Callable, Collection, Sequence
 from datetime import datetime, timedelta
 
-from core.channels import Outcome, mask_recipient
-from core.db import Database
-from core.delivery_store import (
-    Claim,
-    RetryPolicy,
-    claim_due,
-    close_unconfigured,
-    hasten,
-    record_outcome,
-    release,
-)
+from core.db.session import Database
+from core.delivery.claims import claim_due, close_unconfigured, hasten, record_outcome, release
+from core.delivery.masking import mask_recipient
+from core.delivery.types import Claim, Outcome, RetryPolicy
 from core.shops import move_chat
 
 log = logging.getLogger("stockbot.delivery")

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from core.alerts import alert_views, effective_threshold
-from core.db import UnitOfWork
-from core.models import Alert, Item, Member, Movement, Shop
+from core.alerts.lifecycle import alert_views
+from core.db.models import Alert, Item, Member, Movement, Shop
+from core.db.session import UnitOfWork
+from core.items.lookups import ITEM_COLUMNS, find_item_id, item_view, to_item_view
+from core.items.rules import effective_threshold
+from core.results import ItemDetails, ItemPage, MovementView
 from core.shops import require_member, require_member_ref
-from core.stock import ITEM_COLUMNS, find_item_id, item_view, to_item_view
-from core.values import item_name_key
-from core.views import ItemDetails, ItemPage, MovementView
+from core.validation import item_name_key
 
 
 def _escape_like(text: str) -> str:

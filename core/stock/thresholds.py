@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from sqlalchemy import update
 
-from core.alerts import evaluate_item
-from core.check import reconcile
-from core.db import UnitOfWork
-from core.models import Item, Shop
+from core.alerts.check import reconcile
+from core.alerts.lifecycle import evaluate_item
+from core.db.models import Item, Shop
+from core.db.session import UnitOfWork
+from core.items.lookups import find_item_id, item_view
+from core.results import ThresholdChange
 from core.shops import require_member
-from core.stock import find_item_id, item_view
-from core.values import check_quantity
-from core.views import ThresholdChange
+from core.validation import check_quantity
 
 
 def set_default_threshold(

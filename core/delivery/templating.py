@@ -1,4 +1,4 @@
-"""Email and WhatsApp texts rendered from the Jinja2 templates in core/templates."""
+"""Email and WhatsApp texts rendered from the Jinja2 templates in core/delivery/templates."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
-from core.notices import Notice
+from core.delivery.content import Notice
 from core.wording import count
 
 # Twilio refuses WhatsApp bodies over 1,600 characters; long digests list the first items only.
@@ -29,7 +29,7 @@ class EmailContent:
 def template_environment() -> Environment:
     """The templates, with HTML autoescaped: an item called `<b>` shows as typed."""
     environment = Environment(
-        loader=PackageLoader("core", "templates"),
+        loader=PackageLoader("core.delivery", "templates"),
         autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False),
         undefined=StrictUndefined,
         trim_blocks=True,

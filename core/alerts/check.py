@@ -6,14 +6,14 @@ from typing import Any
 
 from sqlalchemy import exists, func, literal, or_, select, update
 
-from core.alerts import effective_threshold
-from core.db import UnitOfWork
-from core.digests import remind_due_alerts
-from core.models import Alert, Item, Shop
-from core.outbox import enqueue_alert_messages, enqueue_back_in_stock
+from core.alerts.digests import remind_due_alerts
+from core.alerts.notifications import enqueue_alert_messages, enqueue_back_in_stock
+from core.db.dialect import advisory_lock, insert_or_skip
+from core.db.models import Alert, Item, Shop
+from core.db.session import UnitOfWork
+from core.items.rules import effective_threshold
+from core.results import CheckReport
 from core.shops import require_member
-from core.sql import advisory_lock, insert_or_skip
-from core.views import CheckReport
 
 # Any fixed number works; it only has to be the same in every process.
 CHECK_LOCK_KEY = 0x5_70C_B07

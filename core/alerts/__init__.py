@@ -1,0 +1,1 @@
+"""Alerts: the lifecycle, the daily check, reminder digests, what each event queues."""

@@ -1,0 +1,1 @@
+"""The database: unit of work, schema, dialect helpers, reused statements, migrations."""

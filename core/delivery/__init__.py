@@ -1,0 +1,1 @@
+"""Delivery: claiming queued notifications, sending them on each channel, dead letters."""

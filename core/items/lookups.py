@@ -1,0 +1,116 @@
+"""Finding an item and reading it: by name, as users see it, and as alert decisions need it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, and_, bindparam, select
+
+from core.db.models import Alert, Item, Shop
+from core.db.session import UnitOfWork
+from core.db.statements import cached_statement
+from core.errors import NotFound
+from core.items.rules import effective_threshold
+from core.results import ItemView
+from core.validation import clean_item_name
+
+ITEM_COLUMNS = (Item.id, Item.name, Item.quantity, effective_threshold(), Item.threshold)
+
+
+@dataclass(frozen=True, slots=True)
+class ItemState:
+    """An item as its alert is decided: figures, snooze and the open alert, if any."""
+
+    name: str
+    quantity: int
+    threshold: int
+    own_threshold: int | None
+    alert_snoozed_until: datetime | None
+    open_alert_id: int | None
+
+    @property
+    def is_low(self) -> bool:
+        """Strictly below the effective threshold (the SQL side is `rules.is_low`)."""
+        return self.quantity < self.threshold
+
+    def view(self, item_id: int) -> ItemView:
+        """The item as users see it."""
+        return ItemView(
+            id=item_id,
+            name=self.name,
+            quantity=self.quantity,
+            threshold=self.threshold,
+            own_threshold=self.own_threshold,
+        )
+
+
+def to_item_view(row: Any) -> ItemView:
+    """An ItemView from a row of ITEM_COLUMNS."""
+    item_id, name, quantity, threshold, own = row
+    return ItemView(
+        id=item_id, name=name, quantity=quantity, threshold=threshold, own_threshold=own
+    )
+
+
+@cached_statement
+def _item_view_query() -> Select[Any]:
+    return (
+        select(*ITEM_COLUMNS)
+        .join(Shop, Shop.id == Item.shop_id)
+        .where(Item.id == bindparam("item_id"))
+    )
+
+
+@cached_statement
+def _item_id_query() -> Select[int]:
+    return select(Item.id).where(
+        Item.shop_id == bindparam("shop_id"),
+        Item.name_key == bindparam("name_key"),
+        Item.deleted_at.is_(None),
+    )
+
+
+@cached_statement
+def _item_state_query() -> Select[Any]:
+    return (
+        select(
+            Item.name,
+            Item.quantity,
+            effective_threshold(),
+            Item.threshold,
+            Item.alert_snoozed_until,
+            Alert.id,
+        )
+        .join(Shop, Shop.id == Item.shop_id)
+        .outerjoin(Alert, and_(Alert.item_id == Item.id, Alert.resolved_at.is_(None)))
+        .where(Item.id == bindparam("item_id"))
+    )
+
+
+def no_such_item(cleaned_name: str) -> NotFound:
+    """The one way of saying a name matches no live item."""
+    return NotFound(f"There is no item called “{cleaned_name}”.")
+
+
+def item_view(uow: UnitOfWork, item_id: int) -> ItemView:
+    """The item as users see it, with its effective threshold."""
+    return to_item_view(uow.run(_item_view_query(), {"item_id": item_id}).one())
+
+
+def find_item_id(uow: UnitOfWork, shop_id: int, name: str) -> int:
+    """The live item of that name in the shop (case and spacing ignored), or NotFound."""
+    cleaned = clean_item_name(name)
+    item_id: int | None = uow.run(
+        _item_id_query(), {"shop_id": shop_id, "name_key": cleaned.casefold()}
+    ).scalar()
+    if item_id is None:
+        raise no_such_item(cleaned)
+    return item_id
+
+
+def item_state(uow: UnitOfWork, item_id: int) -> ItemState:
+    """The item's figures, snooze and open alert, read in one statement."""
+    row: Any = uow.run(_item_state_query(), {"item_id": item_id}).one()
+    return ItemState(*row)

@@ -1,0 +1,1 @@
+"""Stock: quantity changes and their ledger, thresholds, the stock list, statistics."""
