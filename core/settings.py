@@ -12,6 +12,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
+from core.vocabulary import Channel
+
 _DURATION = re.compile(r"^\s*(\d+)\s*([smhd])\s*$", re.IGNORECASE)
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
@@ -153,13 +155,13 @@ class Settings(BaseSettings):
 
     @property
     def enabled_channels(self) -> frozenset[str]:
-        """Names of the delivery channels that are switched on."""
-        channels = {"telegram"}
-        if self.email_enabled:
-            channels.add("email")
-        if self.whatsapp_enabled:
-            channels.add("whatsapp")
-        return frozenset(channels)
+        """The delivery channels that are switched on: Telegram always, the others when set up."""
+        switched_on = {
+            Channel.TELEGRAM: True,
+            Channel.EMAIL: self.email_enabled,
+            Channel.WHATSAPP: self.whatsapp_enabled,
+        }
+        return frozenset(channel for channel, on in switched_on.items() if on)
 
 
 class SettingsError(Exception):

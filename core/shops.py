@@ -6,13 +6,13 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
-from functools import cache
 from typing import Any
 
 from sqlalchemy import Select, bindparam, select, update
 
 from core.db.models import Invite, Member, Notification, Shop
 from core.db.session import UnitOfWork
+from core.db.statements import cached_statement
 from core.errors import AlreadyAMember, InvalidInput, NotAllowed, NotAMember
 from core.results import InviteView, MemberView, Prefs, StartResult
 from core.validation import normalize_email, normalize_whatsapp_number
@@ -22,10 +22,8 @@ INVITE_LIFETIME = timedelta(days=7)
 _INVITE_CODE = re.compile(r"[A-Za-z0-9_-]{1,32}")
 
 
-@cache
+@cached_statement
 def _member_by_telegram_user() -> Select[Member]:
-    # Built once: every command looks its member up, and building the statement costs more
-    # Python time than running it.
     return select(Member).where(Member.telegram_user_id == bindparam("telegram_user_id"))
 
 
@@ -38,7 +36,7 @@ class MemberRef:
     role: str
 
 
-@cache
+@cached_statement
 def _member_ref_query() -> Select[int, int, str]:
     return select(Member.id, Member.shop_id, Member.role).where(
         Member.telegram_user_id == bindparam("telegram_user_id")

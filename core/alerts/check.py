@@ -17,7 +17,6 @@ from core.shops import require_member
 
 # Any fixed number works; it only has to be the same in every process.
 CHECK_LOCK_KEY = 0x5_70C_B07
-_CHUNK = 1000
 
 
 def _items_in_scope(shop_id: int | None, *conditions: Any) -> Any:
@@ -47,8 +46,7 @@ def resolve_restocked(uow: UnitOfWork, shop_id: int | None) -> list[int]:
             .returning(Alert.id)
         )
     )
-    for start in range(0, len(resolved), _CHUNK):
-        enqueue_back_in_stock(uow, resolved[start : start + _CHUNK])
+    enqueue_back_in_stock(uow, resolved)
     return resolved
 
 
@@ -95,8 +93,7 @@ def open_missing(uow: UnitOfWork, shop_id: int | None) -> list[int]:
         .returning(Alert.id)
     )
     opened = list(uow.session.scalars(statement))
-    for start in range(0, len(opened), _CHUNK):
-        enqueue_alert_messages(uow, opened[start : start + _CHUNK])
+    enqueue_alert_messages(uow, opened)
     return opened
 
 

@@ -6,7 +6,6 @@ payload per shop instead of one row per message, and memory stays flat whatever 
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
 from typing import Any
 
 from sqlalchemy import (
@@ -24,16 +23,10 @@ from sqlalchemy import (
     values,
 )
 
-from core.alerts.notifications import NOTIFICATION_COLUMNS
+from core.alerts.notifications import NOTIFICATION_COLUMNS, RECIPIENT_COLUMNS
 from core.db.models import Alert, Id, Item, Member, Notification
 from core.db.session import UnitOfWork
-
-_RECIPIENT_COLUMNS = {
-    "telegram": Member.chat_id,
-    "email": Member.email,
-    "whatsapp": Member.whatsapp,
-}
-_CHUNK = 1000
+from core.db.statements import in_chunks
 
 
 def remind_due_alerts(uow: UnitOfWork, shop_id: int | None) -> tuple[int, int]:
@@ -48,16 +41,11 @@ def remind_due_alerts(uow: UnitOfWork, shop_id: int | None) -> tuple[int, int]:
     )
     reminded = queued = 0
     # A chunk of shops at a time, so that memory stays flat however many shops there are.
-    for chunk in _chunks(shop_ids):
+    for chunk in in_chunks(shop_ids):
         entries = _mark_reminded(uow, [*due, Alert.shop_id.in_(chunk)])
         reminded += sum(len(shop_entries) for shop_entries in entries.values())
         queued += enqueue_reminder_digests(uow, entries)
     return reminded, queued
-
-
-def _chunks(ids: Sequence[int]) -> Iterator[Sequence[int]]:
-    for start in range(0, len(ids), _CHUNK):
-        yield ids[start : start + _CHUNK]
 
 
 def _of_item(expression: str, type_: Any) -> Any:
@@ -121,7 +109,7 @@ def _insert_digests(uow: UnitOfWork, payloads: dict[int, dict[str, Any]]) -> int
     )
     channel = channels.c.channel
     recipient = case(
-        *((channel == name, cast(source, String)) for name, source in _RECIPIENT_COLUMNS.items())
+        *((channel == name, cast(source, String)) for name, source in RECIPIENT_COLUMNS.items())
     )
     rows = (
         select(

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from functools import cache
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import CursorResult, String, and_, bindparam, cast, func, literal, select
@@ -11,18 +10,15 @@ from sqlalchemy import CursorResult, String, and_, bindparam, cast, func, litera
 from core.db.dialect import insert_or_skip, json_object
 from core.db.models import Alert, Item, Member, Notification, Shop
 from core.db.session import UnitOfWork
+from core.db.statements import cached_statement, in_chunks
+from core.vocabulary import Channel
 
-_RECIPIENT_COLUMNS = {
-    "telegram": Member.chat_id,
-    "email": Member.email,
-    "whatsapp": Member.whatsapp,
+# Where each channel finds a member's address.
+RECIPIENT_COLUMNS = {
+    Channel.TELEGRAM: Member.chat_id,
+    Channel.EMAIL: Member.email,
+    Channel.WHATSAPP: Member.whatsapp,
 }
-_ID_CHUNK = 1000
-
-
-def _chunks(ids: Sequence[int]) -> Iterable[Sequence[int]]:
-    for start in range(0, len(ids), _ID_CHUNK):
-        yield ids[start : start + _ID_CHUNK]
 
 
 # The columns every INSERT … SELECT into the outbox fills, in the order its SELECT lists them.
@@ -70,10 +66,9 @@ def _key(prefix: str, channel: str) -> Any:
     )
 
 
-@cache
+@cached_statement
 def _alert_messages_insert(dialect: str, channel: str) -> Any:
-    # Built once per dialect and channel: every stock change that opens an alert runs it.
-    recipient = _RECIPIENT_COLUMNS[channel]
+    recipient = RECIPIENT_COLUMNS[Channel(channel)]
     now = bindparam("now", type_=Notification.created_at.type)
     rows = (
         select(
@@ -110,7 +105,7 @@ def enqueue_alert_messages(uow: UnitOfWork, alert_ids: Sequence[int]) -> int:
     now = uow.now()
     for channel in sorted(uow.config.channels):
         statement = _alert_messages_insert(uow.dialect, channel)
-        for chunk in _chunks(alert_ids):
+        for chunk in in_chunks(alert_ids):
             result: CursorResult[Any] = uow.session.execute(  # type: ignore[assignment]
                 statement, {"alert_ids": list(chunk), "now": now}
             )
@@ -125,7 +120,7 @@ def enqueue_back_in_stock(uow: UnitOfWork, alert_ids: Sequence[int]) -> int:
         return 0
     queued = 0
     now = uow.now()
-    for chunk in _chunks(alert_ids):
+    for chunk in in_chunks(alert_ids):
         told = (
             select(Notification.alert_id, Notification.member_id)
             .where(Notification.alert_id.in_(chunk), Notification.kind == "alert")

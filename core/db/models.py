@@ -23,6 +23,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from core.validation import MAX_QUANTITY
+from core.vocabulary import Channel, Kind, Status, sql_in
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -205,9 +206,9 @@ class Alert(Base):
 class Notification(Base):
     __tablename__ = "notifications"
     __table_args__ = (
-        CheckConstraint("channel IN ('telegram', 'email', 'whatsapp')", name="channel_known"),
-        CheckConstraint("kind IN ('alert', 'back_in_stock', 'reminder_digest')", name="kind_known"),
-        CheckConstraint("status IN ('pending', 'sent', 'dead')", name="status_known"),
+        CheckConstraint(sql_in("channel", Channel), name="channel_known"),
+        CheckConstraint(sql_in("kind", Kind), name="kind_known"),
+        CheckConstraint(sql_in("status", Status), name="status_known"),
         # The relay's claim query: due pending rows in order.
         Index(
             "ix_notifications_due",
@@ -228,7 +229,7 @@ class Notification(Base):
     kind: Mapped[str] = mapped_column(String(16))
     payload: Mapped[dict[str, Any]]
     idempotency_key: Mapped[str] = mapped_column(String(128), unique=True)
-    status: Mapped[str] = mapped_column(String(8), server_default=text("'pending'"))
+    status: Mapped[str] = mapped_column(String(8), server_default=text(f"'{Status.PENDING}'"))
     attempts: Mapped[int] = mapped_column(Integer, server_default=text("0"))
     next_attempt_at: Mapped[datetime]
     # A claimed row is leased: another relay may take it over only after the lease runs out.

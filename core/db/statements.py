@@ -1,9 +1,9 @@
-"""Statements built once and reused: the hot paths' only cache."""
+"""Statement helpers: statements built once and reused, ids bound a chunk at a time."""
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from typing import ParamSpec, TypeVar, cast
 
 P = ParamSpec("P")
@@ -18,3 +18,13 @@ def cached_statement(build: Callable[P, T]) -> Callable[P, T]:
     built statement serves every call. SQLAlchemy's own compiled cache then skips compiling
     it again too."""
     return cast(Callable[P, T], functools.cache(build))
+
+
+# Parameters a statement binds at once stay well below SQLite's limit of 32,766.
+CHUNK = 1000
+
+
+def in_chunks(ids: Sequence[int]) -> Iterator[Sequence[int]]:
+    """The ids, CHUNK at a time: for `IN` lists and for memory that stays flat."""
+    for start in range(0, len(ids), CHUNK):
+        yield ids[start : start + CHUNK]

@@ -6,9 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from core.vocabulary import Kind
 from core.wording import count, low_phrase
-
-KINDS = ("alert", "back_in_stock", "reminder_digest")
 
 
 @dataclass(frozen=True)
@@ -41,7 +40,7 @@ class Notice:
     @property
     def is_digest(self) -> bool:
         """A reminder digest lists every still-low item of the member's shop."""
-        return self.kind == "reminder_digest"
+        return self.kind == Kind.REMINDER_DIGEST
 
     def names(self, limit: int) -> str:
         """The first `limit` item names, comma separated, with how many more there are."""
@@ -52,10 +51,10 @@ class Notice:
     @property
     def summary(self) -> str:
         """A one-line headline: an email subject, a WhatsApp template variable."""
-        if self.kind == "alert":
+        if self.kind == Kind.ALERT:
             prefix = "Out of stock" if self.first.quantity == 0 else "Low stock"
             return f"{prefix}: {self.first.name} ({count(self.first.quantity)} left)"
-        if self.kind == "back_in_stock":
+        if self.kind == Kind.BACK_IN_STOCK:
             return f"Back in stock: {self.first.name} ({count(self.first.quantity)})"
         noun = "item" if len(self.items) == 1 else "items"
         return f"Still low: {count(len(self.items))} {noun} \N{EM DASH} {self.names(3)}"
@@ -72,10 +71,10 @@ def _item(raw: Mapping[str, Any]) -> NoticeItem:
 
 def read_notice(kind: str, payload: Mapping[str, Any]) -> Notice:
     """The notice of an outbox row; ValueError when the payload is not one the core writes."""
-    if kind not in KINDS:
+    if kind not in set(Kind):
         raise ValueError(f"unknown notification kind {kind!r}")
     try:
-        raw_items = payload["alerts"] if kind == "reminder_digest" else [payload]
+        raw_items = payload["alerts"] if kind == Kind.REMINDER_DIGEST else [payload]
         items = tuple(_item(raw) for raw in raw_items)
     except (KeyError, TypeError, ValueError) as exc:
         raise ValueError(f"malformed {kind} payload: {exc!r}") from None

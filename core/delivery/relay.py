@@ -16,16 +16,19 @@ from core.delivery.claims import claim_due, close_unconfigured, hasten, record_o
 from core.delivery.masking import mask_recipient
 from core.delivery.types import Claim, Outcome, RetryPolicy
 from core.shops import move_chat
+from core.vocabulary import Channel
 
 log = logging.getLogger("stockbot.delivery")
 
 # Channels whose failures are outages of the whole service: when one message gets through
 # again, the others backing off are tried at once instead of at their backoff time.
-_OUTAGE_CHANNELS = frozenset({"email", "whatsapp"})
+_OUTAGE_CHANNELS = frozenset({Channel.EMAIL, Channel.WHATSAPP})
 
 _OFF_HINTS = {
-    "email": "set SMTP_HOST (and SMTP_USERNAME, SMTP_PASSWORD, SMTP_FROM) to turn it on",
-    "whatsapp": "set TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_WHATSAPP_FROM to turn it on",
+    Channel.EMAIL: "set SMTP_HOST (and SMTP_USERNAME, SMTP_PASSWORD, SMTP_FROM) to turn it on",
+    Channel.WHATSAPP: (
+        "set TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_WHATSAPP_FROM to turn it on"
+    ),
 }
 
 WakeAt = Callable[[str, datetime], None]

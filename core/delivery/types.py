@@ -10,7 +10,6 @@ from datetime import datetime, timedelta
 from typing import Any, Literal
 
 Verdict = Literal["sent", "retry", "dead", "defer"]
-CHANNELS = ("telegram", "email", "whatsapp")
 # Kept short: the reason ends up in a TEXT column and on an operator's terminal.
 MAX_REASON = 500
 

@@ -1,0 +1,37 @@
+"""The words the outbox stores: channels, kinds and statuses of notifications.
+
+The schema's CHECK constraints, the recipient column of each channel and the channels a
+configuration switches on are all derived from these, so a new channel is added here once."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Channel(StrEnum):
+    """Where a notification goes."""
+
+    TELEGRAM = "telegram"
+    EMAIL = "email"
+    WHATSAPP = "whatsapp"
+
+
+class Kind(StrEnum):
+    """What a notification says."""
+
+    ALERT = "alert"
+    BACK_IN_STOCK = "back_in_stock"
+    REMINDER_DIGEST = "reminder_digest"
+
+
+class Status(StrEnum):
+    """Where a notification is in its delivery."""
+
+    PENDING = "pending"
+    SENT = "sent"
+    DEAD = "dead"
+
+
+def sql_in(column: str, words: type[StrEnum]) -> str:
+    """`column IN ('a', 'b')` over every value of the enum, for a CHECK constraint."""
+    return f"{column} IN ({', '.join(repr(str(word)) for word in words)})"
