@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import (
+    ColumnElement,
     String,
     case,
     cast,
@@ -27,6 +28,8 @@ from core.alerts.notifications import NOTIFICATION_COLUMNS, RECIPIENT_COLUMNS
 from core.db.models import Alert, Id, Item, Member, Notification
 from core.db.session import UnitOfWork
 from core.db.statements import in_chunks
+from core.items.rules import effective_threshold
+from core.vocabulary import Kind, Status
 
 
 def remind_due_alerts(uow: UnitOfWork, shop_id: int | None) -> tuple[int, int]:
@@ -37,7 +40,7 @@ def remind_due_alerts(uow: UnitOfWork, shop_id: int | None) -> tuple[int, int]:
     if shop_id is not None:
         due.append(Alert.shop_id == shop_id)
     shop_ids = list(
-        uow.session.scalars(select(Alert.shop_id).where(*due).distinct().order_by(Alert.shop_id))
+        uow.run(select(Alert.shop_id).where(*due).distinct().order_by(Alert.shop_id)).scalars()
     )
     reminded = queued = 0
     # A chunk of shops at a time, so that memory stays flat however many shops there are.
@@ -48,9 +51,10 @@ def remind_due_alerts(uow: UnitOfWork, shop_id: int | None) -> tuple[int, int]:
     return reminded, queued
 
 
-def _of_item(expression: str, type_: Any) -> Any:
-    # The reminded alert's item, read in the UPDATE's own RETURNING. Spelt out because
-    # SQLAlchemy drops table names inside SQLite's RETURNING, which makes `id` ambiguous.
+def _of_item(expression: ColumnElement[Any], type_: Any) -> Any:
+    # The reminded alert's item, read in the UPDATE's own RETURNING. Spelt out as text, with
+    # the tables named, because SQLAlchemy drops table names inside SQLite's RETURNING, which
+    # makes `id` ambiguous.
     return literal_column(
         f"(SELECT {expression} FROM items JOIN shops ON shops.id = items.shop_id "
         "WHERE items.id = alerts.item_id)",
@@ -61,16 +65,16 @@ def _of_item(expression: str, type_: Any) -> Any:
 def _mark_reminded(uow: UnitOfWork, conditions: list[Any]) -> dict[int, list[dict[str, Any]]]:
     """Mark the alerts as reminded now; each shop's digest entries of them."""
     now = uow.now()
-    rows = uow.session.execute(
+    rows: Any = uow.run(
         update(Alert)
         .where(*conditions)
         .values(last_notified_at=now, next_reminder_at=now + uow.config.repeat_interval)
         .returning(
             Alert.shop_id,
             Alert.id,
-            _of_item("items.name", Item.name.type),
-            _of_item("items.quantity", Item.quantity.type),
-            _of_item("coalesce(items.threshold, shops.default_threshold)", Item.quantity.type),
+            _of_item(Item.name.expression, Item.name.type),
+            _of_item(Item.quantity.expression, Item.quantity.type),
+            _of_item(effective_threshold(), Item.quantity.type),
         )
     )
     entries: dict[int, list[dict[str, Any]]] = {}
@@ -91,11 +95,9 @@ def enqueue_reminder_digests(uow: UnitOfWork, entries: dict[int, list[dict[str, 
     return _insert_digests(uow, payloads)
 
 
-def _insert_digests(uow: UnitOfWork, payloads: dict[int, dict[str, Any]]) -> int:
-    """Fan each shop's payload out to its members with alerts on, on each channel switched on
-    that they have set up, in member then channel order."""
-    if not payloads:
-        return 0
+def _digest_rows(uow: UnitOfWork, payloads: dict[int, dict[str, Any]]) -> Any:
+    """Rows of NOTIFICATION_COLUMNS: each shop's payload for each of its members with alerts
+    on, on each channel switched on that they have set up, in member then channel order."""
     now = uow.now()
     digests = (
         values(column("shop_id", Id), column("payload", Notification.payload.type), name="digests")
@@ -111,21 +113,18 @@ def _insert_digests(uow: UnitOfWork, payloads: dict[int, dict[str, Any]]) -> int
     recipient = case(
         *((channel == name, cast(source, String)) for name, source in RECIPIENT_COLUMNS.items())
     )
-    rows = (
+    key = literal("digest:") + cast(Member.id, String) + literal(":") + channel
+    return (
         select(
             Member.shop_id,
             Member.id,
             null(),
             channel,
             recipient,
-            literal("reminder_digest"),
+            literal(Kind.REMINDER_DIGEST.value),
             digests.c.payload,
-            literal("digest:")
-            + cast(Member.id, String)
-            + literal(":")
-            + channel
-            + literal(":" + now.isoformat()),
-            literal("pending"),
+            key + literal(":" + now.isoformat()),
+            literal(Status.PENDING.value),
             literal(0),
             literal(now, type_=Notification.next_attempt_at.type),
             literal(now, type_=Notification.created_at.type),
@@ -135,10 +134,15 @@ def _insert_digests(uow: UnitOfWork, payloads: dict[int, dict[str, Any]]) -> int
         .where(Member.notify.is_(True), recipient.is_not(None))
         .order_by(Member.id, channel)
     )
-    statement = insert(Notification).from_select(
-        NOTIFICATION_COLUMNS,
-        rows,
-    )
+
+
+def _insert_digests(uow: UnitOfWork, payloads: dict[int, dict[str, Any]]) -> int:
+    """Queue the digests of _digest_rows; counted in the unit of work's `queued`."""
+    if not payloads:
+        return 0
+    statement = insert(Notification).from_select(NOTIFICATION_COLUMNS, _digest_rows(uow, payloads))
     # Counted from RETURNING: Python's sqlite3 reports no rowcount for a statement that
     # starts with WITH.
-    return len(uow.session.scalars(statement.returning(Notification.id)).all())
+    inserted = len(uow.run(statement.returning(Notification.id)).all())
+    uow.queued += inserted
+    return inserted

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import Executable, bindparam, select, update
 from sqlalchemy.orm import aliased
 
 from core.alerts.notifications import enqueue_alert_messages, enqueue_back_in_stock
@@ -15,7 +15,7 @@ from core.db.statements import cached_statement
 from core.errors import InvalidInput, NotFound
 from core.items.lookups import ItemState, find_item_id, item_state
 from core.results import AlertView
-from core.shops import require_member, require_member_ref
+from core.shops import require_member_ref
 from core.validation import clean_item_name
 
 _MAX_ID = 2**63 - 1
@@ -61,12 +61,12 @@ def open_alert(uow: UnitOfWork, item_id: int, *, quantity: int, threshold: int) 
 
 def close_alert(uow: UnitOfWork, alert_id: int, *, resolution: str, member_id: int | None) -> bool:
     """Resolve an open alert; False when someone else resolved it first."""
-    closed = uow.session.scalar(
+    closed = uow.run(
         update(Alert)
         .where(Alert.id == alert_id, Alert.resolved_at.is_(None))
         .values(resolved_at=uow.now(), resolution=resolution, resolved_by=member_id)
         .returning(Alert.id)
-    )
+    ).scalar()
     return closed is not None
 
 
@@ -82,9 +82,7 @@ def evaluate_item(
     open_id = row.open_alert_id
     if not row.is_low:
         if row.alert_snoozed_until is not None:
-            uow.session.execute(
-                update(Item).where(Item.id == item_id).values(alert_snoozed_until=None)
-            )
+            uow.run(update(Item).where(Item.id == item_id).values(alert_snoozed_until=None))
         if open_id is not None and close_alert(
             uow, open_id, resolution="restocked", member_id=member_id
         ):
@@ -97,10 +95,10 @@ def evaluate_item(
     return open_alert(uow, item_id, quantity=row.quantity, threshold=row.threshold), None
 
 
-def alert_views(uow: UnitOfWork, *conditions: Any, limit: int | None = None) -> list[AlertView]:
-    """Alerts matching the conditions, open ones first, newest first."""
+def _alert_view_query(*conditions: Any, limit: int | None) -> Executable:
     resolver = aliased(Member)
-    query = (
+    # The columns of an AlertView, in the order of its fields.
+    return (
         select(
             Alert.id,
             Alert.item_id,
@@ -121,39 +119,12 @@ def alert_views(uow: UnitOfWork, *conditions: Any, limit: int | None = None) -> 
         .order_by(Alert.resolved_at.is_not(None), Alert.id.desc())
         .limit(limit)
     )
-    # Plain columns, not Alert objects: nothing here is changed, and loading objects costs
-    # more Python time than the query.
-    rows: Any = uow.run(query)
-    return [
-        AlertView(
-            id=alert_id,
-            item_id=item_id,
-            item_name=name,
-            quantity_at_alert=quantity_at_alert,
-            threshold_at_alert=threshold_at_alert,
-            current_quantity=quantity,
-            created_at=created_at,
-            last_notified_at=last_notified_at,
-            next_reminder_at=next_reminder_at,
-            resolved_at=resolved_at,
-            resolution=resolution,
-            resolved_by_name=resolver_name,
-        )
-        for (
-            alert_id,
-            item_id,
-            name,
-            quantity_at_alert,
-            threshold_at_alert,
-            quantity,
-            created_at,
-            last_notified_at,
-            next_reminder_at,
-            resolved_at,
-            resolution,
-            resolver_name,
-        ) in rows
-    ]
+
+
+def alert_views(uow: UnitOfWork, *conditions: Any, limit: int | None = None) -> list[AlertView]:
+    """Alerts matching the conditions, open ones first, newest first."""
+    rows: Any = uow.run(_alert_view_query(*conditions, limit=limit))
+    return [AlertView(*row) for row in rows]
 
 
 def list_alerts(
@@ -169,7 +140,7 @@ def list_alerts(
 
 def get_alert(uow: UnitOfWork, *, telegram_user_id: int, alert_id: int) -> AlertView:
     """One alert of the member's shop; another shop's alert is "not found" too."""
-    member = require_member(uow, telegram_user_id)
+    member = require_member_ref(uow, telegram_user_id)
     views: list[AlertView] = []
     # An id outside the column's range cannot exist, and SQLite refuses to even bind it.
     if 0 < alert_id <= _MAX_ID:
@@ -195,21 +166,20 @@ def resolve_alert(
 ) -> AlertView:
     """Resolve an alert by hand; the item stays quiet for the repeat interval unless it is
     restocked and falls again."""
-    member = require_member(uow, telegram_user_id)
+    member = require_member_ref(uow, telegram_user_id)
     if alert_id is None:
         alert_id = _alert_id_for_item(uow, member.shop_id, item_name or "")
     alert = get_alert(uow, telegram_user_id=telegram_user_id, alert_id=alert_id)
     # Item row first, then the alert: the order stock changes take them in, so a resolve that
     # races a restock of the same item waits for it instead of deadlocking with it.
-    uow.session.execute(select(Item.id).where(Item.id == alert.item_id).with_for_update())
+    uow.run(select(Item.id).where(Item.id == alert.item_id).with_for_update())
     if not close_alert(uow, alert_id, resolution="manual", member_id=member.id):
         raise InvalidInput(f"Alert #{alert_id} is already resolved.")
-    uow.session.execute(
+    uow.run(
         update(Item)
         .where(Item.id == alert.item_id)
         .values(alert_snoozed_until=uow.now() + uow.config.repeat_interval)
     )
-    uow.session.flush()
     resolved = get_alert(uow, telegram_user_id=telegram_user_id, alert_id=alert_id)
     uow.commit()
     return resolved

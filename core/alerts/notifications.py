@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import CursorResult, String, and_, bindparam, cast, func, literal, select
+from sqlalchemy import String, and_, bindparam, cast, literal, select
 
 from core.db.dialect import insert_or_skip, json_object
 from core.db.models import Alert, Item, Member, Notification, Shop
 from core.db.session import UnitOfWork
 from core.db.statements import cached_statement, in_chunks
-from core.vocabulary import Channel
+from core.items.rules import effective_threshold
+from core.vocabulary import Channel, Kind, Status
 
 # Where each channel finds a member's address.
 RECIPIENT_COLUMNS = {
@@ -41,19 +42,17 @@ NOTIFICATION_COLUMNS = (
 def _insert_statement(dialect: UnitOfWork | str, rows: Any) -> Any:
     return (
         insert_or_skip(dialect, Notification)
-        .from_select(
-            NOTIFICATION_COLUMNS,
-            rows,
-        )
+        .from_select(NOTIFICATION_COLUMNS, rows)
         .on_conflict_do_nothing(index_elements=["idempotency_key"])
     )
 
 
-def _insert(uow: UnitOfWork, rows: Any) -> int:
-    result: CursorResult[Any] = uow.session.execute(  # type: ignore[assignment]
-        _insert_statement(uow, rows)
-    )
-    return result.rowcount or 0
+def _insert(uow: UnitOfWork, statement: Any, params: Any = None) -> int:
+    """Run an outbox INSERT and count its rows in the unit of work's `queued`."""
+    result = uow.run(statement, params)
+    inserted = result.rowcount or 0
+    uow.queued += inserted
+    return inserted
 
 
 def _key(prefix: str, channel: str) -> Any:
@@ -77,7 +76,7 @@ def _alert_messages_insert(dialect: str, channel: str) -> Any:
             Alert.id,
             literal(channel),
             cast(recipient, String),
-            literal("alert"),
+            literal(Kind.ALERT.value),
             json_object(
                 dialect,
                 alert_id=Alert.id,
@@ -86,7 +85,7 @@ def _alert_messages_insert(dialect: str, channel: str) -> Any:
                 threshold=Alert.threshold,
             ),
             _key("alert", channel),
-            literal("pending"),
+            literal(Status.PENDING.value),
             literal(0),
             now,
             now,
@@ -106,53 +105,54 @@ def enqueue_alert_messages(uow: UnitOfWork, alert_ids: Sequence[int]) -> int:
     for channel in sorted(uow.config.channels):
         statement = _alert_messages_insert(uow.dialect, channel)
         for chunk in in_chunks(alert_ids):
-            result: CursorResult[Any] = uow.session.execute(  # type: ignore[assignment]
-                statement, {"alert_ids": list(chunk), "now": now}
-            )
-            queued += result.rowcount or 0
+            queued += _insert(uow, statement, {"alert_ids": list(chunk), "now": now})
     return queued
+
+
+def _back_in_stock_rows(uow: UnitOfWork, alert_ids: Sequence[int]) -> Any:
+    """Rows of NOTIFICATION_COLUMNS: one Telegram note per member who was told of an alert."""
+    now = uow.now()
+    told = (
+        select(Notification.alert_id, Notification.member_id)
+        .where(Notification.alert_id.in_(alert_ids), Notification.kind == Kind.ALERT.value)
+        .distinct()
+        .subquery()
+    )
+    return (
+        select(
+            Alert.shop_id,
+            Member.id,
+            Alert.id,
+            literal(Channel.TELEGRAM.value),
+            cast(Member.chat_id, String),
+            literal(Kind.BACK_IN_STOCK.value),
+            json_object(
+                uow,
+                alert_id=Alert.id,
+                item_name=Item.name,
+                quantity=Item.quantity,
+                threshold=effective_threshold(),
+            ),
+            _key("back", Channel.TELEGRAM.value),
+            literal(Status.PENDING.value),
+            literal(0),
+            literal(now, type_=Notification.next_attempt_at.type),
+            literal(now, type_=Notification.created_at.type),
+        )
+        .select_from(told)
+        .join(Alert, Alert.id == told.c.alert_id)
+        .join(Item, Item.id == Alert.item_id)
+        .join(Shop, Shop.id == Item.shop_id)
+        .join(Member, and_(Member.id == told.c.member_id, Member.notify.is_(True)))
+    )
 
 
 def enqueue_back_in_stock(uow: UnitOfWork, alert_ids: Sequence[int]) -> int:
     """Queue a short Telegram "back in stock" message to each member who was told of these
     alerts and still has alerts on; returns how many were queued."""
-    if "telegram" not in uow.config.channels:
+    if Channel.TELEGRAM not in uow.config.channels:
         return 0
-    queued = 0
-    now = uow.now()
-    for chunk in in_chunks(alert_ids):
-        told = (
-            select(Notification.alert_id, Notification.member_id)
-            .where(Notification.alert_id.in_(chunk), Notification.kind == "alert")
-            .distinct()
-            .subquery()
-        )
-        rows = (
-            select(
-                Alert.shop_id,
-                Member.id,
-                Alert.id,
-                literal("telegram"),
-                cast(Member.chat_id, String),
-                literal("back_in_stock"),
-                json_object(
-                    uow,
-                    alert_id=Alert.id,
-                    item_name=Item.name,
-                    quantity=Item.quantity,
-                    threshold=func.coalesce(Item.threshold, Shop.default_threshold),
-                ),
-                _key("back", "telegram"),
-                literal("pending"),
-                literal(0),
-                literal(now, type_=Notification.next_attempt_at.type),
-                literal(now, type_=Notification.created_at.type),
-            )
-            .select_from(told)
-            .join(Alert, Alert.id == told.c.alert_id)
-            .join(Item, Item.id == Alert.item_id)
-            .join(Shop, Shop.id == Item.shop_id)
-            .join(Member, and_(Member.id == told.c.member_id, Member.notify.is_(True)))
-        )
-        queued += _insert(uow, rows)
-    return queued
+    return sum(
+        _insert(uow, _insert_statement(uow, _back_in_stock_rows(uow, list(chunk))))
+        for chunk in in_chunks(alert_ids)
+    )

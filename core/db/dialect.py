@@ -38,4 +38,4 @@ def advisory_lock(uow: UnitOfWork, key: int) -> None:
     """Hold a transaction-long lock so only one process runs a job; SQLite's writer lock is
     already exclusive."""
     if uow.dialect == "postgresql":
-        uow.session.execute(func.pg_advisory_xact_lock(key).select())
+        uow.run(func.pg_advisory_xact_lock(key).select())

@@ -68,13 +68,22 @@ def _serialize_sqlite_writers(engine: Engine) -> None:
 
 
 class UnitOfWork:
-    """One transaction: the service commits explicitly, anything else rolls back."""
+    """One transaction: the service commits explicitly, anything else rolls back.
+
+    Statements run one of two ways, by one rule:
+    - `run(statement)` for statements over columns and tables, which neither load nor change
+      mapped objects: every feature module's statements. Below the ORM's execution layer,
+      which costs more Python time than a small statement's round trip.
+    - `session` where mapped objects are loaded, added or changed (members, shops and invites
+      in `core.shops`), so that the identity map sees them; and for savepoints.
+    `queued` counts the notifications this unit of work wrote to the outbox, so that the
+    caller knows whether the relay has anything new to send."""
 
     def __init__(self, session: Session, config: CoreConfig, clock: Clock) -> None:
         self.session = session
         self.config = config
+        self.queued = 0
         self._clock = clock
-        self.committed = False
         self._connection: Connection | None = None
 
     @property
@@ -87,9 +96,8 @@ class UnitOfWork:
         return self._clock()
 
     def run(self, statement: Executable, params: Any = None) -> CursorResult[Any]:
-        """Execute a Core statement in this transaction, below the ORM's execution layer."""
-        # The ORM layer costs more Python time than a small statement's round trip; flushing
-        # first keeps what autoflush guarantees (a no-op when nothing is pending).
+        """Execute a statement over columns and tables in this transaction (see the class)."""
+        # Flushing first keeps what autoflush guarantees (a no-op when nothing is pending).
         self.session.flush()
         if self._connection is None:
             # The session's connection stays the same until the commit, and asking the
@@ -101,7 +109,6 @@ class UnitOfWork:
         """Make the work durable."""
         self._connection = None
         self.session.commit()
-        self.committed = True
 
 
 class Database:

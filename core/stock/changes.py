@@ -20,13 +20,13 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 
 from core.alerts.lifecycle import close_alert, evaluate_item
-from core.db.models import Alert, Item, Member, Movement
+from core.db.models import Item, Member, Movement
 from core.db.session import UnitOfWork
 from core.db.statements import cached_statement
 from core.errors import AlreadyExists, InsufficientStock, InvalidInput, NotAMember
 from core.items.lookups import find_item_id, item_state, item_view, no_such_item
 from core.results import StockChange
-from core.shops import require_member
+from core.shops import require_member_ref
 from core.validation import MAX_QUANTITY, check_amount, check_quantity, clean_item_name
 
 
@@ -64,8 +64,6 @@ def _quantity_update(*, adding: bool) -> Update:
             updated_at=bindparam("changed_at", type_=Item.updated_at.type),
         )
         .returning(Item.quantity)
-        # No Item objects live in these sessions, so there is nothing to synchronize.
-        .execution_options(synchronize_session=False)
     )
 
 
@@ -83,7 +81,6 @@ def _set_update() -> Update:
             quantity=bindparam("quantity", type_=Item.quantity.type),
             updated_at=bindparam("changed_at", type_=Item.updated_at.type),
         )
-        .execution_options(synchronize_session=False)
     )
 
 
@@ -108,7 +105,7 @@ def _member_and_item(
         check()
         cleaned = clean_item_name(name)
     except InvalidInput:
-        require_member(uow, telegram_user_id)
+        require_member_ref(uow, telegram_user_id)
         raise
     row: Any = uow.run(
         _member_and_item_query(),
@@ -140,7 +137,6 @@ def _record(
     )
     state = item_state(uow, item_id)
     opened, resolved = evaluate_item(uow, item_id, member_id=member_id, state=state)
-    uow.session.flush()
     # Evaluating changes alerts and snoozes, never what the view shows, so the state read
     # before it is still the item as it now is.
     change = StockChange(
@@ -159,13 +155,13 @@ def create_item(
     threshold: int | None = None,
 ) -> StockChange:
     """Add a new item with its starting quantity and, optionally, its own threshold."""
-    member = require_member(uow, telegram_user_id)
+    member = require_member_ref(uow, telegram_user_id)
     cleaned = clean_item_name(name)
     check_quantity(quantity)
     if threshold is not None:
         check_quantity(threshold, what="The threshold")
     now = uow.now()
-    item = Item(
+    new_item = insert(Item).values(
         shop_id=member.shop_id,
         name=cleaned,
         name_key=cleaned.casefold(),
@@ -175,12 +171,13 @@ def create_item(
         updated_at=now,
     )
     try:
+        # A savepoint, so that a duplicate name leaves the transaction usable.
         with uow.session.begin_nested():
-            uow.session.add(item)
+            item_id: int = uow.run(new_item.returning(Item.id)).scalar_one()
     except IntegrityError:
         raise AlreadyExists(f"There is already an item called “{cleaned}”.") from None
     return _record(
-        uow, item_id=item.id, member_id=member.id, reason="create", delta=quantity, after=quantity
+        uow, item_id=item_id, member_id=member.id, reason="create", delta=quantity, after=quantity
     )
 
 
@@ -240,27 +237,17 @@ def remove_stock(uow: UnitOfWork, *, telegram_user_id: int, name: str, amount: i
 
 def delete_item(uow: UnitOfWork, *, telegram_user_id: int, name: str) -> StockChange:
     """Delete an item (admins); its open alert is resolved as `deleted`."""
-    member = require_member(uow, telegram_user_id, admin=True)
+    member = require_member_ref(uow, telegram_user_id, admin=True)
     item_id = find_item_id(uow, member.shop_id, name)
     before = _lock_quantity(uow, item_id)
     view = item_view(uow, item_id)
     now = uow.now()
-    uow.session.execute(
+    uow.run(
         update(Item).where(Item.id == item_id).values(deleted_at=now, quantity=0, updated_at=now)
     )
-    uow.session.add(
-        Movement(
-            item_id=item_id,
-            member_id=member.id,
-            reason="delete",
-            delta=-before,
-            quantity_after=0,
-            created_at=now,
-        )
-    )
-    open_id = uow.session.scalar(
-        select(Alert.id).where(Alert.item_id == item_id, Alert.resolved_at.is_(None))
-    )
+    movement = {"reason": "delete", "delta": -before, "quantity_after": 0, "created_at": now}
+    uow.run(_movement_insert(), {"item_id": item_id, "member_id": member.id, **movement})
+    open_id = item_state(uow, item_id).open_alert_id
     if open_id is not None:
         close_alert(uow, open_id, resolution="deleted", member_id=member.id)
     uow.commit()

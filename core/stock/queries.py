@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import func, select
 
 from core.alerts.lifecycle import alert_views
 from core.db.models import Alert, Item, Member, Movement, Shop
 from core.db.session import UnitOfWork
 from core.items.lookups import ITEM_COLUMNS, find_item_id, item_view, to_item_view
-from core.items.rules import effective_threshold
+from core.items.rules import is_low
 from core.results import ItemDetails, ItemPage, MovementView
-from core.shops import require_member, require_member_ref
+from core.shops import require_member_ref
 from core.validation import item_name_key
 
 
@@ -33,7 +35,7 @@ def list_items(
         raise ValueError("a page holds at least one item")
     conditions = [Item.shop_id == member.shop_id, Item.deleted_at.is_(None)]
     if only_low:
-        conditions.append(Item.quantity < effective_threshold())
+        conditions.append(is_low())
     if search:
         pattern = f"%{_escape_like(item_name_key(search))}%"
         conditions.append(Item.name_key.like(pattern, escape="\\"))
@@ -50,11 +52,18 @@ def item_details(
     uow: UnitOfWork, *, telegram_user_id: int, name: str, movements: int = 5
 ) -> ItemDetails:
     """One item: quantity, threshold, its open alert and its last movements."""
-    member = require_member(uow, telegram_user_id)
+    member = require_member_ref(uow, telegram_user_id)
     item_id = find_item_id(uow, member.shop_id, name)
     open_alerts = alert_views(uow, Alert.item_id == item_id, Alert.resolved_at.is_(None))
-    history = uow.session.execute(
-        select(Movement, Member.display_name)
+    # The columns of a MovementView, in the order of its fields.
+    history: Any = uow.run(
+        select(
+            Movement.reason,
+            Movement.delta,
+            Movement.quantity_after,
+            Movement.created_at,
+            Member.display_name,
+        )
         .outerjoin(Member, Member.id == Movement.member_id)
         .where(Movement.item_id == item_id)
         .order_by(Movement.id.desc())
@@ -63,14 +72,5 @@ def item_details(
     return ItemDetails(
         item=item_view(uow, item_id),
         open_alert=open_alerts[0] if open_alerts else None,
-        movements=tuple(
-            MovementView(
-                reason=movement.reason,
-                delta=movement.delta,
-                quantity_after=movement.quantity_after,
-                created_at=movement.created_at,
-                member_name=member_name,
-            )
-            for movement, member_name in history
-        ),
+        movements=tuple(MovementView(*row) for row in history),
     )

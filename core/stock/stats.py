@@ -8,43 +8,40 @@ from sqlalchemy import func, select
 
 from core.db.models import Alert, Item, Member, Notification, Shop
 from core.db.session import UnitOfWork
-from core.items.rules import effective_threshold
+from core.items.rules import is_low
 from core.results import Stats
-from core.shops import require_member
+from core.shops import require_member_ref
 
 
 def _count(uow: UnitOfWork, query: Any) -> int:
-    return uow.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    counted: int | None = uow.run(select(func.count()).select_from(query.subquery())).scalar()
+    return counted or 0
 
 
 def shop_stats(uow: UnitOfWork, *, telegram_user_id: int) -> Stats:
     """`/stats` for the admin's shop."""
-    shop_id = require_member(uow, telegram_user_id, admin=True).shop_id
-    items = (
-        select(Item.id, Item.quantity, effective_threshold().label("threshold"))
-        .join(Shop, Shop.id == Item.shop_id)
-        .where(Item.shop_id == shop_id, Item.deleted_at.is_(None))
-        .subquery()
-    )
-    item_counts = uow.session.execute(
+    shop_id = require_member_ref(uow, telegram_user_id, admin=True).shop_id
+    item_counts: Any = uow.run(
         select(
             func.count(),
-            func.count().filter(items.c.quantity < items.c.threshold),
-            func.count().filter(items.c.quantity == 0),
-        ).select_from(items)
+            func.count().filter(is_low()),
+            func.count().filter(Item.quantity == 0),
+        )
+        .select_from(Item)
+        .join(Shop, Shop.id == Item.shop_id)
+        .where(Item.shop_id == shop_id, Item.deleted_at.is_(None))
     ).one()
-    alert_counts = uow.session.execute(
+    alert_counts: Any = uow.run(
         select(func.count(), func.count().filter(Alert.resolved_at.is_(None))).where(
             Alert.shop_id == shop_id
         )
     ).one()
-    by_status = dict(
-        uow.session.execute(
-            select(Notification.status, func.count())
-            .where(Notification.shop_id == shop_id)
-            .group_by(Notification.status)
-        ).all()
+    statuses: Any = uow.run(
+        select(Notification.status, func.count())
+        .where(Notification.shop_id == shop_id)
+        .group_by(Notification.status)
     )
+    by_status: dict[str, int] = dict(statuses.all())
     return Stats(
         items_total=item_counts[0],
         items_low=item_counts[1],

@@ -10,7 +10,7 @@ from core.db.models import Item, Shop
 from core.db.session import UnitOfWork
 from core.items.lookups import find_item_id, item_view
 from core.results import ThresholdChange
-from core.shops import require_member
+from core.shops import require_member_ref
 from core.validation import check_quantity
 
 
@@ -18,11 +18,9 @@ def set_default_threshold(
     uow: UnitOfWork, *, telegram_user_id: int, threshold: int
 ) -> ThresholdChange:
     """Set the shop's default threshold (admins) and re-evaluate the shop's items at once."""
-    admin = require_member(uow, telegram_user_id, admin=True)
+    admin = require_member_ref(uow, telegram_user_id, admin=True)
     check_quantity(threshold, what="The threshold")
-    uow.session.execute(
-        update(Shop).where(Shop.id == admin.shop_id).values(default_threshold=threshold)
-    )
+    uow.run(update(Shop).where(Shop.id == admin.shop_id).values(default_threshold=threshold))
     opened, resolved = reconcile(uow, admin.shop_id)
     uow.commit()
     return ThresholdChange(
@@ -34,11 +32,11 @@ def set_item_threshold(
     uow: UnitOfWork, *, telegram_user_id: int, name: str, threshold: int | None
 ) -> ThresholdChange:
     """Set one item's own threshold, or clear it with None (admins); re-evaluates the item."""
-    admin = require_member(uow, telegram_user_id, admin=True)
+    admin = require_member_ref(uow, telegram_user_id, admin=True)
     if threshold is not None:
         check_quantity(threshold, what="The threshold")
     item_id = find_item_id(uow, admin.shop_id, name)
-    uow.session.execute(
+    uow.run(
         update(Item).where(Item.id == item_id).values(threshold=threshold, updated_at=uow.now())
     )
     opened, resolved = evaluate_item(uow, item_id, member_id=admin.id)
