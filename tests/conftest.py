@@ -24,6 +24,15 @@ POSTGRES_ADMIN_URL = os.environ.get(
 )
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test that needs the PostgreSQL server, so `-m "not postgres"` runs the rest."""
+    for item in items:
+        fixtures = getattr(item, "fixturenames", ())
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        if "postgres_url" in fixtures or "postgresql" in params.values():
+            item.add_marker(pytest.mark.postgres)
+
+
 class Clock:
     """A clock that tests move by hand, so time-based rules are exact."""
 
