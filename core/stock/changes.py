@@ -1,4 +1,4 @@
-"""Items and every change of their quantity, each written to the movement ledger."""
+"""Adding, counting, receiving, taking out and deleting items: each change a ledger entry."""
 
 from __future__ import annotations
 
@@ -7,9 +7,7 @@ from typing import Any
 
 from sqlalchemy import (
     BindParameter,
-    Insert,
     Select,
-    Table,
     Update,
     and_,
     bindparam,
@@ -19,14 +17,15 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError
 
-from core.alerts.lifecycle import close_alert, evaluate_item
-from core.db.models import Item, Member, Movement
+from core.alerts.lifecycle import close_alert
+from core.db.models import Item, Member
 from core.db.session import UnitOfWork
 from core.db.statements import cached_statement
 from core.errors import AlreadyExists, InsufficientStock, InvalidInput, NotAMember
 from core.items.lookups import find_item_id, item_state, item_view, no_such_item
 from core.results import StockChange
 from core.shops import require_member_ref
+from core.stock.ledger import lock_quantity, movement_insert, record_change
 from core.validation import MAX_QUANTITY, check_amount, check_quantity, clean_item_name
 
 
@@ -46,13 +45,6 @@ def _member_and_item_query() -> Select[int, int]:
     )
 
 
-@cached_statement
-def _movement_insert() -> Insert:
-    # On the table, not the mapped class: a plain INSERT skips the ORM's bulk machinery.
-    table: Table = Movement.__table__  # type: ignore[assignment]
-    return insert(table)
-
-
 def _quantity_update(*, adding: bool) -> Update:
     amount: BindParameter[int] = bindparam("amount", type_=Item.quantity.type)
     allowed = Item.quantity <= MAX_QUANTITY - amount if adding else Item.quantity >= amount
@@ -65,11 +57,6 @@ def _quantity_update(*, adding: bool) -> Update:
         )
         .returning(Item.quantity)
     )
-
-
-@cached_statement
-def _lock_quantity_query() -> Select[Any]:
-    return select(Item.quantity).where(Item.id == bindparam("item_id")).with_for_update()
 
 
 @cached_statement
@@ -121,31 +108,6 @@ def _member_and_item(
     return member_id, item_id
 
 
-def _record(
-    uow: UnitOfWork, *, item_id: int, member_id: int, reason: str, delta: int, after: int
-) -> StockChange:
-    uow.run(
-        _movement_insert(),
-        {
-            "item_id": item_id,
-            "member_id": member_id,
-            "reason": reason,
-            "delta": delta,
-            "quantity_after": after,
-            "created_at": uow.now(),
-        },
-    )
-    state = item_state(uow, item_id)
-    opened, resolved = evaluate_item(uow, item_id, member_id=member_id, state=state)
-    # Evaluating changes alerts and snoozes, never what the view shows, so the state read
-    # before it is still the item as it now is.
-    change = StockChange(
-        item=state.view(item_id), delta=delta, alert_opened=opened, alert_resolved=resolved
-    )
-    uow.commit()
-    return change
-
-
 def create_item(
     uow: UnitOfWork,
     *,
@@ -176,15 +138,9 @@ def create_item(
             item_id: int = uow.run(new_item.returning(Item.id)).scalar_one()
     except IntegrityError:
         raise AlreadyExists(f"There is already an item called “{cleaned}”.") from None
-    return _record(
+    return record_change(
         uow, item_id=item_id, member_id=member.id, reason="create", delta=quantity, after=quantity
     )
-
-
-def _lock_quantity(uow: UnitOfWork, item_id: int) -> int:
-    # The row lock makes the read-then-write of a stocktake or deletion race-free.
-    quantity: int = uow.run(_lock_quantity_query(), {"item_id": item_id}).scalar_one()
-    return quantity
 
 
 def set_quantity(
@@ -194,9 +150,9 @@ def set_quantity(
     member_id, item_id = _member_and_item(
         uow, telegram_user_id, name, lambda: check_quantity(quantity)
     )
-    before = _lock_quantity(uow, item_id)
+    before = lock_quantity(uow, item_id)
     uow.run(_set_update(), {"item_id": item_id, "quantity": quantity, "changed_at": uow.now()})
-    return _record(
+    return record_change(
         uow,
         item_id=item_id,
         member_id=member_id,
@@ -214,7 +170,7 @@ def add_stock(uow: UnitOfWork, *, telegram_user_id: int, name: str, amount: int)
     ).scalar()
     if after is None:
         raise InvalidInput(f"That would be more than {MAX_QUANTITY:,} in stock.")
-    return _record(
+    return record_change(
         uow, item_id=item_id, member_id=member_id, reason="add", delta=amount, after=after
     )
 
@@ -230,7 +186,7 @@ def remove_stock(uow: UnitOfWork, *, telegram_user_id: int, name: str, amount: i
         raise InsufficientStock(
             f"Only {view.quantity:,} of “{view.name}” in stock: cannot take out {amount:,}."
         )
-    return _record(
+    return record_change(
         uow, item_id=item_id, member_id=member_id, reason="remove", delta=-amount, after=after
     )
 
@@ -239,14 +195,14 @@ def delete_item(uow: UnitOfWork, *, telegram_user_id: int, name: str) -> StockCh
     """Delete an item (admins); its open alert is resolved as `deleted`."""
     member = require_member_ref(uow, telegram_user_id, admin=True)
     item_id = find_item_id(uow, member.shop_id, name)
-    before = _lock_quantity(uow, item_id)
+    before = lock_quantity(uow, item_id)
     view = item_view(uow, item_id)
     now = uow.now()
     uow.run(
         update(Item).where(Item.id == item_id).values(deleted_at=now, quantity=0, updated_at=now)
     )
     movement = {"reason": "delete", "delta": -before, "quantity_after": 0, "created_at": now}
-    uow.run(_movement_insert(), {"item_id": item_id, "member_id": member.id, **movement})
+    uow.run(movement_insert(), {"item_id": item_id, "member_id": member.id, **movement})
     open_id = item_state(uow, item_id).open_alert_id
     if open_id is not None:
         close_alert(uow, open_id, resolution="deleted", member_id=member.id)

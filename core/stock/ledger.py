@@ -1,0 +1,59 @@
+"""The movement ledger: every quantity change written down, then the item re-evaluated."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Insert, Select, Table, bindparam, insert, select
+
+from core.alerts.lifecycle import evaluate_item
+from core.db.models import Item, Movement
+from core.db.session import UnitOfWork
+from core.db.statements import cached_statement
+from core.items.lookups import item_state
+from core.results import StockChange
+
+
+@cached_statement
+def movement_insert() -> Insert:
+    # On the table, not the mapped class: a plain INSERT skips the ORM's bulk machinery.
+    table: Table = Movement.__table__  # type: ignore[assignment]
+    return insert(table)
+
+
+@cached_statement
+def _lock_quantity_query() -> Select[Any]:
+    return select(Item.quantity).where(Item.id == bindparam("item_id")).with_for_update()
+
+
+def record_change(
+    uow: UnitOfWork, *, item_id: int, member_id: int, reason: str, delta: int, after: int
+) -> StockChange:
+    """Write the movement, open or resolve the item's alert, commit; the change as shown."""
+    uow.run(
+        movement_insert(),
+        {
+            "item_id": item_id,
+            "member_id": member_id,
+            "reason": reason,
+            "delta": delta,
+            "quantity_after": after,
+            "created_at": uow.now(),
+        },
+    )
+    state = item_state(uow, item_id)
+    opened, resolved = evaluate_item(uow, item_id, member_id=member_id, state=state)
+    # Evaluating changes alerts and snoozes, never what the view shows, so the state read
+    # before it is still the item as it now is.
+    change = StockChange(
+        item=state.view(item_id), delta=delta, alert_opened=opened, alert_resolved=resolved
+    )
+    uow.commit()
+    return change
+
+
+def lock_quantity(uow: UnitOfWork, item_id: int) -> int:
+    """The quantity, the row locked until the commit: a stocktake's or a deletion's
+    read-then-write is then race-free."""
+    quantity: int = uow.run(_lock_quantity_query(), {"item_id": item_id}).scalar_one()
+    return quantity
