@@ -65,6 +65,14 @@ def _key(prefix: str, channel: str) -> Any:
     )
 
 
+def _payload(dialect: str, *, quantity: Any, threshold: Any) -> Any:
+    """The payload the relay reads back (core.delivery.content): the alert, its item and the
+    figures the message shows, built by the database."""
+    return json_object(
+        dialect, alert_id=Alert.id, item_name=Item.name, quantity=quantity, threshold=threshold
+    )
+
+
 @cached_statement
 def _alert_messages_insert(dialect: str, channel: str) -> Any:
     recipient = RECIPIENT_COLUMNS[Channel(channel)]
@@ -77,13 +85,7 @@ def _alert_messages_insert(dialect: str, channel: str) -> Any:
             literal(channel),
             cast(recipient, String),
             literal(Kind.ALERT.value),
-            json_object(
-                dialect,
-                alert_id=Alert.id,
-                item_name=Item.name,
-                quantity=Alert.quantity,
-                threshold=Alert.threshold,
-            ),
+            _payload(dialect, quantity=Alert.quantity, threshold=Alert.threshold),
             _key("alert", channel),
             literal(Status.PENDING.value),
             literal(0),
@@ -126,13 +128,7 @@ def _back_in_stock_rows(uow: UnitOfWork, alert_ids: Sequence[int]) -> Any:
             literal(Channel.TELEGRAM.value),
             cast(Member.chat_id, String),
             literal(Kind.BACK_IN_STOCK.value),
-            json_object(
-                uow,
-                alert_id=Alert.id,
-                item_name=Item.name,
-                quantity=Item.quantity,
-                threshold=effective_threshold(),
-            ),
+            _payload(uow.dialect, quantity=Item.quantity, threshold=effective_threshold()),
             _key("back", Channel.TELEGRAM.value),
             literal(Status.PENDING.value),
             literal(0),

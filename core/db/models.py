@@ -54,6 +54,12 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+def partial_index(name: str, *columns: str, where: str, unique: bool = False) -> Index:
+    """An index over only the rows that match `where`, on PostgreSQL and SQLite alike."""
+    condition = text(where)
+    return Index(name, *columns, unique=unique, postgresql_where=condition, sqlite_where=condition)
+
+
 # BIGINT on PostgreSQL, but plain INTEGER on SQLite so that it stays the rowid alias.
 Id = BigInteger().with_variant(Integer(), "sqlite")
 
@@ -114,21 +120,15 @@ class Item(Base):
         CheckConstraint(f"quantity BETWEEN 0 AND {MAX_QUANTITY}", name="quantity_range"),
         CheckConstraint(f"threshold BETWEEN 0 AND {MAX_QUANTITY}", name="threshold_range"),
         # Deleted items keep their rows for the ledger and alert history, but free their name.
-        Index(
+        partial_index(
             "uq_items_shop_id_name_key",
             "shop_id",
             "name_key",
+            where="deleted_at IS NULL",
             unique=True,
-            postgresql_where=text("deleted_at IS NULL"),
-            sqlite_where=text("deleted_at IS NULL"),
         ),
         # The few snoozed items, so that the daily check finds them without a full scan.
-        Index(
-            "ix_items_id_snoozed",
-            "id",
-            postgresql_where=text("alert_snoozed_until IS NOT NULL"),
-            sqlite_where=text("alert_snoozed_until IS NOT NULL"),
-        ),
+        partial_index("ix_items_id_snoozed", "id", where="alert_snoozed_until IS NOT NULL"),
     )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)
@@ -174,19 +174,12 @@ class Alert(Base):
             "(resolved_at IS NULL) = (resolution IS NULL)", name="resolved_has_resolution"
         ),
         # The database itself guarantees at most one open alert per item.
-        Index(
-            "uq_alerts_item_id_open",
-            "item_id",
-            unique=True,
-            postgresql_where=text("resolved_at IS NULL"),
-            sqlite_where=text("resolved_at IS NULL"),
+        partial_index(
+            "uq_alerts_item_id_open", "item_id", where="resolved_at IS NULL", unique=True
         ),
         Index("ix_alerts_shop_id_resolved_at", "shop_id", "resolved_at"),
-        Index(
-            "ix_alerts_last_notified_at_open",
-            "last_notified_at",
-            postgresql_where=text("resolved_at IS NULL"),
-            sqlite_where=text("resolved_at IS NULL"),
+        partial_index(
+            "ix_alerts_last_notified_at_open", "last_notified_at", where="resolved_at IS NULL"
         ),
     )
 
@@ -210,11 +203,8 @@ class Notification(Base):
         CheckConstraint(sql_in("kind", Kind), name="kind_known"),
         CheckConstraint(sql_in("status", Status), name="status_known"),
         # The relay's claim query: due pending rows in order.
-        Index(
-            "ix_notifications_due",
-            "next_attempt_at",
-            postgresql_where=text("status = 'pending'"),
-            sqlite_where=text("status = 'pending'"),
+        partial_index(
+            "ix_notifications_due", "next_attempt_at", where=f"status = '{Status.PENDING}'"
         ),
     )
 
