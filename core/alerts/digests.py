@@ -6,6 +6,7 @@ payload per shop instead of one row per message, and memory stays flat whatever 
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -31,12 +32,23 @@ from core.db.statements import in_chunks
 from core.items.rules import effective_threshold
 from core.vocabulary import Kind, Status
 
+# The share of the repeat interval a check may start early and still remind (SPEC 2.6).
+DRIFT_ALLOWANCE = 0.1
+
+
+def reminder_due_before(uow: UnitOfWork) -> datetime:
+    """Alerts last notified at or before this are due a reminder: the repeat interval ago,
+    less a tenth of it for the check's own drift (SPEC 2.6). The check stamps the moment it
+    ran, so without the allowance a check that starts a few milliseconds earlier the next
+    day, or a 23-hour daylight-saving day, would skip a reminder."""
+    interval = uow.config.repeat_interval
+    return uow.now() - (interval - interval * DRIFT_ALLOWANCE)
+
 
 def remind_due_alerts(uow: UnitOfWork, shop_id: int | None) -> tuple[int, int]:
-    """Mark open alerts last notified at least the repeat interval ago as reminded, and queue
-    one digest per member per channel: (alerts reminded, messages queued)."""
-    now = uow.now()
-    due = [Alert.resolved_at.is_(None), Alert.last_notified_at <= now - uow.config.repeat_interval]
+    """Mark open alerts due a reminder as reminded, and queue one digest per member per
+    channel: (alerts reminded, messages queued)."""
+    due = [Alert.resolved_at.is_(None), Alert.last_notified_at <= reminder_due_before(uow)]
     if shop_id is not None:
         due.append(Alert.shop_id == shop_id)
     shop_ids = list(

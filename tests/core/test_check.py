@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import text
 
 from core import shops
 from core.alerts import check
+from core.db.session import Database
 from core.errors import NotAllowed
 from core.results import CheckReport
 from core.stock import changes
@@ -132,7 +134,7 @@ def test_the_check_ignores_deleted_items(shop: ShopFixture, clock: Clock) -> Non
     assert snapshot(shop.db) == before
 
 
-def test_reminders_go_only_for_alerts_last_notified_at_least_the_interval_ago(
+def test_reminders_go_for_alerts_last_notified_nine_tenths_of_the_interval_ago_or_more(
     shop: ShopFixture, clock: Clock
 ) -> None:
     tea = shop.add_item("Tea", 2).alert_opened
@@ -140,7 +142,8 @@ def test_reminders_go_only_for_alerts_last_notified_at_least_the_interval_ago(
     coffee = shop.add_item("Coffee", 1).alert_opened
     [coffee_before] = alert_rows(shop, id=coffee)
 
-    clock.advance(hours=12, microseconds=-1)
+    # A tenth of the 24-hour interval is allowed for drift: due from 21.6 hours on.
+    clock.advance(hours=9.6, microseconds=-1)
     assert daily_check(shop).alerts_reminded == 0
     assert outbox(shop, kind="reminder_digest") == []
 
@@ -207,12 +210,41 @@ def test_reminders_repeat_once_every_interval_while_the_item_stays_low(
 ) -> None:
     shop.add_item("Tea", 2)
     reminded = []
-    for hours in (24, 23, 1, 12, 12):
+    for hours in (24, 12, 12, 20, 2, 24):
         clock.advance(hours=hours)
         reminded.append(daily_check(shop).alerts_reminded)
 
-    assert reminded == [1, 0, 1, 0, 1]
-    assert len(outbox(shop, kind="reminder_digest", channel="telegram")) == 3 * 3
+    assert reminded == [1, 0, 1, 0, 1, 1]
+    assert len(outbox(shop, kind="reminder_digest", channel="telegram")) == 4 * 3
+
+
+@pytest.mark.parametrize("jitter_seconds", [(0.004, -0.002, 0.003, -0.004, 0.001), (90, -75, 30)])
+def test_a_check_that_runs_once_a_day_reminds_every_day_however_its_start_drifts(
+    shop: ShopFixture, clock: Clock, jitter_seconds: tuple[float, ...]
+) -> None:
+    shop.add_item("Tea", 2)
+    start = clock.now
+    reminded = []
+    for day, jitter in enumerate(jitter_seconds, start=1):
+        # The job starts a little early or late, and stamps the moment it ran.
+        clock.now = start + day * DAY + timedelta(seconds=jitter)
+        reminded.append(daily_check(shop).alerts_reminded)
+
+    assert reminded == [1] * len(jitter_seconds)
+
+
+def test_the_spring_forward_day_of_a_check_at_nine_in_berlin_still_reminds(
+    shop: ShopFixture, clock: Clock
+) -> None:
+    berlin = ZoneInfo("Europe/Berlin")
+    clock.now = datetime(2026, 3, 27, 9, 0, tzinfo=berlin).astimezone(UTC)
+    shop.add_item("Tea", 2)
+    reminded = []
+    for day in (28, 29, 30):  # 29 March 2026 has 23 hours in Berlin
+        clock.now = datetime(2026, 3, day, 9, 0, tzinfo=berlin).astimezone(UTC)
+        reminded.append(daily_check(shop).alerts_reminded)
+
+    assert reminded == [1, 1, 1]
 
 
 def test_the_check_report_adds_up(shop: ShopFixture, clock: Clock) -> None:
@@ -266,3 +298,18 @@ def test_staff_cannot_run_the_check_and_nothing_changes(shop: ShopFixture, clock
         shop.run(check.check_shop, telegram_user_id=shop.staff[0])
 
     assert snapshot(shop.db) == before
+
+
+def test_on_the_real_clock_an_alert_notified_23_hours_ago_is_reminded(pg_db: Database) -> None:
+    real_time = Database(pg_db.engine, pg_db.config)  # the default clock: the machine's own
+    shop = build_shop(real_time, admin=7000)
+    alert_id = shop.add_item("Tea", 2).alert_opened
+    behind_its_back(
+        shop,
+        "UPDATE alerts SET last_notified_at = now() - interval '23 hours' WHERE id = :id",
+        id=alert_id,
+    )
+
+    assert daily_check(shop).alerts_reminded == 1
+    [alert] = alert_rows(shop, id=alert_id)
+    assert abs(alert.last_notified_at - datetime.now(UTC)) < timedelta(minutes=1)
