@@ -15,6 +15,7 @@ from sqlalchemy import (
     case,
     cast,
     column,
+    exists,
     insert,
     literal,
     literal_column,
@@ -48,7 +49,12 @@ def reminder_due_before(uow: UnitOfWork) -> datetime:
 def remind_due_alerts(uow: UnitOfWork, shop_id: int | None) -> tuple[int, int]:
     """Mark open alerts due a reminder as reminded, and queue one digest per member per
     channel: (alerts reminded, messages queued)."""
-    due = [Alert.resolved_at.is_(None), Alert.last_notified_at <= reminder_due_before(uow)]
+    item_kept = exists().where(Item.id == Alert.item_id, Item.deleted_at.is_(None))
+    due = [
+        Alert.resolved_at.is_(None),
+        Alert.last_notified_at <= reminder_due_before(uow),
+        item_kept,
+    ]
     if shop_id is not None:
         due.append(Alert.shop_id == shop_id)
     shop_ids = list(

@@ -110,6 +110,14 @@ def find_item_id(uow: UnitOfWork, shop_id: int, name: str) -> int:
     return item_id
 
 
+def ensure_not_deleted(uow: UnitOfWork, item_id: int, name: str) -> None:
+    """NotFound if the item was deleted after it was looked up, e.g. while a change to it
+    waited for the deletion's row lock."""
+    deleted_at = uow.run(select(Item.deleted_at).where(Item.id == item_id)).scalar()
+    if deleted_at is not None:
+        raise no_such_item(clean_item_name(name))
+
+
 def item_state(uow: UnitOfWork, item_id: int) -> ItemState:
     """The item's figures, snooze and open alert, read in one statement."""
     row: Any = uow.run(_item_state_query(), {"item_id": item_id}).one()

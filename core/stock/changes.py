@@ -22,7 +22,7 @@ from core.db.models import Item, Member
 from core.db.session import UnitOfWork
 from core.db.statements import cached_statement
 from core.errors import AlreadyExists, InsufficientStock, InvalidInput, NotAMember
-from core.items.lookups import find_item_id, item_state, item_view, no_such_item
+from core.items.lookups import ensure_not_deleted, find_item_id, item_state, item_view, no_such_item
 from core.results import StockChange
 from core.shops import require_member_ref
 from core.stock.ledger import lock_quantity, movement_insert, record_change
@@ -50,7 +50,7 @@ def _quantity_update(*, adding: bool) -> Update:
     allowed = Item.quantity <= MAX_QUANTITY - amount if adding else Item.quantity >= amount
     return (
         update(Item)
-        .where(Item.id == bindparam("item_id"), allowed)
+        .where(Item.id == bindparam("item_id"), Item.deleted_at.is_(None), allowed)
         .values(
             quantity=Item.quantity + amount if adding else Item.quantity - amount,
             updated_at=bindparam("changed_at", type_=Item.updated_at.type),
@@ -150,7 +150,7 @@ def set_quantity(
     member_id, item_id = _member_and_item(
         uow, telegram_user_id, name, lambda: check_quantity(quantity)
     )
-    before = lock_quantity(uow, item_id)
+    before = lock_quantity(uow, item_id, name)
     uow.run(_set_update(), {"item_id": item_id, "quantity": quantity, "changed_at": uow.now()})
     return record_change(
         uow,
@@ -169,6 +169,7 @@ def add_stock(uow: UnitOfWork, *, telegram_user_id: int, name: str, amount: int)
         _add_update(), {"item_id": item_id, "amount": amount, "changed_at": uow.now()}
     ).scalar()
     if after is None:
+        ensure_not_deleted(uow, item_id, name)
         raise InvalidInput(f"That would be more than {MAX_QUANTITY:,} in stock.")
     return record_change(
         uow, item_id=item_id, member_id=member_id, reason="add", delta=amount, after=after
@@ -182,6 +183,7 @@ def remove_stock(uow: UnitOfWork, *, telegram_user_id: int, name: str, amount: i
         _remove_update(), {"item_id": item_id, "amount": amount, "changed_at": uow.now()}
     ).scalar()
     if after is None:
+        ensure_not_deleted(uow, item_id, name)
         view = item_view(uow, item_id)
         raise InsufficientStock(
             f"Only {view.quantity:,} of “{view.name}” in stock: cannot take out {amount:,}."
@@ -195,7 +197,7 @@ def delete_item(uow: UnitOfWork, *, telegram_user_id: int, name: str) -> StockCh
     """Delete an item (admins); its open alert is resolved as `deleted`."""
     member = require_member_ref(uow, telegram_user_id, admin=True)
     item_id = find_item_id(uow, member.shop_id, name)
-    before = lock_quantity(uow, item_id)
+    before = lock_quantity(uow, item_id, name)
     view = item_view(uow, item_id)
     now = uow.now()
     uow.run(

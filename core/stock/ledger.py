@@ -10,8 +10,9 @@ from core.alerts.lifecycle import evaluate_item
 from core.db.models import Item, Movement
 from core.db.session import UnitOfWork
 from core.db.statements import cached_statement
-from core.items.lookups import item_state
+from core.items.lookups import item_state, no_such_item
 from core.results import StockChange
+from core.validation import clean_item_name
 
 
 @cached_statement
@@ -23,7 +24,8 @@ def movement_insert() -> Insert:
 
 @cached_statement
 def _lock_quantity_query() -> Select[Any]:
-    return select(Item.quantity).where(Item.id == bindparam("item_id")).with_for_update()
+    live = (Item.id == bindparam("item_id"), Item.deleted_at.is_(None))
+    return select(Item.quantity).where(*live).with_for_update()
 
 
 def record_change(
@@ -52,8 +54,11 @@ def record_change(
     return change
 
 
-def lock_quantity(uow: UnitOfWork, item_id: int) -> int:
+def lock_quantity(uow: UnitOfWork, item_id: int, name: str) -> int:
     """The quantity, the row locked until the commit: a stocktake's or a deletion's
-    read-then-write is then race-free."""
-    quantity: int = uow.run(_lock_quantity_query(), {"item_id": item_id}).scalar_one()
+    read-then-write is then race-free. NotFound if the item was deleted meanwhile (the
+    lock waited for the deletion, and PostgreSQL then reads the row as it is now)."""
+    quantity: int | None = uow.run(_lock_quantity_query(), {"item_id": item_id}).scalar()
+    if quantity is None:
+        raise no_such_item(clean_item_name(name))
     return quantity

@@ -8,7 +8,7 @@ from core.alerts.check import reconcile
 from core.alerts.lifecycle import evaluate_item
 from core.db.models import Item, Shop
 from core.db.session import UnitOfWork
-from core.items.lookups import find_item_id, item_view
+from core.items.lookups import ensure_not_deleted, find_item_id, item_view
 from core.results import ThresholdChange
 from core.shops import require_member_ref
 from core.validation import check_quantity
@@ -36,9 +36,13 @@ def set_item_threshold(
     if threshold is not None:
         check_quantity(threshold, what="The threshold")
     item_id = find_item_id(uow, admin.shop_id, name)
-    uow.run(
-        update(Item).where(Item.id == item_id).values(threshold=threshold, updated_at=uow.now())
+    updated = uow.run(
+        update(Item)
+        .where(Item.id == item_id, Item.deleted_at.is_(None))
+        .values(threshold=threshold, updated_at=uow.now())
     )
+    if not updated.rowcount:
+        ensure_not_deleted(uow, item_id, name)
     opened, resolved = evaluate_item(uow, item_id, member_id=admin.id)
     view = item_view(uow, item_id)
     uow.commit()
