@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bot.runner import Refusal
+from bot.errors import Refusal
 from core.errors import InvalidInput
 from core.validation import MAX_QUANTITY, clean_item_name
 

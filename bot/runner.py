@@ -10,10 +10,11 @@ from typing import Any, TypeVar
 
 from telegram.ext import Application, CallbackContext
 
+from bot.errors import Refusal
 from core import shops
 from core.alerts import lifecycle
 from core.db.session import Database, UnitOfWork
-from core.errors import CoreError, InvalidInput, NotAMember
+from core.errors import CoreError
 from core.results import StockChange
 from core.stock import queries
 
@@ -41,30 +42,6 @@ READ_ONLY: frozenset[Callable[..., Any]] = frozenset(
         shops.get_member,
     }
 )
-
-NOT_A_MEMBER = (
-    "You are not in a shop yet. Send /start to open your own shop, "
-    "or /join CODE with an invite code from your shop's admin."
-)
-
-
-class Refusal(Exception):
-    """A request the bot turns down with a reason for the user (plain text, not yet escaped).
-
-    `show_usage` asks for the command's usage line to be added: the arguments were wrong."""
-
-    def __init__(self, text: str, *, show_usage: bool = False) -> None:
-        super().__init__(text)
-        self.text = text
-        self.show_usage = show_usage
-
-    @classmethod
-    def from_core(cls, error: CoreError) -> Refusal:
-        """The reply for an error the core raised on purpose."""
-        if isinstance(error, NotAMember):
-            return cls(NOT_A_MEMBER)
-        return cls(error.message, show_usage=isinstance(error, InvalidInput))
-
 
 AnyContext = CallbackContext[Any, Any, Any, Any] | Application[Any, Any, Any, Any, Any, Any]
 

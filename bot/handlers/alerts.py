@@ -8,6 +8,7 @@ from telegram import CallbackQuery, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
+from bot.errors import Refusal
 from bot.handlers.common import (
     Context,
     args_text,
@@ -22,7 +23,7 @@ from bot.handlers.common import (
 from bot.handlers.conversation import RestockAmount, restock_question
 from bot.parsing import alert_id, is_alert_id, item_name, usage_error
 from bot.render import MAX_MESSAGE, alert_details, alert_list, bold, resolution_phrase
-from bot.runner import Refusal, call_core
+from bot.runner import call_core
 from core.alerts import lifecycle
 from core.results import AlertView
 

@@ -12,8 +12,9 @@ from telegram.constants import ParseMode
 from telegram.ext import ContextTypes
 
 from bot.commands_menu import usage_line
+from bot.errors import Refusal
 from bot.render import esc
-from bot.runner import SETTINGS, Refusal
+from bot.runner import SETTINGS
 from core.errors import CoreError
 from core.settings import Settings
 

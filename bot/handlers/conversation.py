@@ -8,10 +8,11 @@ from dataclasses import dataclass
 
 from telegram import Update
 
+from bot.errors import Refusal
 from bot.handlers.common import Context, ask, forget_question, reply, user_of
 from bot.parsing import usage_error, whole_number
 from bot.render import bold, esc, stock_change
-from bot.runner import Refusal, call_core
+from bot.runner import call_core
 from core import shops
 from core.errors import CoreError
 from core.results import StockChange

@@ -9,9 +9,10 @@ from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, 
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
+from bot.errors import Refusal
 from bot.handlers.common import Context, args_text, button, command, reply, user_of
 from bot.render import stock_page
-from bot.runner import Refusal, call_core
+from bot.runner import call_core
 from core.results import ItemPage
 from core.stock import queries
 
