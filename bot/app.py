@@ -12,7 +12,6 @@ from typing import Any
 from telegram import Update
 from telegram.error import InvalidToken, NetworkError
 from telegram.ext import (
-    Application,
     ApplicationBuilder,
     BaseHandler,
     CallbackQueryHandler,
@@ -22,26 +21,24 @@ from telegram.ext import (
 )
 
 from bot.commands_menu import set_default_menu
+from bot.context import CONTEXT_TYPES, App
 from bot.delivery import Delivery
 from bot.handlers import admin, alerts, fallbacks, items, onboarding, prefs, stock_list
 from bot.jobs import schedule_daily_check
 from bot.limits import build_rate_limiter
 from bot.logging_setup import RedactingFilter, safe_summary, secret_values
 from bot.ordering import PerChatUpdateProcessor
-from bot.runner import CORE_THREADS, DATABASE, DELIVERY, EXECUTOR, SETTINGS, create_executor
+from bot.runner import CORE_THREADS, create_executor
 from core.db.migrations import upgrade_to_head
 from core.db.session import Database, display_url
 from core.settings import Settings
 
 log = logging.getLogger("stockbot.bot")
 
-App = Application[Any, Any, Any, Any, Any, Any]
-
 # Commands act on new messages in private chats only: an *edited* "/remove Tea 3" must
 # never take stock out a second time.
 PRIVATE = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
 ALLOWED_UPDATES = [Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY]
-WITH_DELIVERY = "with_delivery"
 # A connection for each core thread and each of the relay's 4 threads: with fewer, busy
 # moments open and close surplus connections (a new PostgreSQL backend each time).
 DATABASE_POOL_SIZE = CORE_THREADS + 4
@@ -109,6 +106,7 @@ def build_application(settings: Settings, database: Database, *, delivery: bool 
     assert settings.telegram_bot_token is not None
     application = (
         ApplicationBuilder()
+        .context_types(CONTEXT_TYPES)
         .token(settings.telegram_bot_token.get_secret_value())
         .base_url(settings.telegram_api_base_url)
         .base_file_url(file_base_url(settings.telegram_api_base_url))
@@ -121,7 +119,8 @@ def build_application(settings: Settings, database: Database, *, delivery: bool 
         .post_shutdown(_post_shutdown)
         .build()
     )
-    application.bot_data.update({SETTINGS: settings, DATABASE: database, WITH_DELIVERY: delivery})
+    data = application.bot_data
+    data.settings, data.database, data.with_delivery = settings, database, delivery
     application.add_handlers(handlers())
     application.add_error_handler(fallbacks.on_error)
     schedule_daily_check(application)
@@ -129,18 +128,16 @@ def build_application(settings: Settings, database: Database, *, delivery: bool 
 
 
 async def _start_delivery(application: App) -> None:
-    if not application.bot_data[WITH_DELIVERY]:
+    if not application.bot_data.with_delivery:
         return
-    relay = Delivery(
-        application.bot_data[SETTINGS], application.bot_data[DATABASE], application.bot
-    )
+    relay = Delivery(application.bot_data.settings, application.bot_data.database, application.bot)
     await relay.start()
-    application.bot_data[DELIVERY] = relay
+    application.bot_data.delivery = relay
 
 
 async def _post_init(application: App) -> None:
     """Shared resources, once the bot knows who it is: worker threads, menu, relay."""
-    application.bot_data[EXECUTOR] = create_executor()
+    application.bot_data.executor = create_executor()
     await set_default_menu(application.bot)
     await _start_delivery(application)
     log.info("Running as @%s", application.bot.username)
@@ -148,19 +145,17 @@ async def _post_init(application: App) -> None:
 
 async def _post_stop(application: App) -> None:
     """Stop the relay while the bot's HTTP client is still open, so sends in flight finish."""
-    relay = application.bot_data.pop(DELIVERY, None)
+    relay, application.bot_data.delivery = application.bot_data.delivery, None
     if relay is not None:
         await relay.stop()
 
 
 async def _post_shutdown(application: App) -> None:
     """Stop the worker threads, then close the database's connections."""
-    executor = application.bot_data.pop(EXECUTOR, None)
+    executor, application.bot_data.executor = application.bot_data.executor, None
     if executor is not None:
         await asyncio.to_thread(executor.shutdown, wait=True)
-    database: Database | None = application.bot_data.get(DATABASE)
-    if database is not None:
-        await asyncio.to_thread(database.dispose)
+    await asyncio.to_thread(application.bot_data.database.dispose)
 
 
 @asynccontextmanager

@@ -8,12 +8,13 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
-from telegram.ext import Application, CallbackContext
+from telegram.ext import Application
 
+from bot.context import App, Context
 from bot.errors import Refusal
 from core import shops
 from core.alerts import lifecycle
-from core.db.session import Database, UnitOfWork
+from core.db.session import UnitOfWork
 from core.errors import CoreError
 from core.results import StockChange
 from core.stock import queries
@@ -21,11 +22,6 @@ from core.stock import queries
 log = logging.getLogger("stockbot.bot")
 
 T = TypeVar("T")
-
-SETTINGS = "settings"
-DATABASE = "database"
-DELIVERY = "delivery"
-EXECUTOR = "core_executor"
 
 # Enough threads for the chats that hit the database at once; SQLAlchemy's default pool
 # (5 + 10 overflow) has a connection for each, with room left for the delivery relay.
@@ -43,10 +39,10 @@ READ_ONLY: frozenset[Callable[..., Any]] = frozenset(
     }
 )
 
-AnyContext = CallbackContext[Any, Any, Any, Any] | Application[Any, Any, Any, Any, Any, Any]
+AnyContext = Context | App
 
 
-def application_of(source: AnyContext) -> Application[Any, Any, Any, Any, Any, Any]:
+def application_of(source: AnyContext) -> App:
     """The application behind a handler's or job's context (or the application itself)."""
     if isinstance(source, Application):
         return source
@@ -60,7 +56,7 @@ def create_executor() -> ThreadPoolExecutor:
 
 def nudge_delivery(source: AnyContext) -> None:
     """Wake the delivery relay: something may have queued notifications."""
-    delivery = application_of(source).bot_data.get(DELIVERY)
+    delivery = application_of(source).bot_data.delivery
     if delivery is not None:
         delivery.nudge()
 
@@ -71,14 +67,14 @@ async def call_core(source: AnyContext, service: Callable[..., T], /, **kwargs: 
     A CoreError becomes a Refusal (its text is fit to show); after success the delivery
     relay is nudged if the service may have queued notifications."""
     application = application_of(source)
-    database: Database = application.bot_data[DATABASE]
+    database = application.bot_data.database
 
     def unit_of_work() -> T:
         uow: UnitOfWork
         with database.unit_of_work() as uow:
             return service(uow, **kwargs)
 
-    executor = application.bot_data.get(EXECUTOR)
+    executor = application.bot_data.executor
     try:
         result = await asyncio.get_running_loop().run_in_executor(executor, unit_of_work)
     except CoreError as error:

@@ -6,7 +6,8 @@ from datetime import tzinfo
 
 from telegram import Update
 
-from bot.handlers.common import Context, args_text, command, reply, user_of, zone_of
+from bot.context import Context
+from bot.handlers.common import args_text, command, reply, user_of, zone_of
 from bot.parsing import usage_error, whole_number
 from bot.render import bold, esc, when
 from bot.runner import call_core

@@ -8,18 +8,9 @@ from telegram import CallbackQuery, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
+from bot.context import Context
 from bot.errors import Refusal
-from bot.handlers.common import (
-    Context,
-    args_text,
-    ask,
-    button,
-    command,
-    reply,
-    reply_all,
-    user_of,
-    zone_of,
-)
+from bot.handlers.common import args_text, ask, button, command, reply, reply_all, user_of, zone_of
 from bot.handlers.conversation import RestockAmount, restock_question
 from bot.parsing import alert_id, is_alert_id, item_name, usage_error
 from bot.render import MAX_MESSAGE, alert_details, alert_list, bold, resolution_phrase

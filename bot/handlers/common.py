@@ -9,16 +9,14 @@ from typing import Any
 
 from telegram import CallbackQuery, InlineKeyboardMarkup, LinkPreviewOptions, Message, Update
 from telegram.constants import ParseMode
-from telegram.ext import ContextTypes
 
 from bot.commands_menu import usage_line
+from bot.context import Context
 from bot.errors import Refusal
 from bot.render import esc
-from bot.runner import SETTINGS
 from core.errors import CoreError
 from core.settings import Settings
 
-Context = ContextTypes.DEFAULT_TYPE
 Handler = Callable[[Update, Context], Coroutine[Any, Any, None]]
 ButtonHandler = Callable[[Update, Context, CallbackQuery], Coroutine[Any, Any, str | None]]
 
@@ -30,8 +28,7 @@ MAX_ANSWER = 200
 
 def settings_of(context: Context) -> Settings:
     """The running bot's settings."""
-    settings: Settings = context.bot_data[SETTINGS]
-    return settings
+    return context.bot_data.settings
 
 
 def zone_of(context: Context) -> tzinfo:

@@ -8,8 +8,9 @@ from dataclasses import dataclass
 
 from telegram import Update
 
+from bot.context import Context
 from bot.errors import Refusal
-from bot.handlers.common import Context, ask, forget_question, reply, user_of
+from bot.handlers.common import ask, forget_question, reply, user_of
 from bot.parsing import usage_error, whole_number
 from bot.render import bold, esc, stock_change
 from bot.runner import call_core

@@ -7,9 +7,10 @@ import logging
 from telegram import CallbackQuery, Update
 from telegram.error import BadRequest, NetworkError, TelegramError
 
+from bot.context import Context
 from bot.errors import NOT_A_MEMBER, Refusal
 from bot.handlers import conversation
-from bot.handlers.common import Context, button, question, reply, user_of
+from bot.handlers.common import button, question, reply, user_of
 from bot.render import esc
 from bot.runner import call_core
 from core import shops

@@ -6,8 +6,9 @@ from collections.abc import Callable
 
 from telegram import Update
 
+from bot.context import Context
 from bot.handlers import conversation
-from bot.handlers.common import Context, Handler, args_text, command, reply, user_of, zone_of
+from bot.handlers.common import Handler, args_text, command, reply, user_of, zone_of
 from bot.parsing import item_name, looks_numeric, name_and_numbers, whole_number
 from bot.render import bold, item_details, stock_change
 from bot.runner import call_core

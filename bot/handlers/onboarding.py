@@ -5,8 +5,9 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.commands_menu import COMMANDS, set_admin_menu
+from bot.context import Context
 from bot.errors import NOT_A_MEMBER, Refusal
-from bot.handlers.common import Context, args_text, command, forget_question, reply, user_of
+from bot.handlers.common import args_text, command, forget_question, reply, user_of
 from bot.render import bold, esc
 from bot.runner import call_core
 from core import shops

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from telegram import Update
 
-from bot.handlers.common import Context, args_text, command, reply, settings_of, user_of
+from bot.context import Context
+from bot.handlers.common import args_text, command, reply, settings_of, user_of
 from bot.parsing import off_or_value, on_off
 from bot.render import bold, esc
 from bot.runner import call_core

@@ -9,8 +9,9 @@ from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, 
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
+from bot.context import Context
 from bot.errors import Refusal
-from bot.handlers.common import Context, args_text, button, command, reply, user_of
+from bot.handlers.common import args_text, button, command, reply, user_of
 from bot.render import stock_page
 from bot.runner import call_core
 from core.results import ItemPage

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import text
 
-from bot.app import App
+from bot.context import App
 from core.db.session import Database
 from core.settings import Settings, load_settings
 from tests.fakes.telegram_api import FakeBotApi, SentMessage

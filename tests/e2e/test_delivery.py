@@ -48,7 +48,7 @@ async def shop(
 
 
 def relay(shop: Shopfront) -> Delivery:
-    delivery = shop.app.bot_data["delivery"]
+    delivery = shop.app.bot_data.delivery
     assert isinstance(delivery, Delivery)
     return delivery
 

@@ -88,7 +88,7 @@ async def test_a_debug_log_of_every_channel_holds_no_secret_and_no_full_address(
             await shop.say(ADMIN, "/additem Tea 1")
             await bot_api.await_message(ADMIN, contains="Low stock")
             await smtp.await_messages(1)
-            await application.bot_data["delivery"].wait_settled(3)
+            await application.bot_data.delivery.wait_settled(3)
 
     written = output.getvalue()
     assert "via whatsapp to +1******0123" in written and "code 21211" in written
