@@ -4,13 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import sys
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import Any
 
 from telegram import Update
-from telegram.error import InvalidToken, NetworkError
 from telegram.ext import (
     ApplicationBuilder,
     BaseHandler,
@@ -26,11 +22,9 @@ from bot.delivery import Delivery
 from bot.handlers import admin, alerts, fallbacks, items, onboarding, prefs, stock_list
 from bot.jobs import schedule_daily_check
 from bot.limits import build_rate_limiter
-from bot.logging_setup import RedactingFilter, safe_summary, secret_values
 from bot.ordering import PerChatUpdateProcessor
-from bot.runner import CORE_THREADS, create_executor
-from core.db.migrations import upgrade_to_head
-from core.db.session import Database, display_url
+from bot.runner import create_executor
+from core.db.session import Database
 from core.settings import Settings
 
 log = logging.getLogger("stockbot.bot")
@@ -39,9 +33,6 @@ log = logging.getLogger("stockbot.bot")
 # never take stock out a second time.
 PRIVATE = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
 ALLOWED_UPDATES = [Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY]
-# A connection for each core thread and each of the relay's 4 threads: with fewer, busy
-# moments open and close surplus connections (a new PostgreSQL backend each time).
-DATABASE_POOL_SIZE = CORE_THREADS + 4
 # Connections to the Bot API. httpcore scans its whole pool, idle connections included, on
 # every request, and closes idle ones beyond httpx's 20 kept alive only to open new ones, so
 # PTB's 256 costs more time than it saves. A request that finds every connection busy waits
@@ -156,92 +147,3 @@ async def _post_shutdown(application: App) -> None:
     if executor is not None:
         await asyncio.to_thread(executor.shutdown, wait=True)
     await asyncio.to_thread(application.bot_data.database.dispose)
-
-
-@asynccontextmanager
-async def serving(application: App, *, poll_timeout: int = 10) -> AsyncIterator[App]:
-    """Run the application inside an already running event loop, as run_polling would."""
-    await application.initialize()
-    try:
-        assert application.post_init is not None and application.updater is not None
-        await application.post_init(application)
-        await application.updater.start_polling(
-            timeout=poll_timeout, allowed_updates=ALLOWED_UPDATES
-        )
-        await application.start()
-        try:
-            yield application
-        finally:
-            await application.updater.stop()
-            await application.stop()
-            assert application.post_stop is not None
-            await application.post_stop(application)
-    finally:
-        await application.shutdown()
-        assert application.post_shutdown is not None
-        await application.post_shutdown(application)
-
-
-NO_TOKEN = (
-    "TELEGRAM_BOT_TOKEN is not set. Create a bot with @BotFather in Telegram "
-    "(https://t.me/BotFather, command /newbot), then put the token it gives you in "
-    "TELEGRAM_BOT_TOKEN, in the environment or in a .env file."
-)
-BAD_TOKEN = (
-    "Telegram refused TELEGRAM_BOT_TOKEN. Copy the token again from @BotFather "
-    "(/mybots, then API Token) and check TELEGRAM_API_BASE_URL."
-)
-
-
-def _open_database(settings: Settings) -> Database | None:
-    """The migrated database, or None after saying on stderr why it cannot be opened."""
-    database = None
-    try:
-        database = Database.from_settings(settings, pool_size=DATABASE_POOL_SIZE)
-        upgrade_to_head(database.engine)
-    except Exception as error:  # any failure here means the bot cannot start; say why
-        if database is not None:
-            database.dispose()
-        print(
-            f"DATABASE_URL: cannot open the database: {safe_summary(settings, error)}",
-            file=sys.stderr,
-        )
-        return None
-    return database
-
-
-def banner(settings: Settings) -> str:
-    """What `stockbot run` prints at start: channels, database, check time; never secrets."""
-    channels = ", ".join(sorted(settings.enabled_channels))
-    at = f"{settings.alert_check_time:%H:%M:%S} {settings.alert_timezone.key}"
-    return (
-        f"Stockbot starting. Channels on: {channels}. "
-        f"Database: {display_url(settings.database_url)}. Daily check at {at}."
-    )
-
-
-def run_bot(settings: Settings) -> int:
-    """`stockbot run`: migrate, then poll Telegram until SIGTERM or SIGINT; the exit status."""
-    if settings.telegram_bot_token is None:
-        print(NO_TOKEN, file=sys.stderr)
-        return 2
-    database = _open_database(settings)
-    if database is None:
-        return 1
-    print(banner(settings), flush=True)
-    application = build_application(settings, database)
-    try:
-        application.run_polling(allowed_updates=ALLOWED_UPDATES)
-    except InvalidToken:
-        print(BAD_TOKEN, file=sys.stderr)
-        return 2
-    except NetworkError as error:
-        redact = RedactingFilter(secret_values(settings)).redact
-        print(
-            f"Cannot reach the Telegram Bot API (TELEGRAM_API_BASE_URL="
-            f"{redact(settings.telegram_api_base_url)}): {safe_summary(settings, error)}",
-            file=sys.stderr,
-        )
-        return 1
-    print("Stockbot stopped.", flush=True)
-    return 0

@@ -8,10 +8,10 @@ from collections.abc import Iterator
 
 import pytest
 
-from bot.app import build_application, serving
+from bot.app import build_application
 from bot.logging_setup import QUIET_LOGGERS, configure_logging
 from core.db.session import Database
-from tests.bot.harness import ADMIN, Shopfront
+from tests.bot.harness import ADMIN, Shopfront, serving
 from tests.delivery.conftest import delivery_settings
 from tests.fakes.smtp import SmtpSink
 from tests.fakes.telegram_api import FakeBotApi
