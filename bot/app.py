@@ -16,10 +16,10 @@ from telegram.ext import (
     filters,
 )
 
-from bot.commands_menu import set_default_menu
+from bot.commands import COMMANDS, set_default_menu
 from bot.context import CONTEXT_TYPES, App
 from bot.delivery import Delivery
-from bot.handlers import admin, alerts, fallbacks, items, onboarding, prefs, stock_list
+from bot.handlers import alerts, fallbacks, stock_list
 from bot.jobs import schedule_daily_check
 from bot.limits import build_rate_limiter
 from bot.ordering import PerChatUpdateProcessor
@@ -40,31 +40,6 @@ ALLOWED_UPDATES = [Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY]
 HTTP_CONNECTIONS = 16
 POOL_TIMEOUT = 10.0
 
-COMMAND_HANDLERS = {
-    "start": onboarding.start,
-    "join": onboarding.join,
-    "help": onboarding.help_command,
-    "cancel": onboarding.cancel,
-    "additem": items.additem,
-    "set": items.set_quantity,
-    "add": items.add,
-    "remove": items.remove,
-    "item": items.item,
-    "delitem": items.delitem,
-    "stock": stock_list.stock,
-    "alerts": alerts.list_alerts,
-    "alert": alerts.show_alert,
-    "resolve": alerts.resolve,
-    "threshold": admin.threshold,
-    "stats": admin.show_stats,
-    "check": admin.run_check,
-    "invite": admin.invite,
-    "prefs": prefs.prefs,
-    "email": prefs.email,
-    "whatsapp": prefs.whatsapp,
-    "notify": prefs.notify,
-}
-
 
 def handlers() -> list[BaseHandler[Any, Any, Any]]:
     """Every handler, in the order they are tried: the first that matches handles the update."""
@@ -73,7 +48,7 @@ def handlers() -> list[BaseHandler[Any, Any, Any]]:
         MessageHandler(
             filters.UpdateType.EDITED_MESSAGE & filters.ChatType.PRIVATE, fallbacks.edited_message
         ),
-        *(CommandHandler(name, handler, PRIVATE) for name, handler in COMMAND_HANDLERS.items()),
+        *(CommandHandler(command.name, command.callback(), PRIVATE) for command in COMMANDS),
         CallbackQueryHandler(alerts.resolve_button, pattern=r"^alert:resolve:"),
         CallbackQueryHandler(alerts.restock_button, pattern=r"^alert:restock:"),
         CallbackQueryHandler(stock_list.turn_page, pattern=rf"^{stock_list.PREFIX}"),

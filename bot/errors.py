@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
+from bot.texts.common import NOT_A_MEMBER
 from core.errors import CoreError, InvalidInput, NotAMember
-
-NOT_A_MEMBER = (
-    "You are not in a shop yet. Send /start to open your own shop, "
-    "or /join CODE with an invite code from your shop's admin."
-)
 
 
 class Refusal(Exception):
