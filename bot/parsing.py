@@ -40,9 +40,9 @@ def whole_number(token: str, what: str) -> int:
     """A whole number typed by a user; its range is the core's to judge."""
     token = token.strip()
     if not _WHOLE.fullmatch(token):
-        raise usage_error(texts.not_whole(what, shorten(token)))
+        raise usage_error(texts.NOT_WHOLE.format(what=what, shown=shorten(token)))
     if len(token.lstrip("+-")) > MAX_DIGITS:
-        raise usage_error(texts.too_large(what))
+        raise usage_error(texts.TOO_LARGE.format(what=what))
     return int(token)
 
 
@@ -92,7 +92,7 @@ def alert_id(text: str) -> int:
     if match is None:
         raise usage_error(texts.BAD_ALERT_ID)
     if len(match.group(1)) > MAX_DIGITS:
-        raise Refusal(texts.alert_not_found(shorten(match.group(1), 20)))
+        raise Refusal(texts.ALERT_NOT_FOUND.format(shown=shorten(match.group(1), 20)))
     return int(match.group(1))
 
 
@@ -113,5 +113,5 @@ def off_or_value(text: str, what: str) -> str | None:
     """`off` clears a setting (None); anything else is the new value."""
     value = " ".join(text.split())
     if not value:
-        raise usage_error(texts.value_or_off(what))
+        raise usage_error(texts.VALUE_OR_OFF.format(what=what))
     return None if value.casefold() == "off" else value

@@ -113,9 +113,9 @@ async def resolve_button(update: Update, context: Context, query: CallbackQuery)
         if done.is_open:
             raise
         await _mark_resolved(query, done, context)
-        return texts.button_already_resolved(wanted)
+        return texts.BUTTON_ALREADY_RESOLVED.format(alert_id=wanted)
     await _mark_resolved(query, done, context)
-    return texts.button_resolved(wanted)
+    return texts.BUTTON_RESOLVED.format(alert_id=wanted)
 
 
 @button
@@ -127,7 +127,7 @@ async def restock_button(update: Update, context: Context, query: CallbackQuery)
     )
     if not found.is_open:
         await _mark_resolved(query, found, context)
-        return texts.nothing_to_restock(wanted)
+        return texts.NOTHING_TO_RESTOCK.format(alert_id=wanted)
     ask(context, RestockAmount(alert_id=found.id, item_name=found.item_name))
     await reply(update, context, restock_question(found.item_name))
-    return texts.restock_asked(found.item_name)
+    return texts.RESTOCK_ASKED.format(item_name=found.item_name)

@@ -75,20 +75,8 @@ def resolved_note(alert: AlertView, zone: tzinfo) -> str:
     return f"\n\n✅ #{alert.id} {bold(alert.item_name)}: {resolution_phrase(alert, zone)}"
 
 
-# Answers to the buttons of alert messages (plain text: Telegram shows them as typed).
-
-
-def button_resolved(alert_id: int) -> str:
-    return f"Alert #{alert_id} resolved."
-
-
-def button_already_resolved(alert_id: int) -> str:
-    return f"Alert #{alert_id} was already resolved."
-
-
-def nothing_to_restock(alert_id: int) -> str:
-    return f"Alert #{alert_id} is already resolved: nothing to restock for it."
-
-
-def restock_asked(item_name: str) -> str:
-    return f"How many {item_name} arrived?"
+# Answers to the buttons of alert messages, to fill in with str.format (plain text).
+BUTTON_RESOLVED = "Alert #{alert_id} resolved."
+BUTTON_ALREADY_RESOLVED = "Alert #{alert_id} was already resolved."
+NOTHING_TO_RESTOCK = "Alert #{alert_id} is already resolved: nothing to restock for it."
+RESTOCK_ASKED = "How many {item_name} arrived?"

@@ -16,23 +16,8 @@ NAME_THEN_NUMBER = "Give the item name and then the number."
 NO_ITEM_NAME = "Give the item name."
 BAD_ALERT_ID = "Alert IDs are numbers, like 12: /alerts lists them."
 ON_OR_OFF = "Say on or off."
-
-
-def not_whole(what: str, shown: str) -> str:
-    """A number that is not a whole number, quoted back as typed."""
-    return f"{what} must be a whole number, not “{shown}”."
-
-
-def too_large(what: str) -> str:
-    """A number with more digits than any quantity can have."""
-    return f"{what} can be at most {MAX_QUANTITY:,}."
-
-
-def alert_not_found(shown: str) -> str:
-    """An alert id too long to be one."""
-    return f"Alert #{shown} was not found."
-
-
-def value_or_off(what: str) -> str:
-    """A setting given without its value."""
-    return f"Give {what}, or off to clear it."
+# To fill in with str.format: `what` is one of the names above, `shown` what the user typed.
+NOT_WHOLE = "{what} must be a whole number, not “{shown}”."
+TOO_LARGE = f"{{what}} can be at most {MAX_QUANTITY:,}."
+ALERT_NOT_FOUND = "Alert #{shown} was not found."
+VALUE_OR_OFF = "Give {what}, or off to clear it."
