@@ -102,7 +102,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     os.environ.setdefault("PTB_TIMEDELTA", "true")
     configure_logging(settings)
     if arguments.command == "run":
-        from bot.app import run_bot
+        # Only `run` loads the Telegram stack: the other commands start without it.
+        from bot.startup import run_bot
 
         return run_bot(settings)
     try:

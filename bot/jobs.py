@@ -6,9 +6,10 @@ import logging
 from datetime import time
 from typing import Any
 
-from telegram.ext import Application, ContextTypes, Job
+from telegram.ext import Job
 
-from bot.runner import SETTINGS, call_core
+from bot.context import App, Context
+from bot.runner import call_core
 from core.alerts.check import run_check
 from core.settings import Settings
 
@@ -22,7 +23,7 @@ def check_time(settings: Settings) -> time:
     return settings.alert_check_time.replace(tzinfo=settings.alert_timezone)
 
 
-async def daily_check(context: ContextTypes.DEFAULT_TYPE) -> None:
+async def daily_check(context: Context) -> None:
     """Run the check for every shop in a worker thread; the relay is nudged afterwards."""
     report = await call_core(context, run_check)
     log.info(
@@ -35,8 +36,8 @@ async def daily_check(context: ContextTypes.DEFAULT_TYPE) -> None:
     )
 
 
-def schedule_daily_check(application: Application[Any, Any, Any, Any, Any, Any]) -> Job[Any]:
+def schedule_daily_check(application: App) -> Job[Any]:
     """Put the daily check on the application's job queue."""
-    settings: Settings = application.bot_data[SETTINGS]
+    settings = application.bot_data.settings
     assert application.job_queue is not None, "python-telegram-bot[job-queue] is required"
     return application.job_queue.run_daily(daily_check, time=check_time(settings), name=DAILY_CHECK)

@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bot.runner import Refusal
+from bot.errors import Refusal
+from bot.texts import parsing as texts
 from core.errors import InvalidInput
-from core.validation import MAX_QUANTITY, clean_item_name
+from core.validation import clean_item_name
 
 _WHOLE = re.compile(r"[+-]?\d+")
 # Tokens that were meant as a number, even if malformed (2.5, 1,000, -3).
@@ -39,9 +40,9 @@ def whole_number(token: str, what: str) -> int:
     """A whole number typed by a user; its range is the core's to judge."""
     token = token.strip()
     if not _WHOLE.fullmatch(token):
-        raise usage_error(f"{what} must be a whole number, not “{shorten(token)}”.")
+        raise usage_error(texts.NOT_WHOLE.format(what=what, shown=shorten(token)))
     if len(token.lstrip("+-")) > MAX_DIGITS:
-        raise usage_error(f"{what} can be at most {MAX_QUANTITY:,}.")
+        raise usage_error(texts.TOO_LARGE.format(what=what))
     return int(token)
 
 
@@ -59,7 +60,7 @@ def name_and_numbers(text: str, *, required: int, optional: int = 0) -> NameAndN
     if quoted:
         name, rest = quoted.group(1), quoted.group(2).split()
         if not required <= len(rest) <= required + optional:
-            raise usage_error("Put the numbers after the quoted name.")
+            raise usage_error(texts.NUMBERS_AFTER_QUOTES)
         return NameAndNumbers(name, tuple(rest))
     tokens = text.split()
     take = required
@@ -68,7 +69,7 @@ def name_and_numbers(text: str, *, required: int, optional: int = 0) -> NameAndN
             break
         take += 1
     if len(tokens) <= take:
-        raise usage_error("Give the item name and then the number.")
+        raise usage_error(texts.NAME_THEN_NUMBER)
     return NameAndNumbers(" ".join(tokens[:-take]), tuple(tokens[-take:]))
 
 
@@ -76,7 +77,7 @@ def item_name(text: str) -> str:
     """An item name argument, checked by the core's own rules for names; required."""
     name = " ".join(text.split())
     if not name:
-        raise usage_error("Give the item name.")
+        raise usage_error(texts.NO_ITEM_NAME)
     quoted = _QUOTED.fullmatch(name)
     name = quoted.group(1) if quoted and not quoted.group(2) else name
     try:
@@ -89,9 +90,9 @@ def alert_id(text: str) -> int:
     """An alert id as users see it: 12 or #12."""
     match = _ALERT_ID.fullmatch(text.strip())
     if match is None:
-        raise usage_error("Alert IDs are numbers, like 12: /alerts lists them.")
+        raise usage_error(texts.BAD_ALERT_ID)
     if len(match.group(1)) > MAX_DIGITS:
-        raise Refusal(f"Alert #{shorten(match.group(1), 20)} was not found.")
+        raise Refusal(texts.ALERT_NOT_FOUND.format(shown=shorten(match.group(1), 20)))
     return int(match.group(1))
 
 
@@ -104,7 +105,7 @@ def on_off(text: str) -> bool:
     """`on` or `off`."""
     word = text.strip().casefold()
     if word not in ("on", "off"):
-        raise usage_error("Say on or off.")
+        raise usage_error(texts.ON_OR_OFF)
     return word == "on"
 
 
@@ -112,5 +113,5 @@ def off_or_value(text: str, what: str) -> str | None:
     """`off` clears a setting (None); anything else is the new value."""
     value = " ".join(text.split())
     if not value:
-        raise usage_error(f"Give {what}, or off to clear it.")
+        raise usage_error(texts.VALUE_OR_OFF.format(what=what))
     return None if value.casefold() == "off" else value

@@ -8,23 +8,20 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
-from telegram.ext import Application, CallbackContext
+from telegram.ext import Application
 
+from bot.context import App, Context
+from bot.errors import Refusal
 from core import shops
 from core.alerts import lifecycle
-from core.db.session import Database, UnitOfWork
-from core.errors import CoreError, InvalidInput, NotAMember
+from core.db.session import UnitOfWork
+from core.errors import CoreError
 from core.results import StockChange
 from core.stock import queries
 
 log = logging.getLogger("stockbot.bot")
 
 T = TypeVar("T")
-
-SETTINGS = "settings"
-DATABASE = "database"
-DELIVERY = "delivery"
-EXECUTOR = "core_executor"
 
 # Enough threads for the chats that hit the database at once; SQLAlchemy's default pool
 # (5 + 10 overflow) has a connection for each, with room left for the delivery relay.
@@ -42,34 +39,10 @@ READ_ONLY: frozenset[Callable[..., Any]] = frozenset(
     }
 )
 
-NOT_A_MEMBER = (
-    "You are not in a shop yet. Send /start to open your own shop, "
-    "or /join CODE with an invite code from your shop's admin."
-)
+AnyContext = Context | App
 
 
-class Refusal(Exception):
-    """A request the bot turns down with a reason for the user (plain text, not yet escaped).
-
-    `show_usage` asks for the command's usage line to be added: the arguments were wrong."""
-
-    def __init__(self, text: str, *, show_usage: bool = False) -> None:
-        super().__init__(text)
-        self.text = text
-        self.show_usage = show_usage
-
-    @classmethod
-    def from_core(cls, error: CoreError) -> Refusal:
-        """The reply for an error the core raised on purpose."""
-        if isinstance(error, NotAMember):
-            return cls(NOT_A_MEMBER)
-        return cls(error.message, show_usage=isinstance(error, InvalidInput))
-
-
-AnyContext = CallbackContext[Any, Any, Any, Any] | Application[Any, Any, Any, Any, Any, Any]
-
-
-def application_of(source: AnyContext) -> Application[Any, Any, Any, Any, Any, Any]:
+def application_of(source: AnyContext) -> App:
     """The application behind a handler's or job's context (or the application itself)."""
     if isinstance(source, Application):
         return source
@@ -83,7 +56,7 @@ def create_executor() -> ThreadPoolExecutor:
 
 def nudge_delivery(source: AnyContext) -> None:
     """Wake the delivery relay: something may have queued notifications."""
-    delivery = application_of(source).bot_data.get(DELIVERY)
+    delivery = application_of(source).bot_data.delivery
     if delivery is not None:
         delivery.nudge()
 
@@ -94,14 +67,14 @@ async def call_core(source: AnyContext, service: Callable[..., T], /, **kwargs: 
     A CoreError becomes a Refusal (its text is fit to show); after success the delivery
     relay is nudged if the service may have queued notifications."""
     application = application_of(source)
-    database: Database = application.bot_data[DATABASE]
+    database = application.bot_data.database
 
     def unit_of_work() -> T:
         uow: UnitOfWork
         with database.unit_of_work() as uow:
             return service(uow, **kwargs)
 
-    executor = application.bot_data.get(EXECUTOR)
+    executor = application.bot_data.executor
     try:
         result = await asyncio.get_running_loop().run_in_executor(executor, unit_of_work)
     except CoreError as error:

@@ -1,1 +1,2 @@
-"""Chat handlers, one module per feature; bot.app lists them in order."""
+"""Chat handlers, one module per feature; bot.commands declares the commands among them and
+bot.app lists every handler in the order they are tried."""

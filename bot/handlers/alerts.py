@@ -8,53 +8,47 @@ from telegram import CallbackQuery, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
-from bot.handlers.common import (
-    Context,
-    args_text,
-    ask,
-    button,
-    command,
-    reply,
-    reply_all,
-    user_of,
-    zone_of,
-)
-from bot.handlers.conversation import RestockAmount, restock_question
+from bot.context import Context
+from bot.errors import Refusal
+from bot.handlers.common import args_text, ask, button, reply, reply_all, user_of, zone_of
+from bot.handlers.conversation import RestockAmount
 from bot.parsing import alert_id, is_alert_id, item_name, usage_error
-from bot.render import MAX_MESSAGE, alert_details, alert_list, bold, resolution_phrase
-from bot.runner import Refusal, call_core
+from bot.render import MAX_MESSAGE
+from bot.runner import call_core
+from bot.texts import alerts as texts
+from bot.texts.common import BUTTON_GONE
+from bot.texts.conversation import restock_question
 from core.alerts import lifecycle
 from core.results import AlertView
 
 BUTTON = re.compile(r"alert:(resolve|restock):(\d{1,18})")
 
 
-@command("alerts")
 async def list_alerts(update: Update, context: Context) -> None:
     """/alerts: open alerts; /alerts all: with the resolved ones."""
     word = args_text(context).strip().casefold()
     if word not in ("", "all"):
-        raise usage_error("Say /alerts, or /alerts all for the history too.")
+        raise usage_error(texts.ALERTS_ARGUMENT)
     found = await call_core(
         context,
         lifecycle.list_alerts,
         telegram_user_id=user_of(update),
         include_resolved=word == "all",
     )
-    await reply_all(update, context, alert_list(found, zone_of(context), history=word == "all"))
+    await reply_all(
+        update, context, texts.alert_list(found, zone_of(context), history=word == "all")
+    )
 
 
-@command("alert")
 async def show_alert(update: Update, context: Context) -> None:
     """/alert ID: one alert's details."""
     wanted = alert_id(args_text(context))
     found = await call_core(
         context, lifecycle.get_alert, telegram_user_id=user_of(update), alert_id=wanted
     )
-    await reply(update, context, alert_details(found, zone_of(context)))
+    await reply(update, context, texts.alert_details(found, zone_of(context)))
 
 
-@command("resolve")
 async def resolve(update: Update, context: Context) -> None:
     """/resolve ID or /resolve NAME: close an alert by hand."""
     text = args_text(context)
@@ -67,13 +61,7 @@ async def resolve(update: Update, context: Context) -> None:
         # The id or name was well formed (parsing checked it): what is left is the alert's
         # state (already resolved, not found), which no usage line would help with.
         raise Refusal(refusal.text) from None
-    await reply(
-        update,
-        context,
-        f"✅ Alert #{done.id} for {bold(done.item_name)} is resolved. "
-        "It stays quiet unless the item is low again after the repeat interval, "
-        "or is restocked and falls again.",
-    )
+    await reply(update, context, texts.resolved(done))
 
 
 def _without_buttons_of(markup: InlineKeyboardMarkup | None, wanted: int) -> InlineKeyboardMarkup:
@@ -90,7 +78,7 @@ async def _mark_resolved(query: CallbackQuery, done: AlertView, context: Context
     message = query.message
     if not isinstance(message, Message) or message.text is None:
         return
-    note = f"\n\n✅ #{done.id} {bold(done.item_name)}: {resolution_phrase(done, zone_of(context))}"
+    note = texts.resolved_note(done, zone_of(context))
     markup = _without_buttons_of(message.reply_markup, done.id)
     text = message.text_html + note
     try:
@@ -106,7 +94,7 @@ async def _mark_resolved(query: CallbackQuery, done: AlertView, context: Context
 def _button_alert(query: CallbackQuery) -> int:
     match = BUTTON.fullmatch(query.data or "")
     if match is None:
-        raise Refusal("This button no longer works.")
+        raise Refusal(BUTTON_GONE)
     return int(match.group(2))
 
 
@@ -125,9 +113,9 @@ async def resolve_button(update: Update, context: Context, query: CallbackQuery)
         if done.is_open:
             raise
         await _mark_resolved(query, done, context)
-        return f"Alert #{wanted} was already resolved."
+        return texts.BUTTON_ALREADY_RESOLVED.format(alert_id=wanted)
     await _mark_resolved(query, done, context)
-    return f"Alert #{wanted} resolved."
+    return texts.BUTTON_RESOLVED.format(alert_id=wanted)
 
 
 @button
@@ -139,7 +127,7 @@ async def restock_button(update: Update, context: Context, query: CallbackQuery)
     )
     if not found.is_open:
         await _mark_resolved(query, found, context)
-        return f"Alert #{wanted} is already resolved: nothing to restock for it."
+        return texts.NOTHING_TO_RESTOCK.format(alert_id=wanted)
     ask(context, RestockAmount(alert_id=found.id, item_name=found.item_name))
     await reply(update, context, restock_question(found.item_name))
-    return f"How many {found.item_name} arrived?"
+    return texts.RESTOCK_ASKED.format(item_name=found.item_name)

@@ -9,15 +9,14 @@ from typing import Any
 
 from telegram import CallbackQuery, InlineKeyboardMarkup, LinkPreviewOptions, Message, Update
 from telegram.constants import ParseMode
-from telegram.ext import ContextTypes
 
-from bot.commands_menu import usage_line
+from bot.context import Context
+from bot.errors import Refusal
 from bot.render import esc
-from bot.runner import SETTINGS, Refusal
+from bot.texts.common import BUTTON_FAILED, refusal_text
 from core.errors import CoreError
 from core.settings import Settings
 
-Context = ContextTypes.DEFAULT_TYPE
 Handler = Callable[[Update, Context], Coroutine[Any, Any, None]]
 ButtonHandler = Callable[[Update, Context, CallbackQuery], Coroutine[Any, Any, str | None]]
 
@@ -29,8 +28,7 @@ MAX_ANSWER = 200
 
 def settings_of(context: Context) -> Settings:
     """The running bot's settings."""
-    settings: Settings = context.bot_data[SETTINGS]
-    return settings
+    return context.bot_data.settings
 
 
 def zone_of(context: Context) -> tzinfo:
@@ -69,32 +67,30 @@ async def reply_all(update: Update, context: Context, texts: list[str]) -> None:
         await reply(update, context, text)
 
 
-def refusal_html(refusal: Refusal, command: str | None) -> str:
-    """The reply to a refused request: the reason, and the usage line when arguments were bad."""
-    text = f"⚠️ {esc(refusal.text)}"
-    if refusal.show_usage and command:
-        text += f"\n{esc(usage_line(command))}"
+def refusal_html(refusal: Refusal, usage_line: str) -> str:
+    """The reply to a refused command: the reason, and the usage line when arguments were bad."""
+    text = refusal_text(refusal.text)
+    if refusal.show_usage:
+        text += f"\n{esc(usage_line)}"
     return text
 
 
-def command(name: str, *, keeps_question: bool = False) -> Callable[[Handler], Handler]:
-    """Wrap a command handler: a new command leaves any open question, refusals are replied."""
+def guarded(handler: Handler, usage_line: str, *, keeps_question: bool = False) -> Handler:
+    """A command's callback: a new command leaves any open question, refusals are replied
+    (with the command's usage line when its arguments were wrong)."""
 
-    def wrap(handler: Handler) -> Handler:
-        @functools.wraps(handler)
-        async def wrapped(update: Update, context: Context) -> None:
-            if not keeps_question and context.user_data is not None:
-                context.user_data.pop(PENDING, None)
-            try:
-                await handler(update, context)
-            except Refusal as refusal:
-                await reply(update, context, refusal_html(refusal, name))
-            except CoreError as error:  # a core check the handler ran itself (no database)
-                await reply(update, context, refusal_html(Refusal.from_core(error), name))
+    @functools.wraps(handler)
+    async def wrapped(update: Update, context: Context) -> None:
+        if not keeps_question and context.user_data is not None:
+            context.user_data.pop(PENDING, None)
+        try:
+            await handler(update, context)
+        except Refusal as refusal:
+            await reply(update, context, refusal_html(refusal, usage_line))
+        except CoreError as error:  # a core check the handler ran itself (no database)
+            await reply(update, context, refusal_html(Refusal.from_core(error), usage_line))
 
-        return wrapped
-
-    return wrap
+    return wrapped
 
 
 def button(handler: ButtonHandler) -> Handler:
@@ -110,7 +106,7 @@ def button(handler: ButtonHandler) -> Handler:
             await query.answer(refusal.text[:MAX_ANSWER], show_alert=True)
         except Exception:
             # Answer first so the user's button stops spinning; the error handler logs it.
-            await query.answer("Sorry, something went wrong. Please try again.")
+            await query.answer(BUTTON_FAILED)
             raise
         else:
             await query.answer(answer[:MAX_ANSWER] if answer else None)

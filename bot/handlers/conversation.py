@@ -8,17 +8,20 @@ from dataclasses import dataclass
 
 from telegram import Update
 
-from bot.handlers.common import Context, ask, forget_question, reply, user_of
+from bot.context import Context
+from bot.errors import Refusal
+from bot.handlers.common import ask, forget_question, reply, user_of
 from bot.parsing import usage_error, whole_number
-from bot.render import bold, esc, stock_change
-from bot.runner import Refusal, call_core
+from bot.runner import call_core
+from bot.texts import conversation as texts
+from bot.texts.common import refusal_text
+from bot.texts.parsing import AMOUNT, QUANTITY, THRESHOLD
+from bot.texts.stock import stock_change
 from core import shops
 from core.errors import CoreError
 from core.results import StockChange
 from core.stock import changes, queries
 from core.validation import clean_item_name
-
-ANSWER_AGAIN = "Send it again, or /cancel."
 
 
 @dataclass(frozen=True)
@@ -41,25 +44,12 @@ class RestockAmount:
     item_name: str
 
 
-def quantity_question(name: str) -> str:
-    """Asks how many of a new item there are."""
-    return (
-        f"How many {bold(name)} are in stock now? Send a number; add a second one for its own "
-        "alert threshold, e.g. <code>24 5</code>. (/cancel to stop)"
-    )
-
-
-def restock_question(item_name: str) -> str:
-    """Asks how many arrived for a restock."""
-    return f"How many {bold(item_name)} arrived? Send a number, e.g. <code>12</code>. (/cancel)"
-
-
 async def begin_additem(update: Update, context: Context, text: str) -> None:
     """`/additem` or `/additem NAME`: ask for what is missing, name then quantity."""
     await call_core(context, shops.get_member, telegram_user_id=user_of(update))
     if not text.strip():
         ask(context, AskName())
-        await reply(update, context, "What is the new item called? (/cancel to stop)")
+        await reply(update, context, texts.ASK_NAME)
         return
     await _name(update, context, text)
 
@@ -70,18 +60,18 @@ async def _name(update: Update, context: Context, text: str) -> None:
         await call_core(context, queries.item_details, telegram_user_id=user_of(update), name=name)
     except Refusal:  # no such item yet: good
         ask(context, AdditemQuantity(name))
-        await reply(update, context, quantity_question(name))
+        await reply(update, context, texts.quantity_question(name))
         return
     ask(context, AskName())
-    await reply(update, context, f"There is already an item called {bold(name)}. Another name?")
+    await reply(update, context, texts.name_taken(name))
 
 
 async def add_new_item(
     update: Update, context: Context, name: str, numbers: Sequence[str]
 ) -> StockChange:
     """Create the item from its quantity and optional threshold, as the user typed them."""
-    quantity = whole_number(numbers[0], "The quantity")
-    threshold = whole_number(numbers[1], "The threshold") if numbers[1:] else None
+    quantity = whole_number(numbers[0], QUANTITY)
+    threshold = whole_number(numbers[1], THRESHOLD) if numbers[1:] else None
     return await call_core(
         context,
         changes.create_item,
@@ -95,14 +85,14 @@ async def add_new_item(
 async def _quantity(update: Update, context: Context, pending: AdditemQuantity, text: str) -> None:
     numbers = text.split()
     if not 1 <= len(numbers) <= 2:
-        raise usage_error("Send the quantity as a number, like 24.")
+        raise usage_error(texts.QUANTITY_AS_NUMBER)
     change = await add_new_item(update, context, pending.name, numbers)
     forget_question(context)
     await reply(update, context, stock_change(change, "create"))
 
 
 async def _restock(update: Update, context: Context, pending: RestockAmount, text: str) -> None:
-    amount = whole_number(text, "The amount")
+    amount = whole_number(text, AMOUNT)
     change = await call_core(
         context,
         changes.add_stock,
@@ -129,6 +119,6 @@ async def answer(update: Update, context: Context, pending: object, text: str) -
             # Not a typo the user can fix by answering again (the item is gone, the name
             # is taken...): the question is over.
             forget_question(context)
-            await reply(update, context, f"⚠️ {esc(refusal.text)}")
+            await reply(update, context, refusal_text(refusal.text))
             return
-        await reply(update, context, f"⚠️ {esc(refusal.text)} {ANSWER_AGAIN}")
+        await reply(update, context, texts.answer_again(refusal.text))

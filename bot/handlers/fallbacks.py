@@ -7,18 +7,17 @@ import logging
 from telegram import CallbackQuery, Update
 from telegram.error import BadRequest, NetworkError, TelegramError
 
+from bot.context import Context
+from bot.errors import Refusal
 from bot.handlers import conversation
-from bot.handlers.common import Context, button, question, reply, user_of
+from bot.handlers.common import button, question, reply, user_of
 from bot.render import esc
-from bot.runner import NOT_A_MEMBER, Refusal, call_core
+from bot.runner import call_core
+from bot.texts import fallbacks as texts
+from bot.texts.common import BUTTON_GONE, NOT_A_MEMBER
 from core import shops
 
 log = logging.getLogger("stockbot.bot")
-
-SOMETHING_WENT_WRONG = (
-    "Sorry, something went wrong on my side. Please check with /stock or /item whether your "
-    "last change was made before you send it again."
-)
 
 
 async def _hint(update: Update, context: Context, text: str) -> None:
@@ -34,7 +33,7 @@ async def unknown_command(update: Update, context: Context) -> None:
     """A command the bot does not have."""
     assert update.effective_message is not None and update.effective_message.text is not None
     name = update.effective_message.text.split()[0].split("@")[0][:40]
-    await _hint(update, context, f"I don't know {esc(name)}. Send /help to see what I can do.")
+    await _hint(update, context, texts.unknown_command(name))
 
 
 async def text_message(update: Update, context: Context) -> None:
@@ -44,42 +43,28 @@ async def text_message(update: Update, context: Context) -> None:
     if pending is not None:
         await conversation.answer(update, context, pending, update.effective_message.text)
         return
-    await _hint(
-        update,
-        context,
-        "I work with commands, like <code>/stock</code> or <code>/add Green tea 10</code>. "
-        "Send /help to see them all.",
-    )
+    await _hint(update, context, texts.USE_COMMANDS)
 
 
 async def edited_message(update: Update, context: Context) -> None:
     """An edited message: never acted on, so an edit cannot count stock twice."""
-    await reply(
-        update,
-        context,
-        "I don't act on edited messages, so nothing is counted twice. "
-        "Send the corrected command as a new message.",
-    )
+    await reply(update, context, texts.EDITED)
 
 
 async def other_message(update: Update, context: Context) -> None:
     """Photos, stickers, voice notes and the like."""
-    await reply(update, context, "I only read text. Send /help to see my commands.")
+    await reply(update, context, texts.NOT_TEXT)
 
 
 async def group_message(update: Update, context: Context) -> None:
     """A command in a group: the bot works in private chats."""
-    await reply(
-        update,
-        context,
-        f"I work in a private chat: open @{esc(context.bot.username)} and send /start there.",
-    )
+    await reply(update, context, texts.private_chat_only(context.bot.username))
 
 
 @button
 async def stale_button(update: Update, context: Context, query: CallbackQuery) -> str | None:
     """A button this bot no longer knows."""
-    return "This button no longer works."
+    return BUTTON_GONE
 
 
 async def on_error(update: object, context: Context) -> None:
@@ -98,6 +83,6 @@ async def on_error(update: object, context: Context) -> None:
     if update.callback_query is not None:
         return  # the button wrapper has answered the query already
     try:
-        await reply(update, context, SOMETHING_WENT_WRONG)
+        await reply(update, context, texts.SOMETHING_WENT_WRONG)
     except TelegramError as error:
         log.warning("Could not tell chat %s about the failure: %s", update.effective_chat.id, error)

@@ -6,17 +6,17 @@ from collections.abc import Callable
 
 from telegram import Update
 
+from bot.context import Context
 from bot.handlers import conversation
-from bot.handlers.common import Context, Handler, args_text, command, reply, user_of, zone_of
+from bot.handlers.common import Handler, args_text, reply, user_of, zone_of
 from bot.parsing import item_name, looks_numeric, name_and_numbers, whole_number
-from bot.render import bold, item_details, stock_change
 from bot.runner import call_core
+from bot.texts import stock as texts
+from bot.texts.parsing import AMOUNT, QUANTITY
 from core.results import StockChange
 from core.stock import changes, queries
-from core.wording import count
 
 
-@command("additem")
 async def additem(update: Update, context: Context) -> None:
     """/additem NAME QTY [THRESHOLD]; without a quantity, the bot asks for what is missing."""
     text = args_text(context)
@@ -26,15 +26,12 @@ async def additem(update: Update, context: Context) -> None:
         return
     parsed = name_and_numbers(text, required=1, optional=1)
     change = await conversation.add_new_item(update, context, parsed.name, parsed.numbers)
-    await reply(update, context, stock_change(change, "create"))
+    await reply(update, context, texts.stock_change(change, "create"))
 
 
-def _quantity_command(
-    name: str, service: Callable[..., StockChange], what: str, reason: str
-) -> Handler:
+def _quantity_command(service: Callable[..., StockChange], what: str, reason: str) -> Handler:
     """The handler of /set, /add or /remove: NAME then a number, one core call, the change."""
 
-    @command(name)
     async def handler(update: Update, context: Context) -> None:
         parsed = name_and_numbers(args_text(context), required=1)
         number = whole_number(parsed.numbers[0], what)
@@ -46,35 +43,30 @@ def _quantity_command(
             name=parsed.name,
             **{keyword: number},
         )
-        await reply(update, context, stock_change(change, reason))
+        await reply(update, context, texts.stock_change(change, reason))
 
-    handler.__doc__ = f"/{name} NAME N"
+    handler.__doc__ = f"/{reason} NAME N"
     return handler
 
 
-set_quantity = _quantity_command("set", changes.set_quantity, "The quantity", "set")
-add = _quantity_command("add", changes.add_stock, "The amount", "add")
-remove = _quantity_command("remove", changes.remove_stock, "The amount", "remove")
+set_quantity = _quantity_command(changes.set_quantity, QUANTITY, "set")
+add = _quantity_command(changes.add_stock, AMOUNT, "add")
+remove = _quantity_command(changes.remove_stock, AMOUNT, "remove")
 
 
-@command("item")
 async def item(update: Update, context: Context) -> None:
     """/item NAME: quantity, threshold, open alert, last movements."""
     name = item_name(args_text(context))
     details = await call_core(
         context, queries.item_details, telegram_user_id=user_of(update), name=name
     )
-    await reply(update, context, item_details(details, zone_of(context)))
+    await reply(update, context, texts.item_details(details, zone_of(context)))
 
 
-@command("delitem")
 async def delitem(update: Update, context: Context) -> None:
     """/delitem NAME (admins): the item goes, its open alert is resolved as deleted."""
     name = item_name(args_text(context))
     change = await call_core(
         context, changes.delete_item, telegram_user_id=user_of(update), name=name
     )
-    text = f"🗑 Deleted {bold(change.item.name)} (had {count(change.item.quantity)})."
-    if change.alert_resolved is not None:
-        text += f"\nIts alert #{change.alert_resolved} is resolved."
-    await reply(update, context, text)
+    await reply(update, context, texts.deleted(change))

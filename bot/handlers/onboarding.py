@@ -4,51 +4,23 @@ from __future__ import annotations
 
 from telegram import Update
 
-from bot.commands_menu import COMMANDS, set_admin_menu
-from bot.handlers.common import Context, args_text, command, forget_question, reply, user_of
-from bot.render import bold, esc
-from bot.runner import NOT_A_MEMBER, Refusal, call_core
+from bot.context import Context
+from bot.errors import Refusal
+from bot.handlers.common import args_text, forget_question, reply, user_of
+from bot.render import esc
+from bot.runner import call_core
+from bot.texts import onboarding as texts
+from bot.texts.common import NOT_A_MEMBER
 from core import shops
-from core.results import MemberView, StartResult
-
-GROUPS = (
-    ("Stock", ("stock", "item", "add", "remove", "set", "additem")),
-    ("Alerts", ("alerts", "alert", "resolve")),
-    ("Your alerts", ("prefs", "email", "whatsapp", "notify")),
-    ("Admin", ("delitem", "threshold", "stats", "check", "invite")),
-)
+from core.results import MemberView
 
 
-def help_text(member: MemberView) -> str:
-    """The commands of the member's role, grouped, each with an example."""
-    allowed = {c.name: c for c in COMMANDS if member.is_admin or not c.admin}
-    lines = [f"{bold(member.shop_name)} · you are {member.role}"]
-    for title, names in GROUPS:
-        shown = [allowed[name] for name in names if name in allowed]
-        if shown:
-            lines.append(f"\n<b>{title}</b>")
-            lines += [f"<code>{esc(c.example)}</code> · {esc(c.menu)}" for c in shown]
-    lines.append("\nNames may contain spaces: the number comes last.")
-    lines.append("/cancel leaves a question; /help shows this again.")
-    return "\n".join(lines)
+def _help_text(member: MemberView) -> str:
+    """/help for the member's role, from the command registry."""
+    # bot.commands lists this module's handlers, so it is imported once it is complete.
+    from bot.commands import help_sections
 
-
-def welcome(result: StartResult) -> str:
-    """What a new admin, a new member of staff, or a returning member is told."""
-    member = result.member
-    if result.created_shop:
-        return (
-            f"Welcome! I opened {bold(member.shop_name)} and you are its admin.\n"
-            "Add your first item: <code>/additem Green tea 24</code>\n"
-            "Invite your staff: /invite\n"
-            "Everything else: /help"
-        )
-    if result.joined_shop:
-        return (
-            f"Welcome to {bold(member.shop_name)}! You joined as staff.\n"
-            "See the stock: /stock · all commands: /help"
-        )
-    return f"Welcome back, {esc(member.display_name)}!\n\n{help_text(member)}"
+    return texts.help_text(member, help_sections(admin=member.is_admin))
 
 
 async def _enter(update: Update, context: Context, code: str | None) -> None:
@@ -62,27 +34,26 @@ async def _enter(update: Update, context: Context, code: str | None) -> None:
         result = await call_core(context, shops.join, code=code, **identity)
     else:
         result = await call_core(context, shops.start, **identity)
-    await reply(update, context, welcome(result))
+    await reply(update, context, texts.welcome(result, _help_text(result.member)))
     if result.member.is_admin:
+        from bot.commands import set_admin_menu  # see _help_text
+
         await set_admin_menu(context.bot, update.effective_chat.id)
 
 
-@command("start")
 async def start(update: Update, context: Context) -> None:
     """/start opens a shop or welcomes back; /start CODE (an invite link) joins a shop."""
     await _enter(update, context, args_text(context).strip() or None)
 
 
-@command("join")
 async def join(update: Update, context: Context) -> None:
     """/join CODE joins a shop as staff."""
     code = args_text(context).strip()
     if not code:
-        raise Refusal("Give the invite code your shop's admin sent you.", show_usage=True)
+        raise Refusal(texts.JOIN_WITHOUT_CODE, show_usage=True)
     await _enter(update, context, code)
 
 
-@command("help")
 async def help_command(update: Update, context: Context) -> None:
     """/help: the commands of the user's role, with examples."""
     try:
@@ -90,13 +61,12 @@ async def help_command(update: Update, context: Context) -> None:
     except Refusal:
         await reply(update, context, esc(NOT_A_MEMBER))
         return
-    await reply(update, context, help_text(member))
+    await reply(update, context, _help_text(member))
 
 
-@command("cancel", keeps_question=True)
 async def cancel(update: Update, context: Context) -> None:
     """/cancel leaves the question the bot asked."""
     if forget_question(context) is None:
-        await reply(update, context, "Nothing to cancel.")
+        await reply(update, context, texts.NOTHING_TO_CANCEL)
     else:
-        await reply(update, context, "Cancelled: nothing was changed.")
+        await reply(update, context, texts.CANCELLED)

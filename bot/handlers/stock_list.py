@@ -9,9 +9,11 @@ from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, 
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
-from bot.handlers.common import Context, args_text, button, command, reply, user_of
-from bot.render import stock_page
-from bot.runner import Refusal, call_core
+from bot.context import Context
+from bot.errors import Refusal
+from bot.handlers.common import args_text, button, reply, user_of
+from bot.runner import call_core
+from bot.texts import stock as texts
 from core.results import ItemPage
 from core.stock import queries
 
@@ -59,11 +61,11 @@ def filter_from_data(context: Context, data: str) -> tuple[StockFilter, int]:
     offset, _, mode = data.removeprefix(PREFIX).partition(":")
     kind, _, value = mode.partition(":")
     if not offset.isdigit() or kind not in ("a", "l", "s", "k"):
-        raise Refusal("This button no longer works: send /stock again.")
+        raise Refusal(texts.PAGE_GONE)
     if kind == "k":
         value = (context.user_data or {}).get(SEARCHES, {}).get(value, "")
         if not value:
-            raise Refusal("This list is out of date: send /stock again.")
+            raise Refusal(texts.LIST_OUT_OF_DATE)
     return StockFilter(only_low=kind == "l", search=value or None), int(offset)
 
 
@@ -72,10 +74,10 @@ def keyboard(context: Context, page: ItemPage, wanted: StockFilter) -> InlineKey
     buttons = []
     if page.offset > 0:
         previous = page_data(context, wanted, max(0, page.offset - page.limit))
-        buttons.append(InlineKeyboardButton("« Previous", callback_data=previous))
+        buttons.append(InlineKeyboardButton(texts.PREVIOUS, callback_data=previous))
     if page.offset + page.limit < page.total:
         following = page_data(context, wanted, page.offset + page.limit)
-        buttons.append(InlineKeyboardButton("Next »", callback_data=following))
+        buttons.append(InlineKeyboardButton(texts.NEXT, callback_data=following))
     return InlineKeyboardMarkup([buttons]) if buttons else None
 
 
@@ -91,12 +93,11 @@ async def _page(context: Context, user_id: int, wanted: StockFilter, offset: int
     )
 
 
-@command("stock")
 async def stock(update: Update, context: Context) -> None:
     """/stock, /stock low, /stock TEXT: the first page of the list."""
     wanted = parse_filter(args_text(context))
     page = await _page(context, user_of(update), wanted, 0)
-    text = stock_page(page, only_low=wanted.only_low, search=wanted.search)
+    text = texts.stock_page(page, only_low=wanted.only_low, search=wanted.search)
     await reply(update, context, text, keyboard(context, page, wanted))
 
 
@@ -105,7 +106,7 @@ async def turn_page(update: Update, context: Context, query: CallbackQuery) -> s
     """A page button: show that page of the same list in the same message."""
     wanted, offset = filter_from_data(context, query.data or "")
     page = await _page(context, user_of(update), wanted, offset)
-    text = stock_page(page, only_low=wanted.only_low, search=wanted.search)
+    text = texts.stock_page(page, only_low=wanted.only_low, search=wanted.search)
     try:
         await query.edit_message_text(
             text, parse_mode=ParseMode.HTML, reply_markup=keyboard(context, page, wanted)

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import text
 
-from bot.app import App
+from bot.app import ALLOWED_UPDATES
+from bot.context import App
 from core.db.session import Database
 from core.settings import Settings, load_settings
 from tests.fakes.telegram_api import FakeBotApi, SentMessage
@@ -20,6 +23,30 @@ STRANGER = 4000
 NAMES = {ADMIN: "Ann", STAFF: "Sam", OTHER_ADMIN: "Olga", STRANGER: "Stan"}
 
 INVITE_CODE = re.compile(r"/join (\S+)")
+
+
+@asynccontextmanager
+async def serving(application: App, *, poll_timeout: int = 10) -> AsyncIterator[App]:
+    """Run the application inside an already running event loop, as run_polling would."""
+    await application.initialize()
+    try:
+        assert application.post_init is not None and application.updater is not None
+        await application.post_init(application)
+        await application.updater.start_polling(
+            timeout=poll_timeout, allowed_updates=ALLOWED_UPDATES
+        )
+        await application.start()
+        try:
+            yield application
+        finally:
+            await application.updater.stop()
+            await application.stop()
+            assert application.post_stop is not None
+            await application.post_stop(application)
+    finally:
+        await application.shutdown()
+        assert application.post_shutdown is not None
+        await application.post_shutdown(application)
 
 
 def bot_settings(api: FakeBotApi, database_url: str, **overrides: Any) -> Settings:

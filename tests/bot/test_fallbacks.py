@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import build_application, serving
+from bot.app import build_application
 from core.db.session import Database, create_db_engine
 from core.settings import Settings
-from tests.bot.harness import ADMIN, STRANGER, Shopfront
+from tests.bot.harness import ADMIN, STRANGER, Shopfront, serving
 from tests.fakes.telegram_api import BOT_USERNAME, FakeBotApi
 
 SORRY = "Sorry, something went wrong on my side."

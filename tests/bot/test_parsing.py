@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from bot.errors import Refusal
 from bot.parsing import alert_id, item_name, name_and_numbers, whole_number
-from bot.runner import Refusal
 
 
 @pytest.mark.parametrize(

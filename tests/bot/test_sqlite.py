@@ -7,9 +7,9 @@ from itertools import pairwise
 
 import pytest
 
-from bot.app import build_application, serving
+from bot.app import build_application
 from core.db.session import Database
-from tests.bot.harness import ADMIN, STAFF, Shopfront, bot_settings
+from tests.bot.harness import ADMIN, STAFF, Shopfront, bot_settings, serving
 from tests.fakes.telegram_api import FakeBotApi
 
 

@@ -8,12 +8,12 @@ from zoneinfo import ZoneInfo
 
 from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, JobExecutionEvent
 
-from bot.app import build_application, serving
+from bot.app import build_application
 from bot.jobs import DAILY_CHECK
 from core import shops
 from core.db.session import Database
 from core.stock import changes
-from tests.bot.harness import ADMIN, bot_settings
+from tests.bot.harness import ADMIN, bot_settings, serving
 from tests.conftest import Clock
 from tests.fakes.telegram_api import FakeBotApi
 

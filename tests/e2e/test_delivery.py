@@ -8,11 +8,11 @@ from collections.abc import AsyncIterator
 import pytest
 from sqlalchemy import func, select
 
-from bot.app import build_application, serving
+from bot.app import build_application
 from bot.delivery import Delivery
 from core.db.models import Notification
 from core.db.session import Database
-from tests.bot.harness import ADMIN, STAFF, Shopfront
+from tests.bot.harness import ADMIN, STAFF, Shopfront, serving
 from tests.conftest import Clock
 from tests.delivery.conftest import delivery_settings
 from tests.fakes.smtp import SmtpSink
@@ -48,7 +48,7 @@ async def shop(
 
 
 def relay(shop: Shopfront) -> Delivery:
-    delivery = shop.app.bot_data["delivery"]
+    delivery = shop.app.bot_data.delivery
     assert isinstance(delivery, Delivery)
     return delivery
 

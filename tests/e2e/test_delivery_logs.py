@@ -8,10 +8,10 @@ from collections.abc import Iterator
 
 import pytest
 
-from bot.app import build_application, serving
+from bot.app import build_application
 from bot.logging_setup import QUIET_LOGGERS, configure_logging
 from core.db.session import Database
-from tests.bot.harness import ADMIN, Shopfront
+from tests.bot.harness import ADMIN, Shopfront, serving
 from tests.delivery.conftest import delivery_settings
 from tests.fakes.smtp import SmtpSink
 from tests.fakes.telegram_api import FakeBotApi
@@ -88,7 +88,7 @@ async def test_a_debug_log_of_every_channel_holds_no_secret_and_no_full_address(
             await shop.say(ADMIN, "/additem Tea 1")
             await bot_api.await_message(ADMIN, contains="Low stock")
             await smtp.await_messages(1)
-            await application.bot_data["delivery"].wait_settled(3)
+            await application.bot_data.delivery.wait_settled(3)
 
     written = output.getvalue()
     assert "via whatsapp to +1******0123" in written and "code 21211" in written

@@ -76,6 +76,6 @@ async def test_a_whole_shop_day(live: Shopfront) -> None:
         (1, "restocked"),
         (2, "manual"),
     ]
-    await live.app.bot_data["delivery"].wait_settled(6, status="sent")
+    await live.app.bot_data.delivery.wait_settled(6, status="sent")
     sent = live.sql("SELECT kind, count(*) FROM notifications WHERE status = 'sent' GROUP BY kind")
     assert sorted(sent) == [("alert", 4), ("back_in_stock", 2)]

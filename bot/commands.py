@@ -1,0 +1,162 @@
+"""Every chat command, declared once: its handler, who may use it, its /help section, its line
+in Telegram's menu, its usage and an example. The application's command handlers, the menus
+and /help are built from this table alone.
+
+Who may use a command is the core's to enforce (it refuses staff an admin command); here it
+decides which menu and which /help show the command."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from enum import Enum
+
+from telegram import Bot, BotCommand, BotCommandScopeChat
+from telegram.error import TelegramError
+
+from bot.handlers import admin, alerts, items, onboarding, prefs, stock_list
+from bot.handlers.common import Handler, guarded
+from bot.texts.common import usage_line
+from bot.texts.onboarding import HelpSection
+
+log = logging.getLogger("stockbot.bot")
+
+
+class Role(Enum):
+    """Who a command is for."""
+
+    OUTSIDE = "outside a shop"  # anyone, before joining a shop too
+    MEMBER = "member"  # staff and admins
+    ADMIN = "admin"
+
+
+class Section(Enum):
+    """The sections of /help, in the order it shows them."""
+
+    STOCK = "Stock"
+    ALERTS = "Alerts"
+    YOURS = "Your alerts"
+    ADMIN = "Admin"
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    handler: Handler
+    role: Role
+    section: Section | None  # None: /help does not list it
+    menu: str | None  # its line in the menu, and in /help; None: not in the menu
+    usage: str
+    example: str
+    keeps_question: bool = False  # an open question survives it (for /cancel to answer)
+
+    @property
+    def usage_line(self) -> str:
+        """`Usage: /add NAME N, e.g. /add Green tea 10`."""
+        return usage_line(self.usage, self.example)
+
+    def callback(self) -> Handler:
+        """The handler as the application calls it: refusals replied, with the usage line."""
+        return guarded(self.handler, self.usage_line, keeps_question=self.keeps_question)
+
+
+OUTSIDE, MEMBER, ADMIN = Role.OUTSIDE, Role.MEMBER, Role.ADMIN
+STOCK, ALERTS, YOURS = Section.STOCK, Section.ALERTS, Section.YOURS
+
+# In menu order; each /help section lists its commands in this order too.
+# fmt: off
+COMMANDS = (
+    Command("start", onboarding.start, OUTSIDE, None,
+            "Open your shop, or join one", "/start [CODE]", "/start"),
+    Command("join", onboarding.join, OUTSIDE, None,
+            None, "/join CODE", "/join Xy12ab34Cd56"),
+    Command("stock", stock_list.stock, MEMBER, STOCK,
+            "List items; also /stock low or /stock tea", "/stock [low|TEXT]", "/stock"),
+    Command("item", items.item, MEMBER, STOCK,
+            "One item with its history", "/item NAME", "/item Green tea"),
+    Command("add", items.add, MEMBER, STOCK,
+            "Receive stock (restock)", "/add NAME N", "/add Green tea 10"),
+    Command("remove", items.remove, MEMBER, STOCK,
+            "Take stock out (sold, used)", "/remove NAME N", "/remove Green tea 2"),
+    Command("set", items.set_quantity, MEMBER, STOCK,
+            "Set the counted quantity", "/set NAME QTY", "/set Green tea 18"),
+    Command("additem", items.additem, MEMBER, STOCK,
+            "Add a new item", "/additem NAME QTY [THRESHOLD]", "/additem Green tea 24"),
+    Command("alerts", alerts.list_alerts, MEMBER, ALERTS,
+            "Open alerts; /alerts all for history", "/alerts [all]", "/alerts"),
+    Command("alert", alerts.show_alert, MEMBER, ALERTS,
+            "One alert's details", "/alert ID", "/alert 12"),
+    Command("resolve", alerts.resolve, MEMBER, ALERTS,
+            "Close an alert by hand", "/resolve ID or /resolve NAME", "/resolve 12"),
+    Command("prefs", prefs.prefs, MEMBER, YOURS,
+            "Your alert settings", "/prefs", "/prefs"),
+    Command("email", prefs.email, MEMBER, YOURS,
+            "Alert email, or off", "/email ADDRESS or /email off", "/email me@shop.com"),
+    Command("whatsapp", prefs.whatsapp, MEMBER, YOURS,
+            "Alert WhatsApp number, or off", "/whatsapp +NUMBER or /whatsapp off",
+            "/whatsapp +14155550123"),
+    Command("notify", prefs.notify, MEMBER, YOURS,
+            "Turn your alerts on or off", "/notify on|off", "/notify off"),
+    Command("cancel", onboarding.cancel, MEMBER, None,
+            "Leave a question", "/cancel", "/cancel", keeps_question=True),
+    Command("help", onboarding.help_command, MEMBER, None,
+            "What I can do", "/help", "/help"),
+    Command("delitem", items.delitem, ADMIN, Section.ADMIN,
+            "Delete an item", "/delitem NAME", "/delitem Green tea"),
+    Command("threshold", admin.threshold, ADMIN, Section.ADMIN,
+            "Alert thresholds", "/threshold N, /threshold NAME N or /threshold NAME default",
+            "/threshold Green tea 3"),
+    Command("stats", admin.show_stats, ADMIN, Section.ADMIN,
+            "Shop statistics", "/stats", "/stats"),
+    Command("check", admin.run_check, ADMIN, Section.ADMIN,
+            "Run the daily check now", "/check", "/check"),
+    Command("invite", admin.invite, ADMIN, Section.ADMIN,
+            "Invite a member of staff", "/invite", "/invite"),
+)
+# fmt: on
+BY_NAME = {command.name: command for command in COMMANDS}
+
+# Whose commands each menu shows: everybody's by default (outside a shop, staff); an admin's
+# chat gets the member and admin commands.
+DEFAULT_MENU = (OUTSIDE, MEMBER)
+ADMIN_MENU = (MEMBER, ADMIN)
+
+
+def menu(roles: tuple[Role, ...]) -> list[BotCommand]:
+    """The menu of the commands for these roles, in the table's order."""
+    return [
+        BotCommand(command.name, command.menu)
+        for command in COMMANDS
+        if command.role in roles and command.menu is not None
+    ]
+
+
+def help_sections(*, admin: bool) -> list[HelpSection]:
+    """/help's sections for staff or for an admin, each command with its example and line."""
+    roles = (MEMBER, ADMIN) if admin else (MEMBER,)
+    sections: list[HelpSection] = []
+    for section in Section:
+        shown = [
+            (command.example, command.menu)
+            for command in COMMANDS
+            if command.section is section and command.role in roles and command.menu is not None
+        ]
+        if shown:
+            sections.append((section.value, shown))
+    return sections
+
+
+async def set_default_menu(bot: Bot) -> None:
+    """Register the default menu with Telegram; without it the bot still works."""
+    try:
+        await bot.set_my_commands(menu(DEFAULT_MENU))
+    except TelegramError as error:
+        log.warning("Could not set the command menu: %s", error)
+
+
+async def set_admin_menu(bot: Bot, chat_id: int) -> None:
+    """Give an admin's chat the admin menu; a failure only costs the menu, so it is logged."""
+    try:
+        await bot.set_my_commands(menu(ADMIN_MENU), scope=BotCommandScopeChat(chat_id))
+    except TelegramError as error:
+        log.warning("Could not set the admin menu for chat %s: %s", chat_id, error)

@@ -1,0 +1,34 @@
+"""What handlers and jobs share through their context: the bot's data, typed."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot
+
+from core.db.session import Database
+from core.settings import Settings
+
+if TYPE_CHECKING:
+    from bot.delivery import Delivery
+
+
+@dataclass
+class BotData:
+    """The running bot's shared state. PTB creates it empty; build_application fills it in,
+    and start-up adds the worker threads and the delivery relay."""
+
+    settings: Settings = field(init=False, repr=False)
+    database: Database = field(init=False, repr=False)
+    # False leaves the notification relay off (command tests that want no pushes).
+    with_delivery: bool = True
+    executor: ThreadPoolExecutor | None = None
+    delivery: Delivery | None = None
+
+
+CONTEXT_TYPES = ContextTypes(bot_data=BotData)
+Context = CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]
+# The bot's own types are what matter here; PTB's builder types the rest loosely.
+App = Application[Any, Any, Any, Any, BotData, Any]

@@ -1,0 +1,82 @@
+"""`stockbot run`: the start-up checks and what they tell the operator, then polling."""
+
+from __future__ import annotations
+
+import sys
+
+from telegram.error import InvalidToken, NetworkError
+
+from bot.app import ALLOWED_UPDATES, build_application
+from bot.logging_setup import RedactingFilter, safe_summary, secret_values
+from bot.runner import CORE_THREADS
+from core.db.migrations import upgrade_to_head
+from core.db.session import Database, display_url
+from core.settings import Settings
+
+# A connection for each core thread and each of the relay's 4 threads: with fewer, busy
+# moments open and close surplus connections (a new PostgreSQL backend each time).
+DATABASE_POOL_SIZE = CORE_THREADS + 4
+
+NO_TOKEN = (
+    "TELEGRAM_BOT_TOKEN is not set. Create a bot with @BotFather in Telegram "
+    "(https://t.me/BotFather, command /newbot), then put the token it gives you in "
+    "TELEGRAM_BOT_TOKEN, in the environment or in a .env file."
+)
+BAD_TOKEN = (
+    "Telegram refused TELEGRAM_BOT_TOKEN. Copy the token again from @BotFather "
+    "(/mybots, then API Token) and check TELEGRAM_API_BASE_URL."
+)
+
+
+def _open_database(settings: Settings) -> Database | None:
+    """The migrated database, or None after saying on stderr why it cannot be opened."""
+    database = None
+    try:
+        database = Database.from_settings(settings, pool_size=DATABASE_POOL_SIZE)
+        upgrade_to_head(database.engine)
+    except Exception as error:  # any failure here means the bot cannot start; say why
+        if database is not None:
+            database.dispose()
+        print(
+            f"DATABASE_URL: cannot open the database: {safe_summary(settings, error)}",
+            file=sys.stderr,
+        )
+        return None
+    return database
+
+
+def banner(settings: Settings) -> str:
+    """What `stockbot run` prints at start: channels, database, check time; never secrets."""
+    channels = ", ".join(sorted(settings.enabled_channels))
+    at = f"{settings.alert_check_time:%H:%M:%S} {settings.alert_timezone.key}"
+    return (
+        f"Stockbot starting. Channels on: {channels}. "
+        f"Database: {display_url(settings.database_url)}. Daily check at {at}."
+    )
+
+
+def run_bot(settings: Settings) -> int:
+    """`stockbot run`: migrate, then poll Telegram until SIGTERM or SIGINT; the exit status."""
+    if settings.telegram_bot_token is None:
+        print(NO_TOKEN, file=sys.stderr)
+        return 2
+    database = _open_database(settings)
+    if database is None:
+        return 1
+    print(banner(settings), flush=True)
+    application = build_application(settings, database)
+    try:
+        application.run_polling(allowed_updates=ALLOWED_UPDATES)
+    except InvalidToken:
+        print(BAD_TOKEN, file=sys.stderr)
+        return 2
+    except NetworkError as error:
+        redact = RedactingFilter(secret_values(settings)).redact
+        print(
+            f"Cannot reach the Telegram Bot API (TELEGRAM_API_BASE_URL="
+            f"{redact(settings.telegram_api_base_url)}): {safe_summary(settings, error)}",
+            file=sys.stderr,
+        )
+        return 1
+    print("Stockbot stopped.", flush=True)
+    return 0

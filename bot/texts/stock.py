@@ -1,0 +1,125 @@
+"""What the bot says about items and stock: /stock, /item, /additem, /set, /add, /remove,
+/delitem."""
+
+from __future__ import annotations
+
+from datetime import tzinfo
+
+from bot.render import bold, esc, signed, when
+from core.results import ItemDetails, ItemPage, ItemView, MovementView, StockChange
+from core.wording import count, low_phrase
+
+MOVEMENT_WORDS = {
+    "create": "created",
+    "set": "counted",
+    "add": "received",
+    "remove": "taken out",
+    "import": "imported",
+    "delete": "deleted",
+}
+
+
+def threshold_phrase(item: ItemView) -> str:
+    """How the item's threshold is set, in words."""
+    if item.threshold == 0:
+        return "never alerts (threshold 0)"
+    source = "own" if item.own_threshold is not None else "shop default"
+    return f"alerts below {count(item.threshold)} ({source})"
+
+
+def quantity_phrase(item: ItemView) -> str:
+    """`12 in stock`, or what low means when it is low."""
+    if item.is_low:
+        return f"⚠️ {low_phrase(item.quantity, item.threshold)}"
+    return f"{count(item.quantity)} in stock"
+
+
+def stock_change(change: StockChange, reason: str) -> str:
+    """The reply to /additem, /set, /add and /remove."""
+    item = change.item
+    name = bold(item.name)
+    if reason == "create":
+        head = f"✅ Added {name}: {count(item.quantity)} in stock, {threshold_phrase(item)}."
+    elif reason == "set":
+        was = item.quantity - change.delta
+        head = f"✅ Counted {name}: {count(item.quantity)} in stock (was {count(was)})."
+    elif reason == "add":
+        head = f"✅ Received {count(change.delta)} {name}: {count(item.quantity)} in stock."
+    else:
+        head = f"✅ Took out {count(-change.delta)} {name}: {count(item.quantity)} left."
+    lines = [head]
+    if change.alert_opened is not None:
+        lines.append(
+            f"⚠️ Low: {low_phrase(item.quantity, item.threshold)}. "
+            f"Alert #{change.alert_opened} is raised and the shop is told."
+        )
+    elif item.is_low:
+        lines.append(f"⚠️ Still low: {low_phrase(item.quantity, item.threshold)}.")
+    if change.alert_resolved is not None:
+        lines.append(f"Alert #{change.alert_resolved} is resolved: back in stock.")
+    return "\n".join(lines)
+
+
+def item_line(item: ItemView) -> str:
+    """One line of /stock."""
+    marker = "⚠️ " if item.is_low else "• "
+    threshold = "no alert" if item.threshold == 0 else f"alert below {count(item.threshold)}"
+    return f"{marker}{bold(item.name)}: {count(item.quantity)} ({threshold})"
+
+
+def stock_page(page: ItemPage, *, only_low: bool, search: str | None) -> str:
+    """A page of /stock, with a header saying which filter it shows."""
+    if only_low:
+        title, empty = "Low items", "Nothing is low. 🎉"
+    elif search:
+        title, empty = f"Items matching “{esc(search)}”", f"No item matches “{esc(search)}”."
+    else:
+        title, empty = "Stock", "No items yet. Add one: <code>/additem Green tea 24</code>"
+    if not page.items:
+        return empty
+    pages = (page.total + page.limit - 1) // page.limit
+    where = f" · page {page.offset // page.limit + 1} of {pages}" if pages > 1 else ""
+    header = f"<b>{title}</b> ({count(page.total)}){where}"
+    return "\n".join([header, *(item_line(item) for item in page.items)])
+
+
+def movement_line(movement: MovementView, zone: tzinfo) -> str:
+    """One line of an item's history."""
+    who = f" by {esc(movement.member_name)}" if movement.member_name else ""
+    word = MOVEMENT_WORDS.get(movement.reason, movement.reason)
+    return (
+        f"• {when(movement.created_at, zone)} {word} {signed(movement.delta)} "
+        f"→ {count(movement.quantity_after)}{who}"
+    )
+
+
+def item_details(details: ItemDetails, zone: tzinfo) -> str:
+    """The reply to /item."""
+    item = details.item
+    lines = [
+        bold(item.name),
+        f"In stock: {quantity_phrase(item)}",
+        threshold_phrase(item).capitalize(),
+    ]
+    alert = details.open_alert
+    if alert is not None:
+        lines.append(f"Open alert: #{alert.id}, raised {when(alert.created_at, zone)}")
+    if details.movements:
+        lines.append("Last changes:")
+        lines += [movement_line(movement, zone) for movement in details.movements]
+    return "\n".join(lines)
+
+
+def deleted(change: StockChange) -> str:
+    """The reply to /delitem."""
+    text = f"🗑 Deleted {bold(change.item.name)} (had {count(change.item.quantity)})."
+    if change.alert_resolved is not None:
+        text += f"\nIts alert #{change.alert_resolved} is resolved."
+    return text
+
+
+# The /stock list's page buttons.
+PREVIOUS = "« Previous"
+NEXT = "Next »"
+PAGE_GONE = "This button no longer works: send /stock again."
+LIST_OUT_OF_DATE = "This list is out of date: send /stock again."

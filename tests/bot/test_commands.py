@@ -1,0 +1,93 @@
+"""The command registry agrees with what the running bot offers: its command handlers,
+/help for each role and Telegram's menus."""
+
+from __future__ import annotations
+
+from telegram.ext import CommandHandler
+
+from bot.commands import ADMIN_MENU, BY_NAME, COMMANDS, DEFAULT_MENU, Role, Section
+from tests.bot.harness import ADMIN, STAFF, Shopfront
+
+# The menus as users see them today, in their order.
+STAFF_MENU = [
+    *("stock", "item", "add", "remove", "set", "additem", "alerts", "alert", "resolve"),
+    *("prefs", "email", "whatsapp", "notify", "cancel", "help"),
+]
+ADMIN_ONLY = ["delitem", "threshold", "stats", "check", "invite"]
+
+
+def help_body(roles: tuple[Role, ...]) -> list[str]:
+    """The sections /help should show for these roles, as plain text lines."""
+    lines = []
+    for section in Section:
+        shown = [c for c in COMMANDS if c.section is section and c.role in roles]
+        if shown:
+            lines += ["", section.value, *(f"{c.example} · {c.menu}" for c in shown)]
+    return lines
+
+
+def test_each_command_is_declared_once_with_its_own_usage_and_example() -> None:
+    assert len(BY_NAME) == len(COMMANDS)
+    for command in COMMANDS:
+        assert command.usage.startswith(f"/{command.name}"), command.name
+        assert command.example.startswith(f"/{command.name}"), command.name
+        assert command.section is None or command.menu is not None, command.name
+
+
+def test_admin_commands_and_the_admin_section_are_the_same() -> None:
+    admin = [c.name for c in COMMANDS if c.role is Role.ADMIN]
+    in_section = [c.name for c in COMMANDS if c.section is Section.ADMIN]
+
+    assert admin == in_section == ADMIN_ONLY
+    assert all(c.section is None for c in COMMANDS if c.role is Role.OUTSIDE)
+
+
+async def test_every_command_handler_has_an_entry_and_every_entry_a_handler(
+    shopfront: Shopfront,
+) -> None:
+    registered = [
+        handler
+        for group in shopfront.app.handlers.values()
+        for handler in group
+        if isinstance(handler, CommandHandler)
+    ]
+
+    assert all(len(handler.commands) == 1 for handler in registered)
+    by_name = {next(iter(handler.commands)): handler for handler in registered}
+    assert len(by_name) == len(registered)
+    assert sorted(by_name) == sorted(BY_NAME)
+    for name, handler in by_name.items():
+        assert handler.callback.__wrapped__ is BY_NAME[name].handler, name
+
+
+async def test_help_lists_exactly_the_member_commands_with_their_lines(
+    shopfront: Shopfront,
+) -> None:
+    await shopfront.shop_with_staff()
+
+    staff = ((await shopfront.say(STAFF, "/help")).plain_text or "").split("\n")
+    admin = ((await shopfront.say(ADMIN, "/help")).plain_text or "").split("\n")
+
+    footer = ["", "Names may contain spaces: the number comes last."]
+    footer.append("/cancel leaves a question; /help shows this again.")
+    assert staff == ["Ann's shop · you are staff", *help_body((Role.MEMBER,)), *footer]
+    assert admin == ["Ann's shop · you are admin", *help_body((Role.MEMBER, Role.ADMIN)), *footer]
+    # The member commands /help has no section for are the ones its last line names.
+    unlisted = [c.name for c in COMMANDS if c.role is not Role.OUTSIDE and c.section is None]
+    assert unlisted == ["cancel", "help"]
+
+
+async def test_the_menus_show_each_role_its_commands(shopfront: Shopfront) -> None:
+    await shopfront.shop_with_staff()
+
+    everyone = shopfront.api.commands()
+    admin = shopfront.api.commands({"type": "chat", "chat_id": ADMIN})
+
+    assert [c["command"] for c in everyone] == ["start", *STAFF_MENU]
+    assert [c["command"] for c in admin] == [*STAFF_MENU, *ADMIN_ONLY]
+    for menu, roles in ((everyone, DEFAULT_MENU), (admin, ADMIN_MENU)):
+        for shown in menu:
+            command = BY_NAME[shown["command"]]
+            assert shown["description"] == command.menu
+            assert command.role in roles
+    assert shopfront.api.commands({"type": "chat", "chat_id": STAFF}) == []
