@@ -12,32 +12,16 @@ from telegram.ext import Application
 
 from bot.context import App, Context
 from bot.errors import Refusal
-from core import shops
-from core.alerts import lifecycle
 from core.db.session import UnitOfWork
 from core.errors import CoreError
-from core.results import StockChange
-from core.stock import queries
 
 log = logging.getLogger("stockbot.bot")
 
 T = TypeVar("T")
 
-# Enough threads for the chats that hit the database at once; SQLAlchemy's default pool
-# (5 + 10 overflow) has a connection for each, with room left for the delivery relay.
+# Enough threads for the chats that hit the database at once; the database pool holds a
+# connection for each of them and each of the relay's (bot/startup.py DATABASE_POOL_SIZE).
 CORE_THREADS = 8
-
-# Services that only read: nothing they do can queue a notification.
-READ_ONLY: frozenset[Callable[..., Any]] = frozenset(
-    {
-        queries.list_items,
-        queries.item_details,
-        lifecycle.list_alerts,
-        lifecycle.get_alert,
-        shops.get_prefs,
-        shops.get_member,
-    }
-)
 
 AnyContext = Context | App
 
@@ -65,33 +49,22 @@ async def call_core(source: AnyContext, service: Callable[..., T], /, **kwargs: 
     """Run one core service in its own unit of work off the event loop.
 
     A CoreError becomes a Refusal (its text is fit to show); after success the delivery
-    relay is nudged if the service may have queued notifications."""
+    relay is nudged when the unit of work queued notifications. Only then: each nudge makes
+    the relay look for work in the database, which under load cost the bot a third as much
+    as the commands' own core calls when every command nudged."""
     application = application_of(source)
     database = application.bot_data.database
 
-    def unit_of_work() -> T:
+    def unit_of_work() -> tuple[T, int]:
         uow: UnitOfWork
         with database.unit_of_work() as uow:
-            return service(uow, **kwargs)
+            return service(uow, **kwargs), uow.queued
 
     executor = application.bot_data.executor
     try:
-        result = await asyncio.get_running_loop().run_in_executor(executor, unit_of_work)
+        result, queued = await asyncio.get_running_loop().run_in_executor(executor, unit_of_work)
     except CoreError as error:
         raise Refusal.from_core(error) from None
-    # Each nudge makes the relay look for work in the database: under load, nudges after
-    # reads and after stock changes that opened or resolved no alert cost the bot a third
-    # as much as the commands' own core calls, and never found anything.
-    if may_have_queued(service, result):
+    if queued:
         nudge_delivery(application)
     return result
-
-
-def may_have_queued(service: Callable[..., Any], result: object) -> bool:
-    """False when the service cannot have queued a notification: a read, or a stock change
-    that opened and resolved no alert."""
-    if service in READ_ONLY:
-        return False
-    if isinstance(result, StockChange):
-        return result.alert_opened is not None or result.alert_resolved is not None
-    return True
