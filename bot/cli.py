@@ -8,12 +8,10 @@ import os
 import sys
 from collections.abc import Sequence
 
-from sqlalchemy.exc import SQLAlchemyError
-
 from bot.logging_setup import configure_logging, safe_summary
 from core.alerts.check import run_check
 from core.db.migrations import upgrade_to_head
-from core.db.session import Database, display_url
+from core.db.session import Database, DatabaseError, display_url
 from core.delivery.dead_letters import delivery_counts, describe_dead, list_dead, requeue_dead
 from core.settings import Settings, SettingsError, load_settings
 
@@ -110,7 +108,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if arguments.command == "deliveries":
             return _deliveries(settings, arguments)
         return COMMANDS[arguments.command](settings)
-    except SQLAlchemyError as error:
+    except DatabaseError as error:
         summary = safe_summary(settings, error)
         print(f"DATABASE_URL: the database failed: {summary}", file=sys.stderr)
         return 1

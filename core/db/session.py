@@ -10,11 +10,14 @@ from typing import Any
 
 from sqlalchemy import Connection, CursorResult, Engine, Executable, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.settings import Settings
 
 Clock = Callable[[], datetime]
+# What a failing database raises: front ends catch this, never SQLAlchemy's own names.
+DatabaseError = SQLAlchemyError
 
 
 def utcnow() -> datetime:
