@@ -22,10 +22,10 @@ from telegram.ext import (
 )
 
 from bot.commands_menu import set_default_menu
-from bot.delivery import Delivery
+from bot.delivery.limits import build_rate_limiter
+from bot.delivery.relay import Delivery
 from bot.handlers import admin, alerts, fallbacks, items, onboarding, prefs, stock_list
 from bot.jobs import schedule_daily_check
-from bot.limits import build_rate_limiter
 from bot.logging_setup import RedactingFilter, safe_summary, secret_values
 from bot.ordering import PerChatUpdateProcessor
 from bot.runner import CORE_THREADS, DATABASE, DELIVERY, EXECUTOR, SETTINGS, create_executor

@@ -13,8 +13,8 @@ import pytest
 from sqlalchemy import insert, select
 from telegram.ext import ExtBot
 
-from bot.delivery import Delivery
-from bot.limits import build_rate_limiter
+from bot.delivery.limits import build_rate_limiter
+from bot.delivery.relay import Delivery
 from core.db.models import Member, Notification
 from core.db.session import Database
 from core.settings import Settings, load_settings

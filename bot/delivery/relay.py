@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 
 from telegram import Bot
 
-from bot.telegram_channel import TelegramChannel, push_claims
+from bot.delivery.telegram import TelegramChannel, push_claims
 from core.db.session import Database
 from core.delivery.email import EmailSender
 from core.delivery.relay import RelayStore, channel_report, run_batch

@@ -20,8 +20,8 @@ from telegram.error import (
     TimedOut,
 )
 
-from bot.alert_messages import TelegramMessage, render_notification
-from bot.limits import PUSH, PushPacer, Stopped, push_pacer, retry_after_seconds
+from bot.delivery.limits import PUSH, PushPacer, Stopped, push_pacer, retry_after_seconds
+from bot.delivery.messages import TelegramMessage, render_notification
 from core.delivery.types import Claim, Outcome
 
 # One being sent and one waiting its turn: enough to keep a chat's pace, few enough that
