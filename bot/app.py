@@ -31,6 +31,7 @@ from bot.ordering import PerChatUpdateProcessor
 from bot.runner import CORE_THREADS, DATABASE, DELIVERY, EXECUTOR, SETTINGS, create_executor
 from core.db.migrations import upgrade_to_head
 from core.db.session import Database, display_url
+from core.delivery.config import DeliveryConfig
 from core.settings import Settings
 
 log = logging.getLogger("stockbot.bot")
@@ -132,7 +133,10 @@ async def _start_delivery(application: App) -> None:
     if not application.bot_data[WITH_DELIVERY]:
         return
     relay = Delivery(
-        application.bot_data[SETTINGS], application.bot_data[DATABASE], application.bot
+        application.bot_data[SETTINGS],
+        application.bot_data[DATABASE],
+        application.bot,
+        DeliveryConfig(),
     )
     await relay.start()
     application.bot_data[DELIVERY] = relay

@@ -8,20 +8,20 @@ import asyncio
 import contextlib
 import functools
 import logging
-import ssl
 import threading
 from collections.abc import Callable, Collection
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, TypeVar
 
 from telegram import Bot
 
 from bot.delivery.telegram import TelegramChannel, push_claims
 from core.db.session import Database
+from core.delivery.config import DeliveryConfig
 from core.delivery.email import EmailSender
 from core.delivery.relay import RelayStore, channel_report, run_batch
-from core.delivery.types import Claim, Outcome, RetryPolicy
+from core.delivery.types import Claim, Outcome
 from core.delivery.whatsapp import WhatsAppSender
 from core.settings import Settings
 
@@ -33,39 +33,14 @@ class Delivery:
     """Sends queued notifications over every channel that is on, until stopped."""
 
     def __init__(
-        self,
-        settings: Settings,
-        database: Database,
-        bot: Bot,
-        *,
-        poll_interval: float = 3.0,
-        lease: timedelta = timedelta(seconds=60),
-        backoff_base: timedelta = timedelta(seconds=15),
-        backoff_cap: timedelta = timedelta(minutes=5),
-        max_attempts: int = 40,
-        batch_size: int = 50,
-        stop_timeout: float = 30.0,
-        smtp_timeout: float = 30.0,
-        smtp_ssl_context: ssl.SSLContext | None = None,
-        twilio_timeout: float = 15.0,
+        self, settings: Settings, database: Database, bot: Bot, config: DeliveryConfig
     ) -> None:
+        self.config = config
         self.channels = settings.enabled_channels
-        self._poll_interval = poll_interval
-        self._batch_size = batch_size
-        self._stop_timeout = stop_timeout
-        policy = RetryPolicy(base=backoff_base, cap=backoff_cap, max_attempts=max_attempts)
-        self.store = RelayStore(
-            database, lease=lease, policy=policy, wake_at=self._wake_at, on_settled=self._settled
-        )
+        self.store = RelayStore(database, config, wake_at=self._wake_at, on_settled=self._settled)
         self._telegram = TelegramChannel(bot, move_chat=self._move_chat)
-        self._email = (
-            EmailSender(settings, timeout=smtp_timeout, ssl_context=smtp_ssl_context)
-            if settings.email_enabled
-            else None
-        )
-        self._whatsapp = (
-            WhatsAppSender(settings, timeout=twilio_timeout) if settings.whatsapp_enabled else None
-        )
+        self._email = EmailSender(settings, config) if settings.email_enabled else None
+        self._whatsapp = WhatsAppSender(settings, config) if settings.whatsapp_enabled else None
         self._executor = ThreadPoolExecutor(max_workers=4, thread_name_prefix="stockbot-delivery")
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stopping = asyncio.Event()
@@ -109,7 +84,7 @@ class Delivery:
         self._halt.set()
         self._wake_all()
         if self._workers:
-            _, running = await asyncio.wait(self._workers, timeout=self._stop_timeout)
+            _, running = await asyncio.wait(self._workers, timeout=self.config.stop_timeout)
             for task in running:
                 task.cancel()
             await asyncio.gather(*self._workers, return_exceptions=True)
@@ -156,7 +131,7 @@ class Delivery:
             settle=self._settle,
             idle=functools.partial(self._idle, "telegram"),
             woken=self._wake["telegram"],
-            capacity=self._batch_size,
+            capacity=self.config.batch_size,
             stopping=self._stopping,
             lease_ok=self.store.lease_ok,
         )
@@ -171,7 +146,7 @@ class Delivery:
     async def _batch_worker(self, channel: str, send: Callable[[list[Claim]], None]) -> None:
         while not self._stopping.is_set():
             self._wake[channel].clear()
-            claims = await self._claim(channel, self._batch_size)
+            claims = await self._claim(channel, self.config.batch_size)
             if claims:
                 try:
                     await self._run(send, claims)
@@ -179,7 +154,7 @@ class Delivery:
                     log.exception(
                         "%s batch failed; its rows are retried after their lease", channel
                     )
-            if len(claims) < self._batch_size:
+            if len(claims) < self.config.batch_size:
                 await self._idle(channel)
 
     def _send_emails(self, claims: list[Claim]) -> None:
@@ -205,7 +180,7 @@ class Delivery:
 
     async def _idle(self, channel: str) -> None:
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._wake[channel].wait(), self._poll_interval)
+            await asyncio.wait_for(self._wake[channel].wait(), self.config.poll_interval)
 
     # -- wake-ups ------------------------------------------------------------------------------
 

@@ -13,6 +13,7 @@ from email.utils import formatdate
 
 from jinja2 import Environment
 
+from core.delivery.config import DeliveryConfig
 from core.delivery.content import read_notice
 from core.delivery.templating import render_email, template_environment
 from core.delivery.types import Claim, Outcome
@@ -29,9 +30,8 @@ class EmailSender:
     def __init__(
         self,
         settings: Settings,
+        config: DeliveryConfig,
         *,
-        timeout: float = 30.0,
-        ssl_context: ssl.SSLContext | None = None,
         environment: Environment | None = None,
     ) -> None:
         if settings.smtp_host is None:
@@ -42,8 +42,8 @@ class EmailSender:
         self._username = settings.smtp_username
         self._password = settings.smtp_password
         self._sender = settings.smtp_from or settings.smtp_username or "stockbot@localhost"
-        self._timeout = timeout
-        self._ssl_context = ssl_context
+        self._timeout = config.smtp_timeout
+        self._ssl_context = config.smtp_ssl_context
         self._environment = environment or template_environment()
 
     @property

@@ -13,8 +13,9 @@ from datetime import datetime, timedelta
 
 from core.db.session import Database
 from core.delivery.claims import claim_due, close_unconfigured, hasten, record_outcome, release
+from core.delivery.config import DeliveryConfig
 from core.delivery.masking import mask_recipient
-from core.delivery.types import Claim, Outcome, RetryPolicy
+from core.delivery.types import Claim, Outcome
 from core.shops import move_chat
 from core.vocabulary import Channel
 
@@ -41,18 +42,17 @@ class RelayStore:
     def __init__(
         self,
         database: Database,
+        config: DeliveryConfig,
         *,
-        lease: timedelta,
-        policy: RetryPolicy,
         wake_at: WakeAt,
         on_settled: OnSettled = lambda: None,
     ) -> None:
         self.database = database
-        self.lease = lease
-        self.policy = policy
+        self.lease = config.lease
+        self.policy = config.retry
         # A claim is sent only while this much of its lease is left, so a slow batch never
         # sends a row that another relay may already have taken over.
-        self.margin = min(timedelta(seconds=30), lease / 4)
+        self.margin = min(timedelta(seconds=30), config.lease / 4)
         self._wake_at = wake_at
         self._on_settled = on_settled
         self._lock = threading.Lock()

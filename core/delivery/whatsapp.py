@@ -12,6 +12,7 @@ from twilio.http.http_client import TwilioHttpClient
 from twilio.http.response import Response
 from twilio.rest import Client
 
+from core.delivery.config import DeliveryConfig
 from core.delivery.content import read_notice
 from core.delivery.masking import mask_number
 from core.delivery.templating import render_whatsapp, template_environment, whatsapp_variables
@@ -52,8 +53,8 @@ class WhatsAppSender:
     def __init__(
         self,
         settings: Settings,
+        config: DeliveryConfig,
         *,
-        timeout: float = 15.0,
         environment: Environment | None = None,
     ) -> None:
         sid, token, sender = (
@@ -63,7 +64,7 @@ class WhatsAppSender:
         )
         if sid is None or token is None or sender is None:
             raise ValueError("WhatsApp is off: the Twilio settings are incomplete")
-        http_client = _QuietHttpClient(settings.twilio_api_base_url, timeout)
+        http_client = _QuietHttpClient(settings.twilio_api_base_url, config.twilio_timeout)
         self._client = Client(sid, token.get_secret_value(), http_client=http_client)
         self._sender = _address(sender)
         self._content_sid = settings.twilio_whatsapp_content_sid
