@@ -132,12 +132,8 @@ def build_application(settings: Settings, database: Database, *, delivery: bool 
 async def _start_delivery(application: App) -> None:
     if not application.bot_data[WITH_DELIVERY]:
         return
-    relay = Delivery(
-        application.bot_data[SETTINGS],
-        application.bot_data[DATABASE],
-        application.bot,
-        DeliveryConfig(),
-    )
+    settings, database = application.bot_data[SETTINGS], application.bot_data[DATABASE]
+    relay = Delivery(settings, database, application.bot, DeliveryConfig())
     await relay.start()
     application.bot_data[DELIVERY] = relay
 
