@@ -11,7 +11,7 @@ from telegram.constants import ParseMode
 from telegram.ext import ApplicationBuilder, CallbackContext, MessageHandler, filters
 
 from bot.app import ALLOWED_UPDATES
-from bot.limits import build_rate_limiter
+from bot.delivery.limits import build_rate_limiter
 from bot.ordering import PerChatUpdateProcessor
 from core.settings import load_settings
 

@@ -15,6 +15,7 @@ from sqlalchemy import select, update
 from core.db.models import Notification
 from core.db.session import Database
 from core.delivery.claims import claim_of
+from core.delivery.config import DeliveryConfig
 from core.delivery.email import EmailSender
 from core.settings import Settings, load_settings
 
@@ -22,7 +23,7 @@ from core.settings import Settings, load_settings
 def main() -> None:
     """Send every pending email, one connection per message."""
     settings = load_settings()
-    sender = EmailSender(settings)
+    sender = EmailSender(settings, DeliveryConfig())
     database = Database.from_settings(settings)
     try:
         with database.unit_of_work() as uow:

@@ -18,13 +18,14 @@ from telegram.ext import (
 
 from bot.commands import COMMANDS, set_default_menu
 from bot.context import CONTEXT_TYPES, App
-from bot.delivery import Delivery
+from bot.delivery.limits import build_rate_limiter
+from bot.delivery.relay import Delivery
 from bot.handlers import alerts, fallbacks, stock_list
 from bot.jobs import schedule_daily_check
-from bot.limits import build_rate_limiter
 from bot.ordering import PerChatUpdateProcessor
 from bot.runner import create_executor
 from core.db.session import Database
+from core.delivery.config import DeliveryConfig
 from core.settings import Settings
 
 log = logging.getLogger("stockbot.bot")
@@ -96,7 +97,12 @@ def build_application(settings: Settings, database: Database, *, delivery: bool 
 async def _start_delivery(application: App) -> None:
     if not application.bot_data.with_delivery:
         return
-    relay = Delivery(application.bot_data.settings, application.bot_data.database, application.bot)
+    relay = Delivery(
+        application.bot_data.settings,
+        application.bot_data.database,
+        application.bot,
+        DeliveryConfig(),
+    )
     await relay.start()
     application.bot_data.delivery = relay
 

@@ -12,7 +12,7 @@ from core.db.session import Database
 from core.settings import Settings
 
 if TYPE_CHECKING:
-    from bot.delivery import Delivery
+    from bot.delivery.relay import Delivery
 
 
 @dataclass

@@ -16,13 +16,27 @@ from core.delivery.types import Claim, Outcome, RetryPolicy
 CHANNEL_OFF = "channel not configured"
 
 
-def _due(now: datetime, channels: Collection[str]) -> list[Any]:
-    return [
+def _due(
+    now: datetime,
+    channels: Collection[str],
+    *,
+    one_per_recipient: bool,
+    skip_recipients: Collection[str],
+) -> list[Any]:
+    conditions = [
         Notification.status == "pending",
         Notification.next_attempt_at <= now,
         or_(Notification.claimed_until.is_(None), Notification.claimed_until <= now),
         Notification.channel.in_(sorted(channels)),
     ]
+    if skip_recipients:
+        conditions.append(Notification.recipient.not_in(sorted(skip_recipients)))
+    if one_per_recipient:
+        firsts = select(func.min(Notification.id)).where(*conditions)
+        # The due conditions stay on the outer query too: PostgreSQL re-checks those (not the
+        # subquery) on a row another relay claimed meanwhile, and so skips it.
+        conditions.append(Notification.id.in_(firsts.group_by(Notification.recipient)))
+    return conditions
 
 
 def claim_due(
@@ -43,18 +57,11 @@ def claim_due(
     if not channels or limit <= 0:
         return []
     now = uow.now()
-    conditions = _due(now, channels)
-    if skip_recipients:
-        conditions.append(Notification.recipient.not_in(sorted(skip_recipients)))
-    if one_per_recipient:
-        firsts = select(func.min(Notification.id)).where(*conditions)
-        # The due conditions stay on the outer query too: PostgreSQL re-checks those (not the
-        # subquery) on a row another relay claimed meanwhile, and so skips it.
-        conditions.append(Notification.id.in_(firsts.group_by(Notification.recipient)))
+    due = _due(now, channels, one_per_recipient=one_per_recipient, skip_recipients=skip_recipients)
     ids = list(
         uow.session.scalars(
             select(Notification.id)
-            .where(*conditions)
+            .where(*due)
             .order_by(Notification.next_attempt_at, Notification.id)
             .limit(limit)
             .with_for_update(skip_locked=True)
@@ -62,16 +69,19 @@ def claim_due(
     )
     if not ids:
         return []
-    leased_until = now + lease
+    claims = _lease(uow, ids, now + lease)
+    uow.commit()
+    return sorted(claims, key=lambda claim: ids.index(claim.id))
+
+
+def _lease(uow: UnitOfWork, ids: list[int], leased_until: datetime) -> list[Claim]:
     rows = uow.session.execute(
         update(Notification)
         .where(Notification.id.in_(ids))
         .values(claimed_until=leased_until, attempts=Notification.attempts + 1)
         .returning(Notification)
     ).scalars()
-    claims = [claim_of(row, leased_until) for row in rows]
-    uow.commit()
-    return sorted(claims, key=lambda claim: ids.index(claim.id))
+    return [claim_of(row, leased_until) for row in rows]
 
 
 def claim_of(row: Notification, leased_until: datetime) -> Claim:

@@ -6,32 +6,39 @@ import hashlib
 import logging
 import smtplib
 import ssl
-from collections.abc import Callable, Sequence
+from collections.abc import Generator, Sequence
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import formatdate
+from typing import ClassVar
 
 from jinja2 import Environment
 
+from core.delivery.channel import ChannelSetup, ChannelTraits, KeepGoing, Settled
+from core.delivery.config import DeliveryConfig
 from core.delivery.content import read_notice
 from core.delivery.templating import render_email, template_environment
 from core.delivery.types import Claim, Outcome
 from core.settings import Settings
+from core.vocabulary import Channel
 
 log = logging.getLogger(__name__)
-
-Settle = Callable[[Claim, Outcome], None]
 
 
 class EmailSender:
     """Sends emails with the SMTP_* settings: starttls, ssl or none; optional login."""
 
+    traits: ClassVar[ChannelTraits] = ChannelTraits(
+        Channel.EMAIL,
+        hastens_after_outage=True,
+        off_hint="set SMTP_HOST (and SMTP_USERNAME, SMTP_PASSWORD, SMTP_FROM) to turn it on",
+    )
+
     def __init__(
         self,
         settings: Settings,
+        config: DeliveryConfig,
         *,
-        timeout: float = 30.0,
-        ssl_context: ssl.SSLContext | None = None,
         environment: Environment | None = None,
     ) -> None:
         if settings.smtp_host is None:
@@ -42,9 +49,14 @@ class EmailSender:
         self._username = settings.smtp_username
         self._password = settings.smtp_password
         self._sender = settings.smtp_from or settings.smtp_username or "stockbot@localhost"
-        self._timeout = timeout
-        self._ssl_context = ssl_context
+        self._timeout = config.smtp_timeout
+        self._ssl_context = config.smtp_ssl_context
         self._environment = environment or template_environment()
+
+    @classmethod
+    def open(cls, setup: ChannelSetup) -> EmailSender:
+        """The sender the relay uses while SMTP_HOST is set."""
+        return cls(setup.settings, setup.config)
 
     @property
     def server(self) -> str:
@@ -71,9 +83,9 @@ class EmailSender:
         return f"<stockbot.{claim.id}.{digest}@{domain}>"
 
     def send_batch(
-        self, claims: Sequence[Claim], settle: Settle, *, keep_going: Callable[[Claim], bool]
-    ) -> None:
-        """Send each claim over one connection, settling each right after the server answers.
+        self, claims: Sequence[Claim], keep_going: KeepGoing
+    ) -> Generator[Settled, None, None]:
+        """Send each claim over one connection, yielding each as soon as the server answered.
 
         A claim that `keep_going` refuses (shutting down, lease running out) is deferred
         untried. A broken connection is reopened for the rest of the batch; when the server
@@ -83,15 +95,15 @@ class EmailSender:
         try:
             for claim in claims:
                 if not keep_going(claim):
-                    settle(claim, Outcome.defer(None))
+                    yield claim, Outcome.defer(None)
                     continue
                 if connection is None and unreachable is None:
                     connection, unreachable = self._connect()
                 if connection is None:
-                    settle(claim, unreachable or Outcome.retry("no SMTP connection"))
+                    yield claim, unreachable or Outcome.retry("no SMTP connection")
                     continue
                 outcome, broken = self._send_one(connection, claim)
-                settle(claim, outcome)
+                yield claim, outcome
                 if broken:
                     _close(connection)
                     connection = None

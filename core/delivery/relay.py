@@ -8,30 +8,19 @@ from __future__ import annotations
 import logging
 import threading
 from collections import Counter
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Iterable
 from datetime import datetime, timedelta
 
 from core.db.session import Database
+from core.delivery.channel import ChannelTraits
 from core.delivery.claims import claim_due, close_unconfigured, hasten, record_outcome, release
+from core.delivery.config import DeliveryConfig
 from core.delivery.masking import mask_recipient
-from core.delivery.types import Claim, Outcome, RetryPolicy
+from core.delivery.types import Claim, Outcome
 from core.shops import move_chat
-from core.vocabulary import Channel
 
 log = logging.getLogger("stockbot.delivery")
 
-# Channels whose failures are outages of the whole service: when one message gets through
-# again, the others backing off are tried at once instead of at their backoff time.
-_OUTAGE_CHANNELS = frozenset({Channel.EMAIL, Channel.WHATSAPP})
-
-_OFF_HINTS = {
-    Channel.EMAIL: "set SMTP_HOST (and SMTP_USERNAME, SMTP_PASSWORD, SMTP_FROM) to turn it on",
-    Channel.WHATSAPP: (
-        "set TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_WHATSAPP_FROM to turn it on"
-    ),
-}
-
-WakeAt = Callable[[str, datetime], None]
 OnSettled = Callable[[], None]
 
 
@@ -41,19 +30,19 @@ class RelayStore:
     def __init__(
         self,
         database: Database,
+        config: DeliveryConfig,
         *,
-        lease: timedelta,
-        policy: RetryPolicy,
-        wake_at: WakeAt,
+        hastening: Collection[str] = (),
         on_settled: OnSettled = lambda: None,
     ) -> None:
         self.database = database
-        self.lease = lease
-        self.policy = policy
+        self.lease = config.lease
+        self.policy = config.retry
         # A claim is sent only while this much of its lease is left, so a slow batch never
         # sends a row that another relay may already have taken over.
-        self.margin = min(timedelta(seconds=30), lease / 4)
-        self._wake_at = wake_at
+        self.margin = min(timedelta(seconds=30), config.lease / 4)
+        # Channels whose backlog is due at once when a message gets through after failures.
+        self._hastening = frozenset(hastening)
         self._on_settled = on_settled
         self._lock = threading.Lock()
         self._unsettled: dict[int, Claim] = {}
@@ -82,36 +71,41 @@ class RelayStore:
         """Whether enough of the claim's lease is left to start sending it."""
         return self.database.clock() < claim.leased_until - self.margin
 
-    def settle(self, claim: Claim, outcome: Outcome) -> None:
-        """Record what happened to a claimed row, and log it."""
+    def settle(self, claim: Claim, outcome: Outcome) -> datetime | None:
+        """Record what happened to a claimed row, and log it. Returns when the channel has
+        rows due because of it (the row's next attempt, or now when an outage just ended)."""
         with self.database.unit_of_work() as uow:
             result = record_outcome(uow, claim, outcome, self.policy)
         with self._lock:
             self._unsettled.pop(claim.id, None)
             if result is not None:
                 self._counts[claim.channel, result[0]] += 1
+        due: datetime | None = None
         if result is None:
             log.warning("notification %d: lease lost, another relay settles it", claim.id)
         else:
-            status, next_at = result
-            _log_outcome(claim, outcome, status, next_at)
-            if next_at is not None:
-                self._wake_at(claim.channel, next_at)
-            self._track_outage(claim.channel, status, outcome)
+            status, due = result
+            _log_outcome(claim, outcome, status, due)
+            if self._outage_ended(claim.channel, status, outcome):
+                due = self.database.clock()
         self._on_settled()
+        return due
 
-    def _track_outage(self, channel: str, status: str, outcome: Outcome) -> None:
-        if channel not in _OUTAGE_CHANNELS:
-            return
+    def _outage_ended(self, channel: str, status: str, outcome: Outcome) -> bool:
+        """Track failures of a hastening channel; after a success, make its backlog due."""
+        if channel not in self._hastening:
+            return False
         if outcome.verdict == "retry":
             self._failing.add(channel)
-        elif status == "sent" and channel in self._failing:
-            self._failing.discard(channel)
-            with self.database.unit_of_work() as uow:
-                hastened = hasten(uow, channel=channel)
-            if hastened:
-                log.info("%s works again: %d waiting notifications are due now", channel, hastened)
-                self._wake_at(channel, self.database.clock())
+            return False
+        if status != "sent" or channel not in self._failing:
+            return False
+        self._failing.discard(channel)
+        with self.database.unit_of_work() as uow:
+            hastened = hasten(uow, channel=channel)
+        if hastened:
+            log.info("%s works again: %d waiting notifications are due now", channel, hastened)
+        return hastened > 0
 
     def release_unsettled(self) -> int:
         """Give back every row still claimed by this relay (at shutdown)."""
@@ -145,34 +139,24 @@ class RelayStore:
         return dict(totals)
 
 
-def channel_report(channels_on: Collection[str]) -> list[str]:
+def channel_report(channels_on: Collection[str], every: Iterable[ChannelTraits]) -> list[str]:
     """What the relay says at start: the channels that are on, and how to turn on the others."""
     lines = [f"Delivery channels on: {', '.join(sorted(channels_on))}"]
     lines += [
-        f"Delivery channel {channel} is off: {hint}"
-        for channel, hint in _OFF_HINTS.items()
-        if channel not in channels_on
+        f"Delivery channel {traits.name} is off: {traits.off_hint or 'not configured'}"
+        for traits in every
+        if traits.name not in channels_on
     ]
     return lines
-
-
-def run_batch(
-    store: RelayStore,
-    claims: Sequence[Claim],
-    send: Callable[[Claim], Outcome],
-    keep_going: Callable[[Claim], bool],
-) -> None:
-    """Send claims one by one, settling each right after its channel answered."""
-    for claim in claims:
-        store.settle(claim, send(claim) if keep_going(claim) else Outcome.defer(None))
 
 
 def _log_outcome(claim: Claim, outcome: Outcome, status: str, next_at: datetime | None) -> None:
     masked = mask_recipient(claim.channel, claim.recipient)
     where = f"{claim.kind} via {claim.channel} to {masked}"
     reason = outcome.reason or ""
-    if claim.channel != "telegram":
-        # Servers quote the address they refused; logs show it masked like everywhere else.
+    if claim.recipient not in masked:
+        # Servers quote the address they refused; logs show it masked like everywhere else
+        # (a recipient its mask shows as it is, a Telegram chat id, stays as it is).
         reason = reason.replace(claim.recipient, masked)
     prefix = f"notification {claim.id} ({where}, attempt {claim.attempts})"
     if status == "sent":

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from collections.abc import Generator, Sequence
+from typing import Any, ClassVar
 
 from jinja2 import Environment
 from requests import RequestException
@@ -12,11 +13,14 @@ from twilio.http.http_client import TwilioHttpClient
 from twilio.http.response import Response
 from twilio.rest import Client
 
+from core.delivery.channel import ChannelSetup, ChannelTraits, KeepGoing, Settled, one_by_one
+from core.delivery.config import DeliveryConfig
 from core.delivery.content import read_notice
 from core.delivery.masking import mask_number
 from core.delivery.templating import render_whatsapp, template_environment, whatsapp_variables
 from core.delivery.types import Claim, Outcome
 from core.settings import Settings
+from core.vocabulary import Channel
 
 log = logging.getLogger(__name__)
 
@@ -49,11 +53,17 @@ class _QuietHttpClient(TwilioHttpClient):  # type: ignore[misc]
 class WhatsAppSender:
     """Sends notifications as WhatsApp messages from TWILIO_WHATSAPP_FROM."""
 
+    traits: ClassVar[ChannelTraits] = ChannelTraits(
+        Channel.WHATSAPP,
+        hastens_after_outage=True,
+        off_hint="set TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_WHATSAPP_FROM to turn it on",
+    )
+
     def __init__(
         self,
         settings: Settings,
+        config: DeliveryConfig,
         *,
-        timeout: float = 15.0,
         environment: Environment | None = None,
     ) -> None:
         sid, token, sender = (
@@ -63,11 +73,22 @@ class WhatsAppSender:
         )
         if sid is None or token is None or sender is None:
             raise ValueError("WhatsApp is off: the Twilio settings are incomplete")
-        http_client = _QuietHttpClient(settings.twilio_api_base_url, timeout)
+        http_client = _QuietHttpClient(settings.twilio_api_base_url, config.twilio_timeout)
         self._client = Client(sid, token.get_secret_value(), http_client=http_client)
         self._sender = _address(sender)
         self._content_sid = settings.twilio_whatsapp_content_sid
         self._environment = environment or template_environment()
+
+    @classmethod
+    def open(cls, setup: ChannelSetup) -> WhatsAppSender:
+        """The sender the relay uses while the Twilio settings are complete."""
+        return cls(setup.settings, setup.config)
+
+    def send_batch(
+        self, claims: Sequence[Claim], keep_going: KeepGoing
+    ) -> Generator[Settled, None, None]:
+        """Send the claims one by one, in order; Twilio's Messages API takes one at a time."""
+        return one_by_one(claims, keep_going, self.send)
 
     def message_fields(self, claim: Claim) -> dict[str, str]:
         """The Messages API fields for one notification: a template with variables, or a body."""

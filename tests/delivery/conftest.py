@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
@@ -13,10 +14,12 @@ import pytest
 from sqlalchemy import insert, select
 from telegram.ext import ExtBot
 
-from bot.delivery import Delivery
-from bot.limits import build_rate_limiter
+from bot.delivery.limits import build_rate_limiter
+from bot.delivery.relay import Delivery
 from core.db.models import Member, Notification
 from core.db.session import Database
+from core.delivery.config import DeliveryConfig
+from core.delivery.types import RetryPolicy
 from core.settings import Settings, load_settings
 from tests.core.conftest import build_shop
 from tests.fakes.smtp import SmtpSink
@@ -25,16 +28,16 @@ from tests.fakes.twilio_api import FakeTwilioApi
 
 ADMIN = 1000
 # Short waits so that retries, backoffs and polls take milliseconds in tests.
-FAST: dict[str, Any] = {
-    "poll_interval": 0.05,
-    "lease": timedelta(seconds=60),
-    "backoff_base": timedelta(milliseconds=50),
-    "backoff_cap": timedelta(milliseconds=200),
-    "max_attempts": 5,
-    "stop_timeout": 10.0,
-    "smtp_timeout": 5.0,
-    "twilio_timeout": 5.0,
-}
+FAST = DeliveryConfig(
+    poll_interval=0.05,
+    lease=timedelta(seconds=60),
+    retry=RetryPolicy(
+        base=timedelta(milliseconds=50), cap=timedelta(milliseconds=200), max_attempts=5
+    ),
+    stop_timeout=10.0,
+    smtp_timeout=5.0,
+    twilio_timeout=5.0,
+)
 WHATSAPP_FROM = "+14155238886"
 
 
@@ -194,7 +197,8 @@ def delivery_settings(
 async def running_relay(
     settings: Settings, database: Database, **knobs: Any
 ) -> AsyncIterator[Delivery]:
-    """A started relay with a bot of its own (sharing nothing with other relays)."""
+    """A started relay with a bot of its own (sharing nothing with other relays); `knobs`
+    change fields of the FAST config."""
     assert settings.telegram_bot_token is not None
     bot = ExtBot(
         settings.telegram_bot_token.get_secret_value(),
@@ -202,7 +206,7 @@ async def running_relay(
         rate_limiter=build_rate_limiter(settings),
     )
     await bot.initialize()
-    delivery = Delivery(settings, database, bot, **{**FAST, **knobs})
+    delivery = Delivery(settings, database, bot, dataclasses.replace(FAST, **knobs))
     await delivery.start()
     try:
         yield delivery

@@ -11,8 +11,8 @@ import pytest
 from telegram.error import RetryAfter
 from telegram.ext import ExtBot
 
-from bot.alert_messages import MAX_CALLBACK_DATA, alert_buttons, split_lines
-from bot.limits import PUSH, PushPacer, Stopped, build_rate_limiter
+from bot.delivery.limits import PUSH, PushPacer, Stopped, build_rate_limiter
+from bot.delivery.messages import MAX_CALLBACK_DATA, alert_buttons, split_lines
 from tests.delivery.conftest import ADMIN, delivery_settings
 from tests.fakes.telegram_api import FakeBotApi
 

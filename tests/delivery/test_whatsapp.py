@@ -6,6 +6,7 @@ import json
 from datetime import UTC, datetime
 
 from core.db.session import Database
+from core.delivery.config import DeliveryConfig
 from core.delivery.types import Claim, Outcome
 from core.delivery.whatsapp import WhatsAppSender
 from tests.delivery.conftest import (
@@ -111,7 +112,9 @@ def test_a_twilio_timeout_is_a_transient_failure(
 ) -> None:
     twilio_api.fail_with_status(500, times=None)  # the late answer must not count as accepted
     twilio_api.delay_responses(1.0)
-    sender = WhatsAppSender(delivery_settings(bot_api, twilio=twilio_api), timeout=0.1)
+    sender = WhatsAppSender(
+        delivery_settings(bot_api, twilio=twilio_api), DeliveryConfig(twilio_timeout=0.1)
+    )
     assert sender.send(claim_for(NUMBER)) == Outcome.retry("Twilio unreachable: ReadTimeout")
 
 
@@ -119,7 +122,7 @@ def test_twilio_refusing_our_credentials_keeps_the_message(
     bot_api: FakeBotApi, twilio_api: FakeTwilioApi
 ) -> None:
     settings = delivery_settings(bot_api, twilio=twilio_api, twilio_auth_token="not-the-token")
-    outcome = WhatsAppSender(settings).send(claim_for(NUMBER))
+    outcome = WhatsAppSender(settings, DeliveryConfig()).send(claim_for(NUMBER))
     assert (
         outcome.verdict == "retry"
         and outcome.reason == "Twilio error 401 (code 20003): Unable to create record: Authenticate"

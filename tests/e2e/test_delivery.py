@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.app import build_application
-from bot.delivery import Delivery
+from bot.delivery.relay import Delivery
 from core.db.models import Notification
 from core.db.session import Database
 from tests.bot.harness import ADMIN, STAFF, Shopfront, serving

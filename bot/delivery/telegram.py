@@ -1,12 +1,12 @@
-"""The Telegram channel: sends one outbox row as pushed messages and says what happened."""
+"""The Telegram channel: sends outbox rows as pushed messages and says what happened to each."""
 
 from __future__ import annotations
 
 import asyncio
-from collections import Counter
-from collections.abc import Awaitable, Callable, Collection
+import logging
+from collections.abc import AsyncGenerator, Sequence
 from datetime import timedelta
-from typing import Any
+from typing import Any, ClassVar
 
 from telegram import Bot
 from telegram.constants import ParseMode
@@ -20,31 +20,72 @@ from telegram.error import (
     TimedOut,
 )
 
-from bot.alert_messages import TelegramMessage, render_notification
-from bot.limits import PUSH, PushPacer, Stopped, push_pacer, retry_after_seconds
+from bot.delivery.limits import PUSH, PushPacer, Stopped, push_pacer, retry_after_seconds
+from bot.delivery.messages import TelegramMessage, render_notification
+from bot.delivery.setup import BotSetup, MoveChat
+from core.delivery.channel import ChannelTraits, KeepGoing, Settled
 from core.delivery.types import Claim, Outcome
+from core.vocabulary import Channel
 
 # One being sent and one waiting its turn: enough to keep a chat's pace, few enough that
 # a chat with a long queue leaves room for the others.
 PER_CHAT_IN_FLIGHT = 2
 
-MoveChat = Callable[[int, int], Awaitable[None]]
-LeaseCheck = Callable[[Claim], bool]
-Settle = Callable[[Claim, Outcome], Awaitable[None]]
+log = logging.getLogger("stockbot.delivery")
 
 
 class TelegramChannel:
     """Pushes notifications through the bot, at most one a second per chat (shared pacer)."""
 
-    def __init__(self, bot: Bot, *, move_chat: MoveChat, pacer: PushPacer | None = None) -> None:
+    traits: ClassVar[ChannelTraits] = ChannelTraits(
+        Channel.TELEGRAM, per_recipient=PER_CHAT_IN_FLIGHT
+    )
+
+    def __init__(
+        self,
+        bot: Bot,
+        *,
+        stopping: asyncio.Event,
+        move_chat: MoveChat,
+        pacer: PushPacer | None = None,
+    ) -> None:
         shared = push_pacer(bot)
         self._bot = bot
+        self._stopping = stopping
         self._move_chat = move_chat
         self._pacer = pacer or shared or PushPacer()
         # rate_limit_args only exists on a bot with a rate limiter (the Application's ExtBot).
         self._push_args: dict[str, Any] = {"rate_limit_args": PUSH} if shared else {}
 
-    async def send(self, claim: Claim, *, stopping: asyncio.Event, lease_ok: LeaseCheck) -> Outcome:
+    @classmethod
+    def open(cls, setup: BotSetup) -> TelegramChannel:
+        """The channel of the running bot: always on."""
+        return cls(setup.bot, stopping=setup.stopping, move_chat=setup.move_chat)
+
+    async def send_batch(
+        self, claims: Sequence[Claim], keep_going: KeepGoing
+    ) -> AsyncGenerator[Settled, None]:
+        """Send every claim at once, each in a task of its own (the pacer keeps each chat's
+        pace), and yield each as soon as Telegram answered."""
+        sending = [asyncio.create_task(self._answer(claim, keep_going)) for claim in claims]
+        try:
+            for answered in asyncio.as_completed(sending):
+                settled = await answered
+                if settled is not None:
+                    yield settled
+        finally:
+            for task in sending:
+                task.cancel()
+
+    async def _answer(self, claim: Claim, keep_going: KeepGoing) -> Settled | None:
+        try:
+            return claim, await self.send(claim, keep_going)
+        except Exception:
+            # No outcome to record: the row stays leased and is tried again after the lease.
+            log.exception("notification %d: sending failed unexpectedly", claim.id)
+            return None
+
+    async def send(self, claim: Claim, keep_going: KeepGoing) -> Outcome:
         """Send every part not sent yet; the outcome says what to record for the row."""
         try:
             messages = render_notification(claim.kind, claim.payload)
@@ -54,9 +95,7 @@ class TelegramChannel:
         chat_id = int(claim.recipient)
         for index in range(done, len(messages)):
             progress = index if len(messages) > 1 else None
-            outcome, chat_id = await self._send_part(
-                claim, chat_id, messages[index], stopping=stopping, lease_ok=lease_ok
-            )
+            outcome, chat_id = await self._send_part(claim, chat_id, messages[index], keep_going)
             if outcome is not None:
                 return self._scrubbed(_with_progress(outcome, progress))
         return Outcome.sent()
@@ -69,19 +108,13 @@ class TelegramChannel:
         return Outcome(outcome.verdict, reason, outcome.delay, outcome.parts_sent)
 
     async def _send_part(
-        self,
-        claim: Claim,
-        chat_id: int,
-        message: TelegramMessage,
-        *,
-        stopping: asyncio.Event,
-        lease_ok: LeaseCheck,
+        self, claim: Claim, chat_id: int, message: TelegramMessage, keep_going: KeepGoing
     ) -> tuple[Outcome | None, int]:
         """(None when sent, else the outcome; the chat id, new if the chat migrated)."""
         for _ in range(2):
             try:
-                async with self._pacer.turn(chat_id, stopping):
-                    if not lease_ok(claim):
+                async with self._pacer.turn(chat_id, self._stopping):
+                    if not keep_going(claim):
                         return Outcome.defer("lease ran out before sending"), chat_id
                     await self._bot.send_message(
                         chat_id,
@@ -97,7 +130,7 @@ class TelegramChannel:
             except Stopped:
                 return Outcome.defer(None), chat_id
             except Exception as exc:
-                return classify(exc, stopping=stopping.is_set()), chat_id
+                return classify(exc, stopping=self._stopping.is_set()), chat_id
         return Outcome.retry("the chat migrated twice in a row"), chat_id
 
 
@@ -129,61 +162,3 @@ def _with_progress(outcome: Outcome, parts_sent: int | None) -> Outcome:
     if parts_sent is None:
         return outcome
     return Outcome(outcome.verdict, outcome.reason, outcome.delay, parts_sent)
-
-
-async def push_claims(
-    channel: TelegramChannel,
-    *,
-    claim: Callable[[int, Collection[str]], Awaitable[list[Claim]]],
-    settle: Settle,
-    idle: Callable[[], Awaitable[None]],
-    woken: asyncio.Event,
-    capacity: int,
-    stopping: asyncio.Event,
-    lease_ok: LeaseCheck,
-) -> None:
-    """The relay's Telegram worker: keep up to `capacity` rows in flight, each in a task of
-    its own and at most PER_CHAT_IN_FLIGHT per chat, so that one chat's long queue (pushes a
-    second apart) never holds up the other chats."""
-    in_flight: set[asyncio.Task[None]] = set()
-    per_chat: Counter[str] = Counter()
-
-    async def deliver(row: Claim) -> None:
-        try:
-            await settle(row, await channel.send(row, stopping=stopping, lease_ok=lease_ok))
-        finally:
-            per_chat[row.recipient] -= 1
-            if per_chat[row.recipient] <= 0:
-                del per_chat[row.recipient]
-
-    def finished(task: asyncio.Task[None]) -> None:
-        in_flight.discard(task)
-        woken.set()
-
-    try:
-        while not stopping.is_set():
-            woken.clear()
-            room = capacity - len(in_flight)
-            busy = {chat for chat, count in per_chat.items() if count >= PER_CHAT_IN_FLIGHT}
-            claims = await claim(room, busy) if room > 0 else []
-            for row in claims:
-                per_chat[row.recipient] += 1
-                task = asyncio.create_task(deliver(row))
-                in_flight.add(task)
-                task.add_done_callback(finished)
-            if not claims:
-                await idle()
-    finally:
-        await _drain(in_flight)
-
-
-async def _drain(tasks: set[asyncio.Task[None]]) -> None:
-    """Wait for sends in flight; if the wait itself is cancelled, cancel them too."""
-    if not tasks:
-        return
-    try:
-        await asyncio.wait(tasks)
-    except asyncio.CancelledError:
-        for task in list(tasks):
-            task.cancel()
-        raise

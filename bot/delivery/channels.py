@@ -1,0 +1,11 @@
+"""Every delivery channel the relay serves: a new one is a class and a line here."""
+
+from __future__ import annotations
+
+from bot.delivery.setup import BotSetup
+from bot.delivery.telegram import TelegramChannel
+from core.delivery.channel import ChannelKind
+from core.delivery.email import EmailSender
+from core.delivery.whatsapp import WhatsAppSender
+
+CHANNELS: tuple[ChannelKind[BotSetup], ...] = (TelegramChannel, EmailSender, WhatsAppSender)

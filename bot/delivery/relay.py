@@ -1,0 +1,140 @@
+"""The delivery relay: a lane (an asyncio worker) per channel that is on, claiming and sending
+outbox rows. It knows channels only through their traits (core/delivery/channel.py).
+
+Database, SMTP and Twilio work runs in the relay's own threads; PTB objects stay on the loop."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
+
+from telegram import Bot
+
+from bot.delivery.channels import CHANNELS
+from bot.delivery.lanes import Lane, LaneContext, in_threads
+from bot.delivery.setup import BotSetup
+from core.db.session import Database
+from core.delivery.config import DeliveryConfig
+from core.delivery.relay import RelayStore, channel_report
+from core.settings import Settings
+
+log = logging.getLogger("stockbot.delivery")
+T = TypeVar("T")
+
+
+class Delivery:
+    """Sends queued notifications over every channel that is on, until stopped."""
+
+    def __init__(
+        self, settings: Settings, database: Database, bot: Bot, config: DeliveryConfig
+    ) -> None:
+        self.config = config
+        self.channels = settings.enabled_channels
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stopping = asyncio.Event()
+        self._halt = threading.Event()  # the same signal, for the sending threads
+        self._changed = asyncio.Event()
+        self._executor = ThreadPoolExecutor(max_workers=4, thread_name_prefix="stockbot-delivery")
+        self._workers: list[asyncio.Task[None]] = []
+        setup = BotSetup(
+            settings, config, bot=bot, stopping=self._stopping, move_chat=self._move_chat
+        )
+        opened = [kind.open(setup) for kind in CHANNELS if kind.traits.name in self.channels]
+        hastening = [
+            channel.traits.name for channel in opened if channel.traits.hastens_after_outage
+        ]
+        self.store = RelayStore(database, config, hastening=hastening, on_settled=self._settled)
+        context = LaneContext(self.store, config, self._executor, self._stopping, self._halt)
+        self._lanes = [Lane(channel, context) for channel in opened]
+
+    # -- lifecycle -----------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Close rows of channels that are off, say which channels are on, start the workers."""
+        self._loop = asyncio.get_running_loop()
+        closed = await self._run(self.store.close_unconfigured, self.channels)
+        for line in channel_report(self.channels, [kind.traits for kind in CHANNELS]):
+            log.info("%s", line)
+        if closed:
+            log.warning("%d queued notifications of channels that are off are now dead", closed)
+        self._workers = [
+            asyncio.create_task(lane.run(), name=f"delivery-{lane.traits.name}")
+            for lane in self._lanes
+        ]
+
+    def nudge(self) -> None:
+        """Wake every worker now: something was queued. Safe to call from any thread."""
+        loop = self._loop
+        if loop is None or loop.is_closed():
+            return
+        loop.call_soon_threadsafe(self._wake_all)
+
+    async def stop(self) -> None:
+        """Finish what is being sent, give back what is claimed but unsent, stop the workers."""
+        if self._halt.is_set():
+            return
+        self._stopping.set()
+        self._halt.set()
+        self._wake_all()
+        if self._workers:
+            _, running = await asyncio.wait(self._workers, timeout=self.config.stop_timeout)
+            for task in running:
+                task.cancel()
+            await asyncio.gather(*self._workers, return_exceptions=True)
+            self._workers.clear()
+        if self._loop is not None:
+            released = await self._run(self.store.release_unsettled)
+            if released:
+                log.info("released %d claimed notifications for the next start", released)
+        self._executor.shutdown(wait=True)
+
+    def counts(self, channel: str | None = None) -> dict[str, int]:
+        """Rows this relay settled so far, by the status it left them in (sent, pending, dead)."""
+        return self.store.counts(channel)
+
+    async def wait_settled(
+        self,
+        count: int,
+        *,
+        status: str | None = None,
+        channel: str | None = None,
+        timeout: float = 10.0,
+    ) -> None:
+        """Wait until this relay has settled `count` rows (of a status, on a channel)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while True:
+            self._changed.clear()
+            counts = self.counts(channel)
+            settled = counts.get(status, 0) if status else sum(counts.values())
+            if settled >= count:
+                return
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                raise TimeoutError(f"{settled} of {count} rows settled: {self.store.counts()}")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._changed.wait(), remaining)
+
+    # -- wake-ups ------------------------------------------------------------------------------
+
+    def _settled(self) -> None:
+        """Called from the relay's threads after each settled row."""
+        loop = self._loop
+        if loop is not None and not loop.is_closed():
+            with contextlib.suppress(RuntimeError):
+                loop.call_soon_threadsafe(self._changed.set)
+
+    def _wake_all(self) -> None:
+        for lane in self._lanes:
+            lane.woken.set()
+
+    async def _move_chat(self, old_chat_id: int, new_chat_id: int) -> None:
+        await self._run(self.store.move_chat, old_chat_id, new_chat_id)
+
+    async def _run(self, function: Callable[..., T], *args: Any) -> T:
+        return await in_threads(self._executor, function, *args)
