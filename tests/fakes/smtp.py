@@ -89,18 +89,16 @@ def _uses_tls(server: SMTP) -> bool:
 class _CountingSMTP(SMTP):
     """aiosmtpd's SMTP protocol, telling the sink when connections open and close."""
 
-    def __init__(self, handler: Any, *, sink: SmtpSink, **kwargs: Any) -> None:
+    def __init__(self, handler: Any, *, sink: SmtpSink, number: int, **kwargs: Any) -> None:
         super().__init__(handler, **kwargs)
         self.sink = sink
-        self.number = 0
+        self.number = number
         self.lost = asyncio.Event()
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        # STARTTLS calls this again on the same connection; count only the first call.
-        is_new = self.transport is None
+        # STARTTLS calls this again on the same connection: the sink keeps a set.
         super().connection_made(transport)
-        if is_new:
-            self.number = self.sink._connected(self)
+        self.sink._connected(self)
 
     def connection_lost(self, error: Exception | None) -> None:
         super().connection_lost(error)
@@ -116,7 +114,12 @@ class _SinkController(Controller):
         self.sink = sink
 
     def factory(self) -> SMTP:
-        return _CountingSMTP(self.handler, sink=self.sink, **self.SMTP_kwargs)
+        # Numbered when accepted, not when the session starts: start() returns only after
+        # the factory has run for aiosmtpd's start-up probe, but the probe's session may
+        # start later (its wait for the greeting gives up after a second), and it must
+        # not count as a client.
+        number = self.sink._accepted()
+        return _CountingSMTP(self.handler, sink=self.sink, number=number, **self.SMTP_kwargs)
 
     def _trigger_server(self) -> None:
         # aiosmtpd connects to self.port to finish starting; with port 0 it must learn the real one.
@@ -292,14 +295,17 @@ class SmtpSink:
         ok = (data.login.decode(), data.password.decode()) == (self.username, self.password)
         return AuthResult(success=ok, handled=False, auth_data=data if ok else None)
 
-    def _connected(self, protocol: _CountingSMTP) -> int:
+    def _accepted(self) -> int:
         with self._signal:
-            self._live.add(protocol)
             if not self._counting:
                 return 0
             self._connections += 1
             self._signal.notify()
             return next(self._connection_numbers)
+
+    def _connected(self, protocol: _CountingSMTP) -> None:
+        with self._signal:
+            self._live.add(protocol)
 
     def _disconnected(self, protocol: _CountingSMTP) -> None:
         with self._signal:
