@@ -18,7 +18,8 @@ from core.settings import load_settings
 
 async def echo(update: Update, context: CallbackContext[Any, Any, Any, Any]) -> None:
     """Send the message's text back, as HTML like Stockbot's replies."""
-    assert update.effective_chat is not None and update.message is not None
+    assert update.effective_chat is not None
+    assert update.message is not None
     await context.bot.send_message(
         update.effective_chat.id, html.escape(update.message.text or ""), parse_mode=ParseMode.HTML
     )

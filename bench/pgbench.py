@@ -13,8 +13,7 @@ _TPS = re.compile(r"^tps = ([0-9.]+) \(without initial connection time\)", re.MU
 
 
 def _pgbench() -> str:
-    found = shutil.which("pgbench") or "/usr/bin/pgbench"
-    return found
+    return shutil.which("pgbench") or "/usr/bin/pgbench"
 
 
 def initialise(url: str, *, scale: int = 1) -> None:

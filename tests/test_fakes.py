@@ -92,7 +92,8 @@ async def test_sent_html_is_stored_raw_and_as_the_user_sees_it(bot_api: FakeBotA
     assert message.text == sent.plain_text
     assert message.entities[0].type == "bold"
     assert message.entities[0].length == len(name)
-    assert message.from_user.is_bot and message.chat.id == USER
+    assert message.from_user.is_bot
+    assert message.chat.id == USER
     assert sent.callback_data("Resolve") == "alert:resolve:1"
     assert message.reply_markup == keyboard("alert:resolve:1")
 
@@ -191,7 +192,8 @@ async def test_non_text_updates_parse_in_ptb(bot_api: FakeBotApi) -> None:
     async with make_bot(bot_api) as bot:
         updates = await bot.get_updates()
     assert updates[1].edited_message.text == "Tea 6"
-    assert updates[2].message.photo and updates[2].message.text is None
+    assert updates[2].message.photo
+    assert updates[2].message.text is None
 
 
 async def test_replies_quote_the_message_they_answer(bot_api: FakeBotApi) -> None:
@@ -208,13 +210,13 @@ async def test_replies_quote_the_message_they_answer(bot_api: FakeBotApi) -> Non
 
 
 async def test_a_real_application_answers_commands_and_buttons(bot_api: FakeBotApi) -> None:
-    async def stock(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    async def stock(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
         assert update.effective_message is not None
         await update.effective_message.reply_html(
             "<b>Tea</b>: 3 left", reply_markup=keyboard("alert:resolve:1")
         )
 
-    async def resolve(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    async def resolve(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.callback_query
         assert query is not None
         await query.answer("Resolved")
@@ -245,8 +247,10 @@ async def test_a_real_application_answers_commands_and_buttons(bot_api: FakeBotA
             await app.updater.stop()
             await app.stop()
     assert answer["text"] == "Resolved"
-    assert edited.edited and edited.method == "editMessageText"
-    assert edited.message_id == reply.message_id and edited.reply_markup is None
+    assert edited.edited
+    assert edited.method == "editMessageText"
+    assert edited.message_id == reply.message_id
+    assert edited.reply_markup is None
     assert "reply_markup" not in bot_api.current(USER, reply.message_id)
     assert bot_api.unknown_methods == []
 
@@ -258,7 +262,8 @@ async def test_ask_all_collects_a_multi_message_answer(bot_api: FakeBotApi) -> N
         asking = asyncio.create_task(bot_api.ask_all(USER, "/stock", 2))
         # The long poll yields to the task, which queues the question; then it returns.
         (update,) = await bot.get_updates(timeout=5)
-        assert update.message is not None and update.message.text == "/stock"
+        assert update.message is not None
+        assert update.message.text == "/stock"
         await bot.send_message(USER, "page 1")
         await bot.send_message(USER, "page 2")
         replies = await asyncio.wait_for(asking, 5)
@@ -311,10 +316,13 @@ async def test_documents_arrive_as_multipart_with_caption_and_name(bot_api: Fake
         )
         await bot.send_photo(USER, b"\x89PNG fake", caption="chart", parse_mode="HTML")
     document, photo = bot_api.messages(USER)
-    assert document.file_name == "stock.csv" and document.file_bytes == b"name,qty\nTea,3\n"
-    assert document.text == "<i>Stock</i> é" and document.method == "sendDocument"
+    assert document.file_name == "stock.csv"
+    assert document.file_bytes == b"name,qty\nTea,3\n"
+    assert document.text == "<i>Stock</i> é"
+    assert document.method == "sendDocument"
     assert message.document.file_name == "stock.csv"
-    assert photo.method == "sendPhoto" and photo.plain_text == "chart"
+    assert photo.method == "sendPhoto"
+    assert photo.plain_text == "chart"
 
 
 async def test_injected_faults_raise_ptb_errors(
@@ -391,7 +399,8 @@ def test_stopping_releases_a_pending_long_poll() -> None:
     started = time.monotonic()
     api.stop()
     poller.join(10)
-    assert not poller.is_alive() and time.monotonic() - started < 5
+    assert not poller.is_alive()
+    assert time.monotonic() - started < 5
     assert responses[0].json() == {"ok": True, "result": []}
 
 
@@ -430,12 +439,17 @@ def test_twilio_sdk_creates_a_whatsapp_message(twilio: Client, twilio_api: FakeT
     created = twilio.messages.create(
         to="whatsapp:+447700900123", from_=SHOP_NUMBER, body="Tea: 3 left, below 5"
     )
-    assert created.sid.startswith("SM") and len(created.sid) == 34
-    assert created.status == "queued" and created.direction == "outbound-api"
-    assert created.to == "whatsapp:+447700900123" and created.price is None
-    assert created.date_created is not None and created.account_sid == twilio_api.account_sid
+    assert created.sid.startswith("SM")
+    assert len(created.sid) == 34
+    assert created.status == "queued"
+    assert created.direction == "outbound-api"
+    assert created.to == "whatsapp:+447700900123"
+    assert created.price is None
+    assert created.date_created is not None
+    assert created.account_sid == twilio_api.account_sid
     (received,) = twilio_api.wait_for_messages(1)
-    assert received["Body"] == "Tea: 3 left, below 5" and received["sid"] == created.sid
+    assert received["Body"] == "Tea: 3 left, below 5"
+    assert received["sid"] == created.sid
 
 
 def test_twilio_template_variables_are_parsed(twilio: Client, twilio_api: FakeTwilioApi) -> None:
@@ -468,7 +482,8 @@ def test_twilio_refuses_invalid_messages(
     with pytest.raises(TwilioRestException) as caught:
         twilio.messages.create(to=to, from_=sender, body=body)
     assert (caught.value.status, caught.value.code) == (400, code)
-    assert twilio_api.messages == [] and twilio_api.requests_seen == 1
+    assert twilio_api.messages == []
+    assert twilio_api.requests_seen == 1
 
 
 def test_twilio_rejected_numbers_fail_permanently(
@@ -497,7 +512,8 @@ def test_twilio_server_errors_until_healed(twilio: Client, twilio_api: FakeTwili
         assert caught.value.status == 500
     twilio_api.heal()
     twilio.messages.create(to="whatsapp:+447700900123", from_=SHOP_NUMBER, body="hi")
-    assert twilio_api.requests_seen == 3 and len(twilio_api.messages) == 1
+    assert twilio_api.requests_seen == 3
+    assert len(twilio_api.messages) == 1
 
 
 def test_twilio_delays_look_like_timeouts_and_stop_does_not_hang() -> None:
@@ -550,8 +566,10 @@ def test_one_smtp_connection_delivers_a_batch(smtp_server: SmtpSink) -> None:
     assert received[0].body("plain").strip() == "Tea: 3 left, below the threshold of 5"
     assert received[0].rcpt_tos == ["owner@example.com"]
     assert received[0].mail_from == "stockbot@example.com"
-    assert smtp_server.connections == 1 and {m.connection for m in received} == {1}
-    assert not received[0].tls and received[0].login is None
+    assert smtp_server.connections == 1
+    assert {m.connection for m in received} == {1}
+    assert not received[0].tls
+    assert received[0].login is None
 
 
 def test_smtp_auth_is_required_when_configured() -> None:
@@ -569,7 +587,8 @@ def test_smtp_auth_is_required_when_configured() -> None:
             client.login("shop", "app-password")
             client.send_message(alert_email("owner@example.com"))
         (received,) = sink.wait_for_messages(1)
-    assert received.login == "shop" and sink.connections == 3
+    assert received.login == "shop"
+    assert sink.connections == 3
 
 
 def test_smtp_starttls_with_auth() -> None:
@@ -584,7 +603,9 @@ def test_smtp_starttls_with_auth() -> None:
             client.login("shop", "pw")
             client.send_message(alert_email("owner@example.com"))
         (received,) = sink.wait_for_messages(1)
-    assert received.tls and received.login == "shop" and sink.connections == 2
+    assert received.tls
+    assert received.login == "shop"
+    assert sink.connections == 2
 
 
 def test_smtp_implicit_tls() -> None:
@@ -593,7 +614,8 @@ def test_smtp_implicit_tls() -> None:
         with smtplib.SMTP_SSL(sink.host, sink.port, context=context, timeout=5) as client:
             client.send_message(alert_email("owner@example.com"))
         (received,) = sink.wait_for_messages(1)
-    assert received.tls and sink.connections == 1
+    assert received.tls
+    assert sink.connections == 1
 
 
 def test_smtp_can_go_down_and_come_back_on_the_same_port(smtp_server: SmtpSink) -> None:
@@ -629,7 +651,8 @@ def test_smtp_rejections_are_temporary_or_permanent(smtp_server: SmtpSink) -> No
         client.send_message(alert_email("owner@example.com"))
     assert temporary.value.smtp_code == 451
     assert permanent.value.recipients["gone@example.com"][0] == 550
-    assert len(smtp_server.wait_for_messages(1)) == 1 and len(smtp_server.refused) == 2
+    assert len(smtp_server.wait_for_messages(1)) == 1
+    assert len(smtp_server.refused) == 2
 
 
 async def test_smtp_messages_can_be_awaited(smtp_server: SmtpSink) -> None:

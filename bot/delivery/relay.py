@@ -103,7 +103,7 @@ class Delivery:
         *,
         status: str | None = None,
         channel: str | None = None,
-        timeout: float = 10.0,
+        timeout: float = 10.0,  # noqa: ASYNC109 - says how many settled when it runs out
     ) -> None:
         """Wait until this relay has settled `count` rows (of a status, on a channel)."""
         loop = asyncio.get_running_loop()

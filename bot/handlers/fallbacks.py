@@ -31,14 +31,16 @@ async def _hint(update: Update, context: Context, text: str) -> None:
 
 async def unknown_command(update: Update, context: Context) -> None:
     """A command the bot does not have."""
-    assert update.effective_message is not None and update.effective_message.text is not None
+    assert update.effective_message is not None
+    assert update.effective_message.text is not None
     name = update.effective_message.text.split()[0].split("@")[0][:40]
     await _hint(update, context, texts.unknown_command(name))
 
 
 async def text_message(update: Update, context: Context) -> None:
     """Plain text: the answer to an open question, or a pointer to the commands."""
-    assert update.effective_message is not None and update.effective_message.text is not None
+    assert update.effective_message is not None
+    assert update.effective_message.text is not None
     pending = question(context)
     if pending is not None:
         await conversation.answer(update, context, pending, update.effective_message.text)
@@ -62,7 +64,7 @@ async def group_message(update: Update, context: Context) -> None:
 
 
 @button
-async def stale_button(update: Update, context: Context, query: CallbackQuery) -> str | None:
+async def stale_button(_update: Update, _context: Context, _query: CallbackQuery) -> str | None:
     """A button this bot no longer knows."""
     return BUTTON_GONE
 

@@ -24,7 +24,8 @@ def _help_text(member: MemberView) -> str:
 
 
 async def _enter(update: Update, context: Context, code: str | None) -> None:
-    assert update.effective_user is not None and update.effective_chat is not None
+    assert update.effective_user is not None
+    assert update.effective_chat is not None
     identity = {
         "telegram_user_id": update.effective_user.id,
         "chat_id": update.effective_chat.id,

@@ -46,7 +46,8 @@ def page_data(context: Context, wanted: StockFilter, offset: int) -> str:
     data = f"{PREFIX}{offset}:{mode}"
     if len(data.encode()) <= MAX_CALLBACK_DATA:
         return data
-    assert context.user_data is not None and wanted.search is not None
+    assert context.user_data is not None
+    assert wanted.search is not None
     searches: dict[str, str] = context.user_data.setdefault(SEARCHES, {})
     counter = context.user_data.setdefault("stock_search_ids", itertools.count(1))
     key = str(next(counter))

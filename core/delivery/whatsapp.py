@@ -12,6 +12,7 @@ from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.http.response import Response
 from twilio.rest import Client
+from typing_extensions import override
 
 from core.delivery.channel import ChannelSetup, ChannelTraits, KeepGoing, Settled, one_by_one
 from core.delivery.config import DeliveryConfig
@@ -42,10 +43,12 @@ class _QuietHttpClient(TwilioHttpClient):  # type: ignore[misc]
             url = self._base_url + url[len(TWILIO_BASE_URL) :]
         return super().request(method, url, *args, **kwargs)
 
+    @override
     def log_request(self, kwargs: dict[str, Any]) -> None:
         # The SDK logs URLs (with the account SID) and headers at INFO; the body holds numbers.
         log.debug("Twilio request: %s %s", kwargs["method"], kwargs["url"].rsplit("/", 1)[-1])
 
+    @override
     def log_response(self, status_code: int, response: Any) -> None:
         log.debug("Twilio response: %s", status_code)
 

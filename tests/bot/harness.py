@@ -30,7 +30,8 @@ async def serving(application: App, *, poll_timeout: int = 10) -> AsyncIterator[
     """Run the application inside an already running event loop, as run_polling would."""
     await application.initialize()
     try:
-        assert application.post_init is not None and application.updater is not None
+        assert application.post_init is not None
+        assert application.updater is not None
         await application.post_init(application)
         await application.updater.start_polling(
             timeout=poll_timeout, allowed_updates=ALLOWED_UPDATES

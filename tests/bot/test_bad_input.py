@@ -132,9 +132,12 @@ async def test_html_in_a_name_is_stored_and_shown_exactly_as_typed(shop: Shopfro
     listed = await shop.say(STAFF, "/stock <b>")
     shown = await shop.say(STAFF, f"/item {name}")
 
-    assert added.plain_text and name in added.plain_text
-    assert listed.plain_text and f"⚠️ {name}: 3 (alert below 5)" in listed.plain_text
-    assert shown.plain_text and shown.plain_text.splitlines()[0] == name
+    assert added.plain_text
+    assert name in added.plain_text
+    assert listed.plain_text
+    assert f"⚠️ {name}: 3 (alert below 5)" in listed.plain_text
+    assert shown.plain_text
+    assert shown.plain_text.splitlines()[0] == name
     assert f"{name}: 3" in (await shop.say(STAFF, "/stock")).plain_text  # type: ignore[operator]
     assert shop.quantity(name) == 3
     for reply in (added, listed, shown):

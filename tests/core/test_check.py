@@ -121,7 +121,8 @@ def test_the_check_leaves_an_item_resolved_by_hand_quiet_until_the_interval_has_
     clock.advance(hours=1)
     assert daily_check(shop) == report(low=1, opened=1, reminded=0, messages=0, resolved=0)
     alert = open_alert_of(shop, "Tea")
-    assert alert is not None and alert.id != first
+    assert alert is not None
+    assert alert.id != first
 
 
 def test_the_check_ignores_deleted_items(shop: ShopFixture, clock: Clock) -> None:

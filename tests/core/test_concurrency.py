@@ -110,7 +110,8 @@ def test_twenty_simultaneous_removes_leave_exactly_ten_and_one_alert(pg_shop: Sh
     assert_no_error(results)
     assert quantity_of(shop, "Tea") == 10
     removes = [row for row in movements_of(shop, "Tea") if row.reason == "remove"]
-    assert len(removes) == 20 and {row.delta for row in removes} == {-1}
+    assert len(removes) == 20
+    assert {row.delta for row in removes} == {-1}
     assert sorted(row.quantity_after for row in removes) == list(range(10, 30))
     [alert] = alert_rows(shop)
     assert (alert.quantity, alert.threshold, alert.resolved_at) == (14, 15, None)

@@ -171,7 +171,8 @@ def test_changing_an_items_threshold_opens_and_resolves_its_alert_at_once(
 
     item_threshold(shop, "Tea", 7)
     first = open_alert_of(shop, "Tea")
-    assert first is not None and first.threshold == 7
+    assert first is not None
+    assert first.threshold == 7
 
     item_threshold(shop, "Tea", 6)
     assert open_alert_of(shop, "Tea") is None
@@ -180,7 +181,8 @@ def test_changing_an_items_threshold_opens_and_resolves_its_alert_at_once(
 
     item_threshold(shop, "Tea", 10)
     second = open_alert_of(shop, "Tea")
-    assert second is not None and second.threshold == 10
+    assert second is not None
+    assert second.threshold == 10
 
 
 def test_clearing_an_items_threshold_falls_back_to_the_shop_default(shop: ShopFixture) -> None:
@@ -194,7 +196,8 @@ def test_clearing_an_items_threshold_falls_back_to_the_shop_default(shop: ShopFi
     assert change.item is not None
     assert (change.item.own_threshold, change.item.threshold) == (None, 5)
     alert = open_alert_of(shop, "Tea")
-    assert alert is not None and alert.threshold == 5
+    assert alert is not None
+    assert alert.threshold == 5
 
 
 # Opening an alert (SPEC 2.2).
@@ -394,7 +397,8 @@ def test_after_a_manual_resolve_the_item_stays_quiet_for_the_repeat_interval(
     second = remove(shop, "Tea", 1)
 
     alert = open_alert_of(shop, "Tea")
-    assert alert is not None and alert.id == second != first
+    assert alert is not None
+    assert alert.id == second != first
     assert (alert.quantity, alert.created_at) == (2, clock.now)
     assert len(outbox(shop, alert_id=second, kind="alert")) == 3
 
@@ -409,7 +413,8 @@ def test_an_item_restocked_after_a_manual_resolve_alerts_as_soon_as_it_falls_aga
 
     second = remove(shop, "Tea", 7)
 
-    assert second is not None and second != first
+    assert second is not None
+    assert second != first
     assert len(outbox(shop, alert_id=second, kind="alert")) == 3
 
 

@@ -81,7 +81,8 @@ def test_the_ledger_adds_up_to_the_quantity_in_stock(shop: ShopFixture) -> None:
 def test_removing_more_than_in_stock_is_refused_and_changes_nothing(shop: ShopFixture) -> None:
     # A low item with an open alert and queued messages: none of that may move either.
     shop.add_item("Green Tea", 3)
-    assert shop.alerts() and shop.notifications()
+    assert shop.alerts()
+    assert shop.notifications()
     before = snapshot(shop.db)
 
     with pytest.raises(InsufficientStock) as refused:

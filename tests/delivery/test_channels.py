@@ -92,14 +92,16 @@ class Batches:
 
     def __init__(self) -> None:
         self.go = threading.Event()
+        self.started = threading.Event()
         self.batches: list[list[int]] = []
 
     def send_batch(
         self, claims: Sequence[Claim], keep_going: KeepGoing
     ) -> Generator[Settled, None, None]:
         self.batches.append([claim.id for claim in claims])
+        self.started.set()
         self.go.wait(10)
-        yield from one_by_one(claims, keep_going, lambda claim: Outcome.sent())
+        yield from one_by_one(claims, keep_going, lambda _claim: Outcome.sent())
 
 
 class Paced:
@@ -114,7 +116,9 @@ class Paced:
         self.batches: list[list[str]] = []
 
     async def send_batch(
-        self, claims: Sequence[Claim], keep_going: KeepGoing
+        self,
+        claims: Sequence[Claim],
+        keep_going: KeepGoing,  # noqa: ARG002 - the protocol's; this fake sends everything
     ) -> AsyncGenerator[Settled, None]:
         self.batches.append([claim.recipient for claim in claims])
         self.holding.update(claim.recipient for claim in claims)
@@ -145,8 +149,10 @@ async def lane_of(
 
 
 async def settled(store: RelayStore, count: int) -> None:
+    """Until the store settled `count` rows as sent: a bounded poll, as a bare store has no
+    event to await."""
     async with asyncio.timeout(10):
-        while store.counts().get("sent", 0) < count:
+        while store.counts().get("sent", 0) < count:  # noqa: ASYNC110
             await asyncio.sleep(0.01)
 
 
@@ -156,8 +162,7 @@ async def test_a_blocking_channel_is_handed_whole_batches_one_at_a_time(
     first = live_outbox.queue_many([("whatsapp", f"+1415555{n:04}") for n in range(2)])
     channel = Batches()
     async with lane_of(channel, live_db, dataclasses.replace(FAST, batch_size=3)) as (lane, store):
-        while not channel.batches:
-            await asyncio.sleep(0.01)
+        assert await asyncio.to_thread(channel.started.wait, 10)
         later = live_outbox.queue("whatsapp", "+14155559999")
         lane.woken.set()
         await asyncio.sleep(0.2)

@@ -32,7 +32,8 @@ async def test_an_alert_email_has_both_parts_the_name_shown_as_typed_and_a_telli
     text, html = email.body("plain"), email.body("html")
     assert f"{HOSTILE}: 3 left, below the threshold of 5." in text
     assert "&lt;b&gt;Tea &amp; &#34;Co&#34;&lt;/b&gt;" in html
-    assert HOSTILE not in html and "<b>Tea" not in html
+    assert HOSTILE not in html
+    assert "<b>Tea" not in html
     assert "3 left, below the threshold of 5" in html
 
 
@@ -135,5 +136,6 @@ async def test_a_wrong_smtp_password_keeps_the_email_for_when_it_is_fixed(
             await relay.wait_settled(1, status="pending")
     stored = live_outbox.row(row_id)
     assert stored.status == "pending"
-    assert stored.last_error is not None and stored.last_error.startswith("SMTP login refused: 535")
+    assert stored.last_error is not None
+    assert stored.last_error.startswith("SMTP login refused: 535")
     assert "wrong" not in stored.last_error

@@ -55,7 +55,8 @@ async def test_a_push_is_tried_once_and_its_flood_wait_goes_back_to_the_relay(
     async with limited_bot(bot_api) as bot:
         with pytest.raises(RetryAfter):
             await bot.send_message(ADMIN, "Low stock: Tea", rate_limit_args=PUSH)
-    assert sends(bot_api) == 1 and bot_api.messages(ADMIN) == []
+    assert sends(bot_api) == 1
+    assert bot_api.messages(ADMIN) == []
 
 
 async def test_turns_in_one_chat_start_an_interval_after_the_previous_one_ended() -> None:
@@ -97,7 +98,8 @@ def test_split_texts_keep_whole_lines_within_the_limit() -> None:
     lines = [f"line {n} " + "é" * (n % 7) for n in range(200)]
     texts = split_lines("Header", lines, limit=100)
     assert all(len(text.encode("utf-16-le")) // 2 <= 100 for text in texts)
-    assert texts[0].startswith("Header\n") and texts[1].startswith("(continued)\n")
+    assert texts[0].startswith("Header\n")
+    assert texts[1].startswith("(continued)\n")
     body = [line for text in texts for line in text.splitlines()[1:]]
     assert body == lines
 

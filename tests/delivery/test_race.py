@@ -56,7 +56,8 @@ def test_claims_racing_on_separate_connections_never_share_a_row(
     finally:
         for database in databases:
             database.dispose()
-    assert first and second
+    assert first
+    assert second
     assert sorted(first + second) == sorted(ids)
 
 
@@ -92,7 +93,7 @@ def test_two_relays_racing_over_a_thousand_rows_send_each_exactly_once(
     settings = delivery_settings(bot_api, smtp=smtp_server, twilio=twilio_api)
     done = threading.Event()
 
-    def relay(index: int) -> dict[str, int]:
+    def relay(_index: int) -> dict[str, int]:
         return relay_until(settings, own_database(postgres_url, live_outbox.db), done)
 
     with ThreadPoolExecutor(2) as pool:

@@ -49,7 +49,8 @@ def test_a_claimed_row_is_leased_and_not_claimed_again_while_the_lease_lasts(
         1,
         clock.now - timedelta(minutes=4) + LEASE,
     )
-    assert stored.claimed_until == first.leased_until and stored.status == "pending"
+    assert stored.claimed_until == first.leased_until
+    assert stored.status == "pending"
 
 
 def test_a_crashed_relays_row_is_taken_over_when_its_lease_runs_out(
@@ -59,7 +60,8 @@ def test_a_crashed_relays_row_is_taken_over_when_its_lease_runs_out(
     (lost,) = claim(outbox.db)
     clock.advance(minutes=5)
     (taken,) = claim(outbox.db)
-    assert taken.id == lost.id and taken.attempts == 2
+    assert taken.id == lost.id
+    assert taken.attempts == 2
     # The crashed relay's late word counts for nothing; the new holder's does.
     assert settle(outbox.db, lost, Outcome.sent()) is None
     assert outbox.row(lost.id).status == "pending"
@@ -115,7 +117,8 @@ def test_transient_failures_back_off_exponentially_then_the_row_is_dead_with_the
         clock.now = stored.next_attempt_at
     assert waits == [timedelta(seconds=10), timedelta(seconds=20)]
     stored = outbox.row(row_id)
-    assert stored.status == "dead" and stored.attempts == 3
+    assert stored.status == "dead"
+    assert stored.attempts == 3
     assert stored.last_error == "gave up after 3 attempts: timeout 3"
 
 
@@ -125,9 +128,8 @@ def test_backoff_is_jittered_within_the_upper_half_and_capped() -> None:
     assert [low.delay(n).total_seconds() for n in (1, 2, 3, 4, 30)] == [5, 10, 20, 30, 30]
     assert [high.delay(n).total_seconds() for n in (1, 2, 3, 4, 30)] == [10, 20, 40, 60, 60]
     spread = {RetryPolicy().delay(3) for _ in range(20)}
-    assert len(spread) > 1 and all(
-        timedelta(seconds=30) <= d <= timedelta(seconds=60) for d in spread
-    )
+    assert len(spread) > 1
+    assert all(timedelta(seconds=30) <= d <= timedelta(seconds=60) for d in spread)
 
 
 def test_a_permanent_failure_is_dead_after_one_attempt_with_its_reason(outbox: Outbox) -> None:
@@ -197,7 +199,7 @@ def test_a_recovered_channel_makes_its_backing_off_rows_due_now(
 
 
 def test_dead_notifications_are_listed_with_their_reason_and_can_be_sent_again(
-    outbox: Outbox, clock: Clock
+    outbox: Outbox,
 ) -> None:
     row_id = outbox.queue("email", "ann@example.com")
     (claimed,) = claim(outbox.db)

@@ -134,7 +134,8 @@ async def test_pushes_to_one_chat_are_a_second_apart_and_each_arrives_once(
     async with running_relay(delivery_settings(bot_api), live_db) as relay:
         await relay.wait_settled(4, status="sent")
     times = [message.at for message in bot_api.messages(ADMIN)]
-    assert len(times) == 3 and len(bot_api.messages(2001)) == 1
+    assert len(times) == 3
+    assert len(bot_api.messages(2001)) == 1
     assert all(later - earlier >= 1.0 for earlier, later in itertools.pairwise(times))
 
 
@@ -148,7 +149,8 @@ async def test_stopping_gives_back_unsent_rows_and_the_next_start_sends_them_onc
     rows = live_outbox.rows()
     sent = [r for r in rows if r.status == "sent"]
     released = [r for r in rows if r.status == "pending"]
-    assert len(sent) + len(released) == 4 and released
+    assert len(sent) + len(released) == 4
+    assert released
     assert all((r.attempts, r.claimed_until) == (0, None) for r in released)
     async with running_relay(settings, live_db) as relay:
         await relay.wait_settled(len(released), status="sent", timeout=20)
@@ -174,7 +176,8 @@ async def test_the_relay_delivers_from_the_embedded_sqlite_database_too(
     settings = delivery_settings(bot_api, smtp=smtp_server)
     async with running_relay(settings, outbox.db) as relay:
         await relay.wait_settled(2, status="sent")
-    assert len(bot_api.messages(ADMIN)) == 1 and len(smtp_server.messages) == 1
+    assert len(bot_api.messages(ADMIN)) == 1
+    assert len(smtp_server.messages) == 1
     assert {outbox.row(chat).status, outbox.row(email).status} == {"sent"}
 
 

@@ -44,7 +44,8 @@ async def test_with_an_approved_template_the_message_carries_its_sid_and_variabl
     settings = delivery_settings(bot_api, twilio=twilio_api, twilio_whatsapp_content_sid="HX123")
     async with running_relay(settings, live_db):
         (message,) = await twilio_api.await_messages(1)
-    assert message["ContentSid"] == "HX123" and "Body" not in message
+    assert message["ContentSid"] == "HX123"
+    assert "Body" not in message
     assert message["ContentVariables"] == {
         "1": "Still low: 2 items \N{EM DASH} Milk, Tea",
         "2": "Milk: 2 left, below the threshold of 5; Tea: 1 left, below the threshold of 5",
@@ -59,7 +60,8 @@ async def test_twilio_failing_with_500_for_a_while_then_accepting_delivers_once(
     row_id = live_outbox.queue("whatsapp", NUMBER)
     async with running_relay(delivery_settings(bot_api, twilio=twilio_api), live_db) as relay:
         await relay.wait_settled(1, status="sent")
-    assert len(twilio_api.messages) == 1 and twilio_api.requests_seen == 4
+    assert len(twilio_api.messages) == 1
+    assert twilio_api.requests_seen == 4
     stored = live_outbox.row(row_id)
     assert (stored.status, stored.attempts, stored.last_error) == ("sent", 4, None)
 
@@ -85,9 +87,8 @@ async def test_an_invalid_number_is_dead_after_one_attempt_and_other_channels_ar
         await relay.wait_settled(4)
     dead = live_outbox.row(bad)
     assert (dead.status, dead.attempts) == ("dead", 1)
-    assert dead.last_error is not None and dead.last_error.startswith(
-        "Twilio error 400 (code 21211)"
-    )
+    assert dead.last_error is not None
+    assert dead.last_error.startswith("Twilio error 400 (code 21211)")
     assert BAD_NUMBER not in dead.last_error  # Twilio quotes the number; it is kept masked
     assert [live_outbox.row(i).status for i in (good, email, chat)] == ["sent"] * 3
 
@@ -123,7 +124,5 @@ def test_twilio_refusing_our_credentials_keeps_the_message(
 ) -> None:
     settings = delivery_settings(bot_api, twilio=twilio_api, twilio_auth_token="not-the-token")
     outcome = WhatsAppSender(settings, DeliveryConfig()).send(claim_for(NUMBER))
-    assert (
-        outcome.verdict == "retry"
-        and outcome.reason == "Twilio error 401 (code 20003): Unable to create record: Authenticate"
-    )
+    assert outcome.verdict == "retry"
+    assert outcome.reason == "Twilio error 401 (code 20003): Unable to create record: Authenticate"

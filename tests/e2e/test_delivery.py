@@ -76,12 +76,15 @@ async def test_an_alert_caused_by_a_command_reaches_chat_email_and_whatsapp(
     print(f"\ncommand to Telegram alert: {alert.at - sent_at:.3f}s")
 
     low = "3 left, below the threshold of 5"
-    assert f"Low stock: {HOSTILE}" in (alert.plain_text or "") and low in (alert.plain_text or "")
+    assert f"Low stock: {HOSTILE}" in (alert.plain_text or "")
+    assert low in (alert.plain_text or "")
     assert alert.callback_data("Resolve").startswith("alert:resolve:")
-    assert email.subject == f"Low stock: {HOSTILE} (3 left)" and email.rcpt_tos == [ANN_EMAIL]
+    assert email.subject == f"Low stock: {HOSTILE} (3 left)"
+    assert email.rcpt_tos == [ANN_EMAIL]
     assert low in email.body("plain")
     assert "&lt;b&gt;Tea &amp; &#34;Co&#34;&lt;/b&gt;" in email.body("html")
-    assert whatsapp["To"] == f"whatsapp:{ANN_PHONE}" and low in whatsapp["Body"]
+    assert whatsapp["To"] == f"whatsapp:{ANN_PHONE}"
+    assert low in whatsapp["Body"]
 
 
 async def test_reminders_arrive_as_one_digest_per_member_per_channel(
@@ -103,9 +106,8 @@ async def test_reminders_arrive_as_one_digest_per_member_per_channel(
     await smtp_server.await_messages(8)
     await all_settled(shop)
     (whatsapp,) = twilio_api.messages[3:]
-    assert whatsapp["To"] == f"whatsapp:{ANN_PHONE}" and whatsapp["Body"].startswith(
-        "*Still low* (3 items)"
-    )
+    assert whatsapp["To"] == f"whatsapp:{ANN_PHONE}"
+    assert whatsapp["Body"].startswith("*Still low* (3 items)")
 
     for member, address in ((ADMIN, ANN_EMAIL), (STAFF, SAM_EMAIL)):
         pushed = [

@@ -123,13 +123,15 @@ def test_a_bot_killed_mid_batch_and_started_again_delivers_everything(
         second.send_signal(signal.SIGTERM)
         assert second.wait(timeout=60) == 0
 
-    assert {row.status for row in live_outbox.rows()} == {"sent"} and len(ids) == len(targets)
+    assert {row.status for row in live_outbox.rows()} == {"sent"}
+    assert len(ids) == len(targets)
     delivered = deliveries(bot_api, smtp_server, twilio_api)
     assert len(delivered) == len(targets)  # every notification arrived
     # Only a message in flight at the kill (accepted by its channel, not yet marked sent) may
     # arrive twice: that is the duplicate window.
     extra = sum(times - 1 for times in delivered.values())
-    assert extra <= len(claimed_at_kill) and max(delivered.values()) <= 2
+    assert extra <= len(claimed_at_kill)
+    assert max(delivered.values()) <= 2
     logs = "".join(path.read_text() for path in tmp_path.glob("*.log"))
     for secret in (bot_api.token, twilio_api.auth_token):
         assert secret not in logs

@@ -56,7 +56,8 @@ async def test_a_whole_shop_day(live: Shopfront) -> None:
     answer = await live.press(STAFF, milk, "Resolve")
     assert answer["text"] == "Alert #2 resolved."
     edited = live.api.current(STAFF, milk.message_id)
-    assert edited["text"].endswith("by hand by Sam") and "reply_markup" not in edited
+    assert edited["text"].endswith("by hand by Sam")
+    assert "reply_markup" not in edited
 
     # Evening: the history and the figures add up.
     history = await expect(live, STAFF, "/alerts all", "Alerts: 0 open")

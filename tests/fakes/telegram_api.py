@@ -142,7 +142,7 @@ class FakeBotApi(UserUpdatesMixin, FaultInjectionMixin, WaitingMixin, BotApiMeth
         self._blocked: set[int] = set()
         self._polls = 0
         self._handlers: dict[str, Callable[[JsonDict], Any]] = {
-            "getMe": lambda p: self.bot_user(),
+            "getMe": lambda _: self.bot_user(),
             "getUpdates": self._get_updates,
             "deleteWebhook": self._delete_webhook,
             "setMyCommands": self._set_my_commands,
@@ -154,11 +154,11 @@ class FakeBotApi(UserUpdatesMixin, FaultInjectionMixin, WaitingMixin, BotApiMeth
             "answerCallbackQuery": self._answer_callback_query,
             "sendDocument": lambda p: self._send_file(p, "sendDocument", "document"),
             "sendPhoto": lambda p: self._send_file(p, "sendPhoto", "photo"),
-            "setMyDescription": lambda p: True,
-            "setMyShortDescription": lambda p: True,
-            "setChatMenuButton": lambda p: True,
-            "close": lambda p: True,
-            "logOut": lambda p: True,
+            "setMyDescription": lambda _: True,
+            "setMyShortDescription": lambda _: True,
+            "setChatMenuButton": lambda _: True,
+            "close": lambda _: True,
+            "logOut": lambda _: True,
         }
         self._by_lower = {name.lower(): name for name in self._handlers}
 
