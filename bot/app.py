@@ -29,6 +29,8 @@ from core.delivery.config import DeliveryConfig
 from core.settings import Settings
 
 log = logging.getLogger("stockbot.bot")
+# The relay as `stockbot run` tunes it.
+PRODUCTION = DeliveryConfig()
 
 # Commands act on new messages in private chats only: an *edited* "/remove Tea 3" must
 # never take stock out a second time.
@@ -66,10 +68,11 @@ def file_base_url(base_url: str) -> str:
     return f"{head}/file/{last}"
 
 
-def build_application(settings: Settings, database: Database, *, delivery: bool = True) -> App:
-    """The bot, ready to run: handlers, error handler, daily check.
-
-    `delivery=False` leaves the notification relay off (command tests that want no pushes)."""
+def build_application(
+    settings: Settings, database: Database, *, delivery: DeliveryConfig | None = PRODUCTION
+) -> App:
+    """The bot, ready to run: handlers, error handler, daily check, and the delivery relay
+    tuned by `delivery`; None leaves the relay off (command tests that want no pushes)."""
     assert settings.telegram_bot_token is not None
     application = (
         ApplicationBuilder()
@@ -87,7 +90,7 @@ def build_application(settings: Settings, database: Database, *, delivery: bool 
         .build()
     )
     data = application.bot_data
-    data.settings, data.database, data.with_delivery = settings, database, delivery
+    data.settings, data.database, data.delivery_config = settings, database, delivery
     application.add_handlers(handlers())
     application.add_error_handler(fallbacks.on_error)
     schedule_daily_check(application)
@@ -95,16 +98,12 @@ def build_application(settings: Settings, database: Database, *, delivery: bool 
 
 
 async def _start_delivery(application: App) -> None:
-    if not application.bot_data.with_delivery:
+    data = application.bot_data
+    if data.delivery_config is None:
         return
-    relay = Delivery(
-        application.bot_data.settings,
-        application.bot_data.database,
-        application.bot,
-        DeliveryConfig(),
-    )
+    relay = Delivery(data.settings, data.database, application.bot, data.delivery_config)
     await relay.start()
-    application.bot_data.delivery = relay
+    data.delivery = relay
 
 
 async def _post_init(application: App) -> None:

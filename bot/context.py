@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot
 
 from core.db.session import Database
+from core.delivery.config import DeliveryConfig
 from core.settings import Settings
 
 if TYPE_CHECKING:
@@ -22,8 +23,8 @@ class BotData:
 
     settings: Settings = field(init=False, repr=False)
     database: Database = field(init=False, repr=False)
-    # False leaves the notification relay off (command tests that want no pushes).
-    with_delivery: bool = True
+    # How the delivery relay is tuned; None leaves it off (command tests that want no pushes).
+    delivery_config: DeliveryConfig | None = None
     executor: ThreadPoolExecutor | None = None
     delivery: Delivery | None = None
 

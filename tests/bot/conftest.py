@@ -25,7 +25,7 @@ async def shopfront(
 ) -> AsyncIterator[Shopfront]:
     """The bot running in this test's event loop, without the delivery relay (no pushes to
     interleave with replies); tests/e2e runs it with the relay."""
-    application = build_application(settings, pg_db, delivery=False)
+    application = build_application(settings, pg_db, delivery=None)
     async with serving(application, poll_timeout=5):
         await bot_api.await_polled()
         yield Shopfront(bot_api, application, pg_db)

@@ -91,7 +91,7 @@ async def broken_database(
 ) -> AsyncIterator[Shopfront]:
     """The bot on a database that has no tables: every core call fails."""
     database = Database(create_db_engine(f"sqlite:///{tmp_path / 'empty.db'}"))
-    application = build_application(settings, database, delivery=False)
+    application = build_application(settings, database, delivery=None)
     async with serving(application, poll_timeout=5):
         yield Shopfront(bot_api, application, database)
 

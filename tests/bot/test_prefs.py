@@ -89,7 +89,7 @@ async def with_channels(
         twilio_auth_token="secret-twilio-token",
         twilio_whatsapp_from="whatsapp:+14155550000",
     )
-    application = build_application(settings, pg_db, delivery=False)
+    application = build_application(settings, pg_db, delivery=None)
     async with serving(application, poll_timeout=5):
         yield Shopfront(bot_api, application, pg_db)
 

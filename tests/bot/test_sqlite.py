@@ -17,7 +17,7 @@ from tests.fakes.telegram_api import FakeBotApi
 async def on_sqlite(bot_api: FakeBotApi, sqlite_db: Database) -> AsyncIterator[Shopfront]:
     """The bot on a migrated SQLite file."""
     settings = bot_settings(bot_api, str(sqlite_db.engine.url))
-    application = build_application(settings, sqlite_db, delivery=False)
+    application = build_application(settings, sqlite_db, delivery=None)
     async with serving(application, poll_timeout=5):
         yield Shopfront(bot_api, application, sqlite_db)
 

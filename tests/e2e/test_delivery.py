@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import AsyncIterator
 
 import pytest
 from sqlalchemy import func, select
 
-from bot.app import build_application
+from bot.app import PRODUCTION, build_application
 from bot.delivery.relay import Delivery
 from core.db.models import Notification
 from core.db.session import Database
@@ -128,3 +129,27 @@ async def test_notify_off_silences_that_member_only(shop: Shopfront) -> None:
     await shop.api.await_message(ADMIN, after=marker, contains="Low stock: Milk")
     await all_settled(shop)
     assert not [m for m in shop.api.messages(STAFF) if "Low stock" in (m.plain_text or "")]
+
+
+async def test_alerts_go_out_at_once_though_the_relay_would_look_only_every_ten_minutes(
+    bot_api: FakeBotApi, postgres_url: str, pg_db: Database
+) -> None:
+    # Only the nudge after a command that queued something can bring these within seconds.
+    slow_poll = dataclasses.replace(PRODUCTION, poll_interval=600.0)
+    application = build_application(
+        delivery_settings(bot_api, database_url=postgres_url), pg_db, delivery=slow_poll
+    )
+    async with serving(application, poll_timeout=5):
+        await bot_api.await_polled()
+        shop = Shopfront(bot_api, application, pg_db)
+        await shop.open_shop()
+        await shop.say(ADMIN, "/additem Tea 10")
+        await shop.say(ADMIN, "/additem Milk 10")
+
+        marker = shop.api.mark()
+        await shop.say(ADMIN, "/remove Tea 7")
+        await shop.api.await_message(ADMIN, after=marker, contains="Low stock: Tea", timeout=10)
+
+        marker = shop.api.mark()
+        await shop.say(ADMIN, "/threshold Milk 20")
+        await shop.api.await_message(ADMIN, after=marker, contains="Low stock: Milk", timeout=10)
