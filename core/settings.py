@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import re
 from datetime import time, timedelta
+from email.headerregistry import Address
+from email.utils import getaddresses
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from email_validator import EmailNotValidError, validate_email
 from pydantic import BeforeValidator, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
@@ -81,6 +84,34 @@ def parse_database_url(value: object) -> str:
     return text
 
 
+# The sender when neither SMTP_FROM nor an SMTP_USERNAME that is an address gives one.
+DEFAULT_SENDER = Address("Stockbot", addr_spec="stockbot@localhost")
+_SENDER_FORMS = "alerts@shop.com or Shop Alerts <alerts@shop.com>"
+
+
+def plain_address(text: str) -> str | None:
+    """The text as an email address if it is one (`alerts@shop.com`), else None."""
+    try:
+        validate_email(text, check_deliverability=False, allow_smtputf8=False)
+    except EmailNotValidError:
+        return None
+    return text
+
+
+def parse_sender(value: object) -> str | None:
+    """`alerts@shop.com` or `Shop Alerts <alerts@shop.com>`, written back the way the From
+    header will carry it; None when blank."""
+    text = str(value).strip() if value is not None else ""
+    if not text:
+        return None
+    pairs = getaddresses([text])
+    name, address = pairs[0] if len(pairs) == 1 else ("", "")
+    well_formed = "\r" not in text and "\n" not in text and (not name or text.endswith(">"))
+    if not well_formed or plain_address(address) is None:
+        raise ValueError(f"use one email address, like {_SENDER_FORMS}")
+    return str(Address(name, addr_spec=address)) if name else address
+
+
 def _blank_to_none(value: object) -> object:
     # An empty line in .env (`SMTP_HOST=`) means "not set", not "set to nothing".
     return None if isinstance(value, str) and not value.strip() else value
@@ -92,6 +123,7 @@ ClockTime = Annotated[time, BeforeValidator(parse_clock_time)]
 TimeZone = Annotated[ZoneInfo, BeforeValidator(parse_timezone)]
 OptionalText = Annotated[str | None, BeforeValidator(_blank_to_none)]
 OptionalSecret = Annotated[SecretStr | None, BeforeValidator(_blank_to_none)]
+Sender = Annotated[str | None, BeforeValidator(parse_sender)]
 OptionalPort = Annotated[int | None, BeforeValidator(_blank_to_none)]
 
 
@@ -114,7 +146,7 @@ class Settings(BaseSettings):
     smtp_port: OptionalPort = Field(default=None, ge=1, le=65535)
     smtp_username: OptionalText = None
     smtp_password: OptionalSecret = None
-    smtp_from: OptionalText = None
+    smtp_from: Sender = None
     smtp_security: Literal["starttls", "ssl", "none"] = "starttls"
     twilio_account_sid: OptionalText = None
     twilio_auth_token: OptionalSecret = None
@@ -145,6 +177,16 @@ class Settings(BaseSettings):
             self.twilio_auth_token,
             self.twilio_whatsapp_from,
         )
+
+    @property
+    def smtp_sender(self) -> Address:
+        """The From of alert emails: SMTP_FROM, else SMTP_USERNAME when that is an address,
+        else stockbot@localhost; shown as "Stockbot" unless SMTP_FROM names the sender."""
+        if self.smtp_from is not None:
+            ((name, address),) = getaddresses([self.smtp_from])
+            return Address(name or "Stockbot", addr_spec=address)
+        fallback = plain_address(self.smtp_username or "")
+        return DEFAULT_SENDER if fallback is None else Address("Stockbot", addr_spec=fallback)
 
     @property
     def effective_smtp_port(self) -> int:

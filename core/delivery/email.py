@@ -7,7 +7,6 @@ import logging
 import smtplib
 import ssl
 from collections.abc import Generator, Sequence
-from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import formatdate
 from typing import ClassVar
@@ -48,7 +47,7 @@ class EmailSender:
         self._security = settings.smtp_security
         self._username = settings.smtp_username
         self._password = settings.smtp_password
-        self._sender = settings.smtp_from or settings.smtp_username or "stockbot@localhost"
+        self._sender = settings.smtp_sender
         self._timeout = config.smtp_timeout
         self._ssl_context = config.smtp_ssl_context
         self._environment = environment or template_environment()
@@ -68,7 +67,7 @@ class EmailSender:
         content = render_email(self._environment, read_notice(claim.kind, claim.payload))
         message = EmailMessage()
         message["Subject"] = content.subject
-        message["From"] = Address("Stockbot", addr_spec=self._sender)
+        message["From"] = self._sender
         message["To"] = claim.recipient
         message["Date"] = formatdate(localtime=False, usegmt=True)
         message["Message-ID"] = self._message_id(claim)
@@ -79,7 +78,7 @@ class EmailSender:
     def _message_id(self, claim: Claim) -> str:
         # Deterministic, so a message sent twice after a crash is recognisably the same one.
         digest = hashlib.sha256(claim.idempotency_key.encode()).hexdigest()[:20]
-        domain = self._sender.rpartition("@")[2] or "stockbot.local"
+        domain = self._sender.domain or "stockbot.local"
         return f"<stockbot.{claim.id}.{digest}@{domain}>"
 
     def send_batch(
@@ -151,7 +150,9 @@ class EmailSender:
         except ValueError as exc:
             return Outcome.dead(f"cannot build the email: {exc}"), False
         try:
-            connection.send_message(message, from_addr=self._sender, to_addrs=[claim.recipient])
+            connection.send_message(
+                message, from_addr=self._sender.addr_spec, to_addrs=[claim.recipient]
+            )
         except smtplib.SMTPRecipientsRefused as exc:
             code, text = next(iter(exc.recipients.values()), (0, b""))
             return _by_code(code, f"recipient refused: {code} {_text(text)}"), False

@@ -102,6 +102,8 @@ def test_check_queues_reminders_prints_its_report_and_exits_zero(
         ("migrate", "ALERT_TIMEZONE", "Mars/Olympus"),
         ("check", "ALERT_REPEAT_INTERVAL", "daily"),
         ("migrate", "DATABASE_URL", "mysql://shop:pw-never-shown@db/stock"),
+        ("check", "SMTP_FROM", "alerts@"),
+        ("deliveries", "SMTP_FROM", "Shop Alerts <@shop.com>"),
     ],
 )
 def test_an_invalid_setting_stops_the_command_with_its_name_and_no_traceback(

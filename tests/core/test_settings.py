@@ -148,6 +148,12 @@ def test_time_zones_are_iana_names(monkeypatch: pytest.MonkeyPatch, zone: str) -
         ("DATABASE_URL", "mysql://shop:pw-never-shown@db/stock", "runs on PostgreSQL or SQLite"),
         ("DATABASE_URL", "postgresql+asyncpg://db/stock", "asyncpg driver cannot be used"),
         ("DATABASE_URL", "sqlite+nodriver:///x.db", "nodriver driver cannot be used"),
+        ("SMTP_FROM", "alerts@", "like alerts@shop.com or Shop Alerts <alerts@shop.com>"),
+        ("SMTP_FROM", "@shop.com", "like alerts@shop.com or Shop Alerts <alerts@shop.com>"),
+        ("SMTP_FROM", "apikey", "like alerts@shop.com or Shop Alerts <alerts@shop.com>"),
+        ("SMTP_FROM", "Shop Alerts alerts@shop.com", "like alerts@shop.com or Shop Alerts"),
+        ("SMTP_FROM", "Shop Alerts <alerts@shop.com", "like alerts@shop.com or Shop Alerts"),
+        ("SMTP_FROM", "a@shop.com, b@shop.com", "use one email address"),
     ],
 )
 def test_an_invalid_value_is_refused_with_a_message_naming_the_setting(
@@ -245,3 +251,36 @@ def test_the_core_takes_threshold_interval_and_channels_from_the_settings(
         repeat_interval=timedelta(days=2),
         channels=frozenset({"telegram", "email"}),
     )
+
+
+@pytest.mark.parametrize(
+    ("value", "sender"),
+    [
+        ("alerts@shop.com", "Stockbot <alerts@shop.com>"),
+        ("Shop Alerts <alerts@shop.com>", "Shop Alerts <alerts@shop.com>"),
+        ('  "Shop, Inc." <alerts@shop.com> ', '"Shop, Inc." <alerts@shop.com>'),
+    ],
+)
+def test_smtp_from_takes_an_address_or_a_display_name_with_an_address(
+    monkeypatch: pytest.MonkeyPatch, value: str, sender: str
+) -> None:
+    settings = settings_with(monkeypatch, SMTP_HOST="mail", SMTP_FROM=value)
+
+    assert str(settings.smtp_sender) == sender
+    assert settings.smtp_sender.addr_spec == "alerts@shop.com"
+
+
+@pytest.mark.parametrize(
+    ("username", "sender"),
+    [
+        ("shop.alerts@gmail.com", "Stockbot <shop.alerts@gmail.com>"),
+        ("apikey", "Stockbot <stockbot@localhost>"),
+        ("", "Stockbot <stockbot@localhost>"),
+    ],
+)
+def test_without_smtp_from_the_username_is_the_sender_only_when_it_is_an_address(
+    monkeypatch: pytest.MonkeyPatch, username: str, sender: str
+) -> None:
+    settings = settings_with(monkeypatch, SMTP_HOST="mail", SMTP_USERNAME=username)
+
+    assert str(settings.smtp_sender) == sender

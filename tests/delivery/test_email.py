@@ -105,6 +105,51 @@ async def test_a_temporary_refusal_is_retried_and_the_email_arrives_once(
     assert (live_outbox.row(row_id).status, live_outbox.row(row_id).attempts) == ("sent", 2)
 
 
+@pytest.mark.parametrize(
+    ("smtp_from", "header"),
+    [
+        ("alerts@shop.com", "Stockbot <alerts@shop.com>"),
+        ("Shop Alerts <alerts@shop.com>", "Shop Alerts <alerts@shop.com>"),
+    ],
+)
+async def test_mail_goes_out_from_smtp_from_given_as_an_address_or_with_a_display_name(
+    bot_api: FakeBotApi,
+    smtp_server: SmtpSink,
+    live_db: Database,
+    live_outbox: Outbox,
+    smtp_from: str,
+    header: str,
+) -> None:
+    live_outbox.queue("email", ANN)
+    settings = delivery_settings(bot_api, smtp=smtp_server, smtp_from=smtp_from)
+    async with running_relay(settings, live_db):
+        (email,) = await smtp_server.await_messages(1)
+    assert (email.mail_from, str(email.message["From"])) == ("alerts@shop.com", header)
+    assert str(email.message["Message-ID"]).endswith("@shop.com>")
+
+
+@pytest.mark.parametrize(
+    ("username", "sender"),
+    [("shop@example.com", "shop@example.com"), ("apikey", "stockbot@localhost")],
+)
+async def test_without_smtp_from_mail_goes_out_from_the_username_only_when_it_is_an_address(
+    bot_api: FakeBotApi,
+    smtp_server: SmtpSink,
+    live_db: Database,
+    live_outbox: Outbox,
+    username: str,
+    sender: str,
+) -> None:
+    row_id = live_outbox.queue("email", ANN)
+    settings = delivery_settings(
+        bot_api, smtp=smtp_server, smtp_from=None, smtp_username=username, smtp_password=None
+    )
+    async with running_relay(settings, live_db):
+        (email,) = await smtp_server.await_messages(1)
+    assert (email.mail_from, str(email.message["From"])) == (sender, f"Stockbot <{sender}>")
+    assert live_outbox.row(row_id).status == "sent"
+
+
 @pytest.fixture(params=["starttls", "ssl"])
 def secure_sink(request: pytest.FixtureRequest) -> Iterator[SmtpSink]:
     """An SMTP server that wants TLS (STARTTLS or implicit) and a login, like Gmail."""
