@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
-from core.delivery.channel import DeliveryChannel, Settled
+from core.delivery.channel import DeliveryChannel, Settled, crashed
 from core.delivery.config import DeliveryConfig
 from core.delivery.relay import RelayStore
-from core.delivery.types import Claim
+from core.delivery.types import Claim, Outcome
 
 log = logging.getLogger("stockbot.delivery")
 T = TypeVar("T")
@@ -124,26 +124,30 @@ class Lane:
 
     async def _deliver(self, claims: Sequence[Claim]) -> None:
         unsettled = {claim.id: claim for claim in claims}
+        reported: set[int] = set()  # claims the channel yielded an outcome for
         try:
             outcomes = self.channel.send_batch(claims, self._context.keep_going)
             if isinstance(outcomes, AsyncGenerator):
-                await self._settle_on_loop(outcomes, unsettled)
+                await self._settle_on_loop(outcomes, unsettled, reported)
             else:
-                await self._run(self._settle_in_thread, outcomes)
-        except Exception:
-            name = self.traits.name
-            log.exception("%s batch failed; its rows are retried after their lease", name)
+                await self._run(self._settle_in_thread, outcomes, reported)
+        except Exception as exc:
+            await self._settle_crash(exc, [c for c in claims if c.id not in reported])
         finally:
             for claim in unsettled.values():
                 self._discount(claim)
 
     async def _settle_on_loop(
-        self, outcomes: AsyncGenerator[Settled, None], unsettled: dict[int, Claim]
+        self,
+        outcomes: AsyncGenerator[Settled, None],
+        unsettled: dict[int, Claim],
+        reported: set[int],
     ) -> None:
         """A channel on the event loop: each outcome is recorded in the relay's threads while
         the channel goes on sending the others."""
         async with contextlib.aclosing(outcomes):
             async for claim, outcome in outcomes:
+                reported.add(claim.id)
                 try:
                     self.wake_at(await self._run(self._context.store.settle, claim, outcome))
                 except Exception:
@@ -152,12 +156,34 @@ class Lane:
                 if unsettled.pop(claim.id, None) is not None:
                     self._discount(claim)
 
-    def _settle_in_thread(self, outcomes: Generator[Settled, None, None]) -> None:
+    def _settle_in_thread(
+        self, outcomes: Generator[Settled, None, None], reported: set[int]
+    ) -> None:
         """A blocking channel: sending and recording take turns in one of the relay's threads;
         an outcome that cannot be recorded ends the batch (its rows wait out their lease)."""
         with contextlib.closing(outcomes):
             for claim, outcome in outcomes:
-                self.wake_at(self._context.store.settle(claim, outcome))
+                reported.add(claim.id)
+                try:
+                    due = self._context.store.settle(claim, outcome)
+                except Exception:
+                    log.exception("notification %d: could not record the outcome", claim.id)
+                    return
+                self.wake_at(due)
+
+    async def _settle_crash(self, exc: Exception, unreported: Sequence[Claim]) -> None:
+        """The channel raised instead of reporting. The claim it was on (the first unreported
+        one: a blocking channel reports in the order it sends) counts an attempt and backs
+        off, so it never stays in front of the others; the others are due again at once,
+        their attempt not counted. Channels settle a crashing send themselves (`crashed`);
+        this is for a batch that breaks all the same."""
+        for index, claim in enumerate(unreported):
+            outcome = crashed(claim, exc) if index == 0 else Outcome.defer(None)
+            try:
+                self.wake_at(await self._run(self._context.store.settle, claim, outcome))
+            except Exception:
+                log.exception("notification %d: could not record the outcome", claim.id)
+                return
 
     def _discount(self, claim: Claim) -> None:
         self._in_flight[claim.recipient] -= 1

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections.abc import AsyncGenerator, Sequence
 from datetime import timedelta
 from typing import Any, ClassVar
@@ -23,15 +22,13 @@ from telegram.error import (
 from bot.delivery.limits import PUSH, PushPacer, Stopped, push_pacer, retry_after_seconds
 from bot.delivery.messages import TelegramMessage, render_notification
 from bot.delivery.setup import BotSetup, MoveChat
-from core.delivery.channel import ChannelTraits, KeepGoing, Settled
+from core.delivery.channel import ChannelTraits, KeepGoing, Settled, crashed
 from core.delivery.types import Claim, Outcome
 from core.vocabulary import Channel
 
 # One being sent and one waiting its turn: enough to keep a chat's pace, few enough that
 # a chat with a long queue leaves room for the others.
 PER_CHAT_IN_FLIGHT = 2
-
-log = logging.getLogger("stockbot.delivery")
 
 
 class TelegramChannel:
@@ -70,20 +67,16 @@ class TelegramChannel:
         sending = [asyncio.create_task(self._answer(claim, keep_going)) for claim in claims]
         try:
             for answered in asyncio.as_completed(sending):
-                settled = await answered
-                if settled is not None:
-                    yield settled
+                yield await answered
         finally:
             for task in sending:
                 task.cancel()
 
-    async def _answer(self, claim: Claim, keep_going: KeepGoing) -> Settled | None:
+    async def _answer(self, claim: Claim, keep_going: KeepGoing) -> Settled:
         try:
             return claim, await self.send(claim, keep_going)
-        except Exception:
-            # No outcome to record: the row stays leased and is tried again after the lease.
-            log.exception("notification %d: sending failed unexpectedly", claim.id)
-            return None
+        except Exception as exc:
+            return claim, self._scrubbed(crashed(claim, exc))
 
     async def send(self, claim: Claim, keep_going: KeepGoing) -> Outcome:
         """Send every part not sent yet; the outcome says what to record for the row."""

@@ -5,13 +5,17 @@ builds it from its setup) and `send_batch` (send claimed rows, report each outco
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncGenerator, Callable, Generator, Sequence
 from dataclasses import dataclass
 from typing import Protocol, TypeVar
 
 from core.delivery.config import DeliveryConfig
+from core.delivery.masking import mask_recipient
 from core.delivery.types import Claim, Outcome
 from core.settings import Settings
+
+log = logging.getLogger("stockbot.delivery")
 
 # Whether to go on with a claim: False once the relay stops or the claim's lease runs short.
 KeepGoing = Callable[[Claim], bool]
@@ -73,9 +77,28 @@ class ChannelKind(Protocol[SetupT]):
         """The channel, ready to send (called only when the settings turn it on)."""
 
 
+def crashed(claim: Claim, exc: BaseException, what: str = "unexpected error") -> Outcome:
+    """The outcome of a send that raised what its channel did not expect (a bug, a proxy's
+    malformed answer): an attempt, retried after a backoff like any transient failure, so
+    the row goes behind the others and is dead, with this reason, after the last attempt."""
+    log.error("notification %d: %s", claim.id, what, exc_info=exc)
+    detail, masked = str(exc), mask_recipient(claim.channel, claim.recipient)
+    if claim.recipient not in masked:  # an address or number is kept masked, a chat id is not
+        detail = detail.replace(claim.recipient, masked)
+    return Outcome.retry(f"{what}: {type(exc).__name__}" + (f": {detail}" if detail else ""))
+
+
 def one_by_one(
     claims: Sequence[Claim], keep_going: KeepGoing, send: Callable[[Claim], Outcome]
 ) -> Generator[Settled, None, None]:
-    """send_batch for a blocking channel that sends each claim on its own, in order."""
+    """send_batch for a blocking channel that sends each claim on its own, in order; a send
+    that raises settles its own claim (see `crashed`) and the batch goes on."""
     for claim in claims:
-        yield claim, send(claim) if keep_going(claim) else Outcome.defer(None)
+        if not keep_going(claim):
+            yield claim, Outcome.defer(None)
+            continue
+        try:
+            outcome = send(claim)
+        except Exception as exc:
+            outcome = crashed(claim, exc)
+        yield claim, outcome

@@ -13,7 +13,7 @@ from typing import ClassVar
 
 from jinja2 import Environment
 
-from core.delivery.channel import ChannelSetup, ChannelTraits, KeepGoing, Settled
+from core.delivery.channel import ChannelSetup, ChannelTraits, KeepGoing, Settled, crashed
 from core.delivery.config import DeliveryConfig
 from core.delivery.content import read_notice
 from core.delivery.templating import render_email, template_environment
@@ -118,7 +118,8 @@ class EmailSender:
             log.error("SMTP login to %s refused: check SMTP_USERNAME, SMTP_PASSWORD", self.server)
             reason = f"SMTP login refused: {exc.smtp_code} {_text(exc.smtp_error)}"
             return None, Outcome.retry(reason)
-        except (OSError, smtplib.SMTPException) as exc:
+        except Exception as exc:
+            # Unreachable, or a failure smtplib does not name: each claim counts an attempt.
             log.warning("cannot reach the SMTP server %s: %s", self.server, _describe(exc))
             return None, Outcome.retry(f"cannot reach the SMTP server: {_describe(exc)}")
 
@@ -149,6 +150,8 @@ class EmailSender:
             message = self.compose(claim)
         except ValueError as exc:
             return Outcome.dead(f"cannot build the email: {exc}"), False
+        except Exception as exc:
+            return crashed(claim, exc, "cannot build the email"), False
         try:
             connection.send_message(
                 message, from_addr=self._sender.addr_spec, to_addrs=[claim.recipient]
@@ -167,6 +170,9 @@ class EmailSender:
             return _by_code(exc.smtp_code, reason), False
         except (OSError, smtplib.SMTPException) as exc:
             return Outcome.retry(f"SMTP failure: {_describe(exc)}"), True
+        except Exception as exc:
+            # The connection is in an unknown state: the rest of the batch gets a new one.
+            return crashed(claim, exc), True
         return Outcome.sent(), False
 
 

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 
 from core.db.session import Database
-from tests.delivery.conftest import Outbox, delivery_settings, item, running_relay
+from tests.delivery.conftest import FAST, Outbox, delivery_settings, item, running_relay
 from tests.fakes.smtp import SmtpSink
 from tests.fakes.telegram_api import FakeBotApi
 
@@ -91,6 +91,25 @@ async def test_a_refused_recipient_is_dead_after_one_attempt_and_the_others_stil
     assert (dead.status, dead.attempts) == ("dead", 1)
     assert dead.last_error == "recipient refused: 550 5.1.1 Mailbox unavailable"
     assert live_outbox.row(kept).status == "sent"
+    assert [email.rcpt_tos for email in smtp_server.messages] == [[ANN]]
+
+
+async def test_an_email_that_cannot_be_built_backs_off_lets_the_others_go_and_ends_dead(
+    bot_api: FakeBotApi, smtp_server: SmtpSink, live_db: Database, live_outbox: Outbox
+) -> None:
+    # "ann@" makes the email package raise IndexError while setting the To header.
+    bad, kept = live_outbox.queue_many([("email", "ann@"), ("email", ANN)])
+    async with running_relay(delivery_settings(bot_api, smtp=smtp_server), live_db) as relay:
+        await relay.wait_settled(1, status="sent")
+        await relay.wait_settled(1, status="dead")
+    last = FAST.retry.max_attempts
+    dead = live_outbox.row(bad)
+    assert (dead.status, dead.attempts) == ("dead", last)
+    assert dead.last_error == (
+        f"gave up after {last} attempts: cannot build the email: "
+        "IndexError: string index out of range"
+    )
+    assert (live_outbox.row(kept).status, live_outbox.row(kept).attempts) == ("sent", 1)
     assert [email.rcpt_tos for email in smtp_server.messages] == [[ANN]]
 
 

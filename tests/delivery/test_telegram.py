@@ -8,6 +8,7 @@ from core import shops
 from core.db.session import Database
 from tests.delivery.conftest import (
     ADMIN,
+    FAST,
     Outbox,
     delivery_settings,
     item,
@@ -47,6 +48,23 @@ async def test_back_in_stock_is_a_short_message_with_the_new_quantity(
         == "\N{WHITE HEAVY CHECK MARK} Back in stock: Milk \N{EM DASH} 1,250 now."
     )
     assert message.buttons == []
+
+
+async def test_a_send_that_crashes_backs_off_lets_the_others_go_and_ends_dead(
+    bot_api: FakeBotApi, live_db: Database, live_outbox: Outbox
+) -> None:
+    bad, kept = live_outbox.queue_many([("telegram", "not-a-chat"), ("telegram", str(ADMIN))])
+    async with running_relay(delivery_settings(bot_api), live_db) as relay:
+        await bot_api.await_message(ADMIN)
+        await relay.wait_settled(1, status="dead")
+    last = FAST.retry.max_attempts
+    dead = live_outbox.row(bad)
+    assert (dead.status, dead.attempts) == ("dead", last)
+    assert dead.last_error == (
+        f"gave up after {last} attempts: unexpected error: "
+        "ValueError: invalid literal for int() with base 10: 'not-a-chat'"
+    )
+    assert (live_outbox.row(kept).status, live_outbox.row(kept).attempts) == ("sent", 1)
 
 
 async def test_flood_control_delays_the_message_by_retry_after_and_it_arrives_once(

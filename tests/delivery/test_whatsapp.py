@@ -10,6 +10,7 @@ from core.delivery.config import DeliveryConfig
 from core.delivery.types import Claim, Outcome
 from core.delivery.whatsapp import WhatsAppSender
 from tests.delivery.conftest import (
+    FAST,
     WHATSAPP_FROM,
     Outbox,
     delivery_settings,
@@ -21,6 +22,7 @@ from tests.fakes.telegram_api import FakeBotApi
 from tests.fakes.twilio_api import FakeTwilioApi
 
 NUMBER = "+14155550123"
+OTHER_NUMBER = "+14155550124"
 BAD_NUMBER = "+14155550199"
 
 
@@ -91,6 +93,32 @@ async def test_an_invalid_number_is_dead_after_one_attempt_and_other_channels_ar
     assert dead.last_error.startswith("Twilio error 400 (code 21211)")
     assert BAD_NUMBER not in dead.last_error  # Twilio quotes the number; it is kept masked
     assert [live_outbox.row(i).status for i in (good, email, chat)] == ["sent"] * 3
+
+
+async def test_a_send_answered_with_an_html_page_backs_off_lets_the_others_go_and_ends_dead(
+    bot_api: FakeBotApi, twilio_api: FakeTwilioApi, live_db: Database, live_outbox: Outbox
+) -> None:
+    twilio_api.garble_answers_for(BAD_NUMBER)  # 200 with a web page: the SDK cannot read it
+    bad, *good = live_outbox.queue_many(
+        [("whatsapp", BAD_NUMBER), ("whatsapp", NUMBER), ("whatsapp", OTHER_NUMBER)]
+    )
+    async with running_relay(delivery_settings(bot_api, twilio=twilio_api), live_db) as relay:
+        await relay.wait_settled(2, status="sent")
+        await relay.wait_settled(1, status="dead")
+    last = FAST.retry.max_attempts
+    dead = live_outbox.row(bad)
+    assert (dead.status, dead.attempts) == ("dead", last)
+    assert dead.last_error is not None
+    assert dead.last_error.startswith(f"gave up after {last} attempts: unexpected error: JSON")
+    assert [(live_outbox.row(i).status, live_outbox.row(i).attempts) for i in good] == [
+        ("sent", 1),
+        ("sent", 1),
+    ]
+    assert [m["To"] for m in twilio_api.messages] == [
+        f"whatsapp:{NUMBER}",
+        f"whatsapp:{OTHER_NUMBER}",
+    ]
+    assert twilio_api.requests_seen == last + 2
 
 
 def claim_for(number: str) -> Claim:

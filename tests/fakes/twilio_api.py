@@ -23,6 +23,10 @@ JsonDict = dict[str, Any]
 API_VERSION = "2010-04-01"
 MAX_BODY = 1600
 _WHATSAPP_E164_RE = re.compile(r"whatsapp:\+[1-9][0-9]{6,14}")
+# What a misconfigured proxy answers in Twilio's place (see garble_answers_for).
+GARBLED_PAGE = (
+    b"<!DOCTYPE html><html><body><h1>Welcome</h1><p>Sign in to continue.</p></body></html>"
+)
 _MESSAGES_PATH_RE = re.compile(rf"/{API_VERSION}/Accounts/([^/]+)/Messages\.json")
 
 
@@ -74,6 +78,7 @@ class FakeTwilioApi:
         self._messages: list[JsonDict] = []
         self._requests_seen = 0
         self._rejected: set[str] = set()
+        self._garbled: set[str] = set()
         self._failure: _StatusFailure | None = None
         self._delay = 0.0
 
@@ -123,6 +128,8 @@ class FakeTwilioApi:
         self._authenticate(request, match.group(1))
         self._injected_failure()
         form = dict(parse_qsl(request.body.decode(), keep_blank_values=True))
+        if _number(form.get("To", "")) in self._garbled:
+            return HttpResponse(200, GARBLED_PAGE, "text/html; charset=utf-8")
         message = self._validate(form)
         self._messages.append(message)
         self._signal.notify()
@@ -220,6 +227,12 @@ class FakeTwilioApi:
         """Sends to this number (with or without 'whatsapp:') answer 400, code 21211."""
         with self._signal:
             self._rejected.add(_number(number))
+
+    def garble_answers_for(self, number: str) -> None:
+        """Sends to this number answer 200 with an HTML page instead of the message resource,
+        as a proxy or captive portal in front of Twilio may; nothing is recorded as sent."""
+        with self._signal:
+            self._garbled.add(_number(number))
 
     def fail_with_status(self, status: int = 500, *, times: int | None = 1) -> None:
         """The next `times` requests (None: all until heal()) answer this HTTP status."""
