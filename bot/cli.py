@@ -12,7 +12,13 @@ from bot.logging_setup import configure_logging, safe_summary
 from core.alerts.check import run_check
 from core.db.migrations import upgrade_to_head
 from core.db.session import Database, DatabaseError, display_url
-from core.delivery.dead_letters import delivery_counts, describe_dead, list_dead, requeue_dead
+from core.delivery.dead_letters import (
+    delivery_counts,
+    describe_dead,
+    list_dead,
+    requeue_dead,
+    waiting_for_channels,
+)
 from core.settings import Settings, SettingsError, load_settings
 
 log = logging.getLogger("stockbot")
@@ -53,10 +59,13 @@ def _deliveries(settings: Settings, arguments: argparse.Namespace) -> int:
                 print(f"{requeued} dead notifications queued again; the running bot sends them.")
                 return 0 if requeued == len(set(arguments.retry)) else 1
             counts = delivery_counts(uow)
+            waiting = waiting_for_channels(uow, channels_on=settings.enabled_channels)
             dead = list_dead(uow, limit=arguments.limit)
     finally:
         database.dispose()
     print(f"Notifications: {counts.pending} pending, {counts.sent} sent, {counts.dead} dead.")
+    for channel, number in waiting.items():
+        print(f"  {number} waiting for channel {channel} (off): sent once it is configured again")
     if dead:
         print(f"Dead notifications, newest first ({len(dead)} of {counts.dead}):")
         for notification in dead:

@@ -55,13 +55,18 @@ class Delivery:
     # -- lifecycle -----------------------------------------------------------------------------
 
     async def start(self) -> None:
-        """Close rows of channels that are off, say which channels are on, start the workers."""
+        """Say which channels are on (and what waits for the others), start the workers.
+
+        Only the channels that are on get a worker, and a worker claims only its own
+        channel's rows: those of a channel that is off stay pending until it is on again."""
         self._loop = asyncio.get_running_loop()
-        closed = await self._run(self.store.close_unconfigured, self.channels)
-        for line in channel_report(self.channels, [kind.traits for kind in CHANNELS]):
+        try:
+            waiting = await self._run(self.store.waiting, self.channels)
+        except Exception as exc:  # only the report needs it; the workers retry the database
+            log.warning("cannot count waiting notifications: %s", type(exc).__name__)
+            waiting = {}
+        for line in channel_report(self.channels, [kind.traits for kind in CHANNELS], waiting):
             log.info("%s", line)
-        if closed:
-            log.warning("%d queued notifications of channels that are off are now dead", closed)
         self._workers = [
             asyncio.create_task(lane.run(), name=f"delivery-{lane.traits.name}")
             for lane in self._lanes

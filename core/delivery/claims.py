@@ -12,9 +12,6 @@ from core.db.models import Notification
 from core.db.session import UnitOfWork
 from core.delivery.types import Claim, Outcome, RetryPolicy
 
-# Shown as last_error of rows whose channel was switched off after they were queued.
-CHANNEL_OFF = "channel not configured"
-
 
 def _due(
     now: datetime,
@@ -172,20 +169,3 @@ def hasten(uow: UnitOfWork, *, channel: str) -> int:
     hastened = len(result.all())
     uow.commit()
     return hastened
-
-
-def close_unconfigured(uow: UnitOfWork, *, channels_on: Collection[str]) -> int:
-    """Mark pending rows of channels that are off dead ("channel not configured")."""
-    result = uow.session.execute(
-        update(Notification)
-        .where(
-            Notification.status == "pending",
-            Notification.channel.not_in(sorted(channels_on)),
-            or_(Notification.claimed_until.is_(None), Notification.claimed_until <= uow.now()),
-        )
-        .values(status="dead", last_error=CHANNEL_OFF, claimed_until=None)
-        .returning(Notification.id)
-    )
-    closed = len(result.all())
-    uow.commit()
-    return closed

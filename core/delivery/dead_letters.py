@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -49,6 +49,18 @@ def delivery_counts(uow: UnitOfWork) -> DeliveryCounts:
         sent=by_status.get("sent", 0),
         dead=by_status.get("dead", 0),
     )
+
+
+def waiting_for_channels(uow: UnitOfWork, *, channels_on: Collection[str]) -> dict[str, int]:
+    """Pending notifications of channels that are off, by channel: they wait, untouched, and
+    go out once their channel is configured again."""
+    rows = uow.session.execute(
+        select(Notification.channel, func.count())
+        .where(Notification.status == "pending", Notification.channel.not_in(sorted(channels_on)))
+        .group_by(Notification.channel)
+        .order_by(Notification.channel)
+    ).all()
+    return {str(channel): int(number) for channel, number in rows}
 
 
 def list_dead(uow: UnitOfWork, *, limit: int = 50) -> list[DeadNotification]:

@@ -8,13 +8,14 @@ from __future__ import annotations
 import logging
 import threading
 from collections import Counter
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Mapping
 from datetime import datetime, timedelta
 
 from core.db.session import Database
 from core.delivery.channel import ChannelTraits
-from core.delivery.claims import claim_due, close_unconfigured, hasten, record_outcome, release
+from core.delivery.claims import claim_due, hasten, record_outcome, release
 from core.delivery.config import DeliveryConfig
+from core.delivery.dead_letters import waiting_for_channels
 from core.delivery.masking import mask_recipient
 from core.delivery.types import Claim, Outcome
 from core.shops import move_chat
@@ -117,10 +118,10 @@ class RelayStore:
         with self.database.unit_of_work() as uow:
             return release(uow, claims)
 
-    def close_unconfigured(self, channels_on: Collection[str]) -> int:
-        """Mark rows of channels that are off dead; see docs/delivery.md."""
+    def waiting(self, channels_on: Collection[str]) -> dict[str, int]:
+        """Pending rows of the channels that are off, by channel: they wait for it, untouched."""
         with self.database.unit_of_work() as uow:
-            return close_unconfigured(uow, channels_on=channels_on)
+            return waiting_for_channels(uow, channels_on=channels_on)
 
     def move_chat(self, old_chat_id: int, new_chat_id: int) -> None:
         """Follow a Telegram chat that migrated to a new id."""
@@ -139,14 +140,26 @@ class RelayStore:
         return dict(totals)
 
 
-def channel_report(channels_on: Collection[str], every: Iterable[ChannelTraits]) -> list[str]:
-    """What the relay says at start: the channels that are on, and how to turn on the others."""
+def channel_report(
+    channels_on: Collection[str],
+    every: Iterable[ChannelTraits],
+    waiting: Mapping[str, int] | None = None,
+) -> list[str]:
+    """What the relay says at start: the channels that are on, how to turn on the others, and
+    how many notifications wait for each of those."""
     lines = [f"Delivery channels on: {', '.join(sorted(channels_on))}"]
-    lines += [
-        f"Delivery channel {traits.name} is off: {traits.off_hint or 'not configured'}"
-        for traits in every
-        if traits.name not in channels_on
-    ]
+    for traits in every:
+        if traits.name in channels_on:
+            continue
+        lines.append(
+            f"Delivery channel {traits.name} is off: {traits.off_hint or 'not configured'}"
+        )
+        queued = (waiting or {}).get(traits.name, 0)
+        if queued:
+            lines.append(
+                f"{queued} queued notifications wait for channel {traits.name}: "
+                "they go out once it is configured"
+            )
     return lines
 
 

@@ -43,6 +43,12 @@ def test_the_start_report_names_the_channels_on_and_how_to_turn_on_the_others() 
     assert channel_report(set(Channel), [kind.traits for kind in CHANNELS]) == [
         "Delivery channels on: email, telegram, whatsapp"
     ]
+    waiting = channel_report(
+        {"telegram", "email"}, [kind.traits for kind in CHANNELS], {"whatsapp": 3}
+    )
+    assert waiting[-1] == (
+        "3 queued notifications wait for channel whatsapp: they go out once it is configured"
+    )
 
 
 def outage(outbox: Outbox, clock: Clock, channel: str, hastening: set[str]) -> tuple[object, int]:

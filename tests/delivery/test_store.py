@@ -6,15 +6,13 @@ from datetime import timedelta
 
 from core import shops
 from core.db.session import Database
-from core.delivery.claims import (
-    CHANNEL_OFF,
-    claim_due,
-    close_unconfigured,
-    hasten,
-    record_outcome,
-    release,
+from core.delivery.claims import claim_due, hasten, record_outcome, release
+from core.delivery.dead_letters import (
+    delivery_counts,
+    list_dead,
+    requeue_dead,
+    waiting_for_channels,
 )
-from core.delivery.dead_letters import delivery_counts, list_dead, requeue_dead
 from core.delivery.types import Claim, Outcome, RetryPolicy
 from tests.conftest import Clock
 from tests.delivery.conftest import ADMIN, Outbox
@@ -175,14 +173,16 @@ def test_releasing_gives_rows_back_at_once_without_using_up_an_attempt(outbox: O
     assert [c.id for c in claim(outbox.db)] == ids[:2]
 
 
-def test_rows_of_a_channel_switched_off_are_dead_with_the_reason(outbox: Outbox) -> None:
+def test_rows_of_a_channel_switched_off_wait_pending_and_are_counted_for_it(
+    outbox: Outbox,
+) -> None:
     telegram = outbox.queue()
     email = outbox.queue("email", "ann@example.com")
     with outbox.db.unit_of_work() as uow:
-        assert close_unconfigured(uow, channels_on={"telegram", "whatsapp"}) == 1
-    assert outbox.row(telegram).status == "pending"
+        assert waiting_for_channels(uow, channels_on={"telegram", "whatsapp"}) == {"email": 1}
+    assert [c.id for c in claim(outbox.db, channels=("telegram", "whatsapp"))] == [telegram]
     stored = outbox.row(email)
-    assert (stored.status, stored.last_error) == ("dead", CHANNEL_OFF)
+    assert (stored.status, stored.attempts, stored.last_error) == ("pending", 0, None)
 
 
 def test_a_recovered_channel_makes_its_backing_off_rows_due_now(
