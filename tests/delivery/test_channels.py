@@ -189,3 +189,45 @@ async def test_a_channel_with_a_per_recipient_cap_never_lets_one_recipient_hold_
         await settled(store, 7)
     assert channel.most == Counter({"1": 2, "2": 1})
     assert channel.batches[0] == ["1", "2"]
+
+
+class Breaking:
+    """A blocking channel whose whole batch breaks (raises) when it reaches one recipient."""
+
+    traits = ChannelTraits(Channel.WHATSAPP)
+
+    def __init__(self, breaking: str) -> None:
+        self.breaking = breaking
+        self.sent: list[str] = []
+
+    def send_batch(
+        self,
+        claims: Sequence[Claim],
+        keep_going: KeepGoing,  # noqa: ARG002 - the protocol's; this fake sends everything
+    ) -> Generator[Settled, None, None]:
+        for claim in claims:
+            if claim.recipient == self.breaking:
+                raise RuntimeError("the batch broke")
+            self.sent.append(claim.recipient)
+            yield claim, Outcome.sent()
+
+
+async def test_a_batch_that_breaks_charges_its_row_an_attempt_and_the_rows_behind_it_still_go(
+    live_db: Database, live_outbox: Outbox
+) -> None:
+    numbers = [f"+1415555{n:04}" for n in range(4)]
+    rows = live_outbox.queue_many([("whatsapp", number) for number in numbers])
+    channel = Breaking(numbers[1])
+    async with lane_of(channel, live_db, FAST) as (_, store):
+        async with asyncio.timeout(10):
+            while (store.counts().get("sent"), store.counts().get("dead")) != (3, 1):  # noqa: ASYNC110
+                await asyncio.sleep(0.01)
+    last = FAST.retry.max_attempts
+    broken = live_outbox.row(rows[1])
+    assert (broken.status, broken.attempts, broken.last_error) == (
+        "dead",
+        last,
+        f"gave up after {last} attempts: unexpected error: RuntimeError: the batch broke",
+    )
+    assert channel.sent == [numbers[0], numbers[2], numbers[3]]
+    assert [live_outbox.row(i).attempts for i in (rows[0], rows[2], rows[3])] == [1, 1, 1]
