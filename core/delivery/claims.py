@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -11,6 +12,11 @@ from sqlalchemy import func, or_, select, update
 from core.db.models import Notification
 from core.db.session import UnitOfWork
 from core.delivery.types import Claim, Outcome, RetryPolicy
+
+log = logging.getLogger("stockbot.delivery")
+
+# Why a row is dead whose relay kept stopping (killed, crashed) before it recorded an outcome.
+ABANDONED = "no outcome was recorded (the relay stopped while sending it)"
 
 
 def _due(
@@ -44,11 +50,14 @@ def claim_due(
     lease: timedelta,
     one_per_recipient: bool = False,
     skip_recipients: Collection[str] = (),
+    max_attempts: int | None = None,
 ) -> list[Claim]:
     """Lease up to `limit` due rows of these channels, oldest due first, and commit.
 
     PostgreSQL skips rows another relay has locked; SQLite's single writer serializes claims.
-    Each claim counts as an attempt, so a row that keeps crashing its relay still dies.
+    Each claim counts as an attempt, so a row that keeps crashing its relay still dies: one
+    that already had `max_attempts` (its relay stopped each time before recording an
+    outcome) is marked dead instead of handed out.
     `one_per_recipient` takes only each recipient's oldest due row, and `skip_recipients`
     none of theirs: a long queue for one chat then never holds up the others."""
     if not channels or limit <= 0:
@@ -67,8 +76,29 @@ def claim_due(
     if not ids:
         return []
     claims = _lease(uow, ids, now + lease)
+    if max_attempts is not None:
+        claims = _give_up_abandoned(uow, claims, max_attempts)
     uow.commit()
     return sorted(claims, key=lambda claim: ids.index(claim.id))
+
+
+def _give_up_abandoned(uow: UnitOfWork, claims: list[Claim], max_attempts: int) -> list[Claim]:
+    """Mark dead the claims past their last attempt; the others, to be sent."""
+    abandoned = [claim for claim in claims if claim.attempts > max_attempts]
+    for claim in abandoned:
+        attempts = claim.attempts - 1  # this claim is not a try
+        log.warning("notification %d: dead, no outcome after %d attempts", claim.id, attempts)
+        uow.session.execute(
+            update(Notification)
+            .where(Notification.id == claim.id)
+            .values(
+                status="dead",
+                attempts=attempts,
+                claimed_until=None,
+                last_error=f"gave up after {attempts} attempts: {ABANDONED}",
+            )
+        )
+    return [claim for claim in claims if claim.attempts <= max_attempts]
 
 
 def _lease(uow: UnitOfWork, ids: list[int], leased_until: datetime) -> list[Claim]:

@@ -63,6 +63,7 @@ class RelayStore:
                 lease=self.lease,
                 one_per_recipient=busy is not None,
                 skip_recipients=busy or (),
+                max_attempts=self.policy.max_attempts,
             )
         with self._lock:
             self._unsettled.update((claim.id, claim) for claim in claims)

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from core import shops
 from core.db.session import Database
-from core.delivery.claims import claim_due, hasten, record_outcome, release
+from core.delivery.claims import ABANDONED, claim_due, hasten, record_outcome, release
 from core.delivery.dead_letters import (
     delivery_counts,
     list_dead,
@@ -65,6 +65,27 @@ def test_a_crashed_relays_row_is_taken_over_when_its_lease_runs_out(
     assert outbox.row(lost.id).status == "pending"
     assert settle(outbox.db, taken, Outcome.sent()) == ("sent", None)
     assert outbox.row(lost.id).status == "sent"
+
+
+def test_a_row_whose_relay_keeps_stopping_while_sending_it_ends_dead_after_the_last_attempt(
+    outbox: Outbox, clock: Clock
+) -> None:
+    row_id, other = outbox.queue(), outbox.queue()
+    for _ in range(POLICY.max_attempts):  # each relay is killed before it records an outcome
+        with outbox.db.unit_of_work() as uow:
+            claimed = claim_due(
+                uow, channels=ALL, limit=1, lease=LEASE, max_attempts=POLICY.max_attempts
+            )
+        assert [c.id for c in claimed] == [row_id]
+        clock.advance(minutes=5)
+    with outbox.db.unit_of_work() as uow:
+        claimed = claim_due(
+            uow, channels=ALL, limit=2, lease=LEASE, max_attempts=POLICY.max_attempts
+        )
+    assert [c.id for c in claimed] == [other]
+    stored = outbox.row(row_id)
+    assert (stored.status, stored.attempts, stored.claimed_until) == ("dead", 3, None)
+    assert stored.last_error == f"gave up after 3 attempts: {ABANDONED}"
 
 
 def test_rows_are_claimed_oldest_due_first_in_batches_and_future_rows_wait(
