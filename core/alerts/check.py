@@ -25,8 +25,9 @@ CHECK_LOCK_KEY = 0x5_70C_B07
 SHOPS_PER_PAGE = 1000
 # Items the daily check evaluates per transaction, at most (unless one shop has more): enough
 # shops together that statements and commits cost little per shop, few enough that each
-# transaction, and the wait of a `/check` of one of its shops, stays short.
-CHUNK_ITEMS = 5000
+# transaction, and the wait of a `/check` of one of its shops, stays short (B2: about 0.13 s
+# per transaction of 20,000 items; at 5,000 the whole check took a third longer).
+CHUNK_ITEMS = 20_000
 _OPENED_COLUMNS = (
     "shop_id",
     "item_id",
