@@ -120,6 +120,16 @@ class CheckReport:
     reminder_messages: int
     alerts_resolved: int
 
+    def __add__(self, other: CheckReport) -> CheckReport:
+        """The report of two checks together: every figure summed."""
+        return CheckReport(
+            items_low=self.items_low + other.items_low,
+            alerts_opened=self.alerts_opened + other.alerts_opened,
+            alerts_reminded=self.alerts_reminded + other.alerts_reminded,
+            reminder_messages=self.reminder_messages + other.reminder_messages,
+            alerts_resolved=self.alerts_resolved + other.alerts_resolved,
+        )
+
 
 @dataclass(frozen=True)
 class ThresholdChange:

@@ -6,6 +6,7 @@ payload per shop instead of one row per message, and memory stays flat whatever 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -46,23 +47,22 @@ def reminder_due_before(uow: UnitOfWork) -> datetime:
     return uow.now() - (interval - interval * DRIFT_ALLOWANCE)
 
 
-def remind_due_alerts(uow: UnitOfWork, shop_id: int | None) -> tuple[int, int]:
-    """Mark open alerts due a reminder as reminded, and queue one digest per member per
-    channel: (alerts reminded, messages queued)."""
+def remind_due_alerts(uow: UnitOfWork, shop_ids: Sequence[int]) -> tuple[int, int]:
+    """Mark the shops' open alerts due a reminder as reminded, and queue one digest per member
+    per channel: (alerts reminded, messages queued)."""
     item_kept = exists().where(Item.id == Alert.item_id, Item.deleted_at.is_(None))
     due = [
+        Alert.shop_id.in_(shop_ids),
         Alert.resolved_at.is_(None),
         Alert.last_notified_at <= reminder_due_before(uow),
         item_kept,
     ]
-    if shop_id is not None:
-        due.append(Alert.shop_id == shop_id)
-    shop_ids = list(
+    due_shops = list(
         uow.run(select(Alert.shop_id).where(*due).distinct().order_by(Alert.shop_id)).scalars()
     )
     reminded = queued = 0
     # A chunk of shops at a time, so that memory stays flat however many shops there are.
-    for chunk in in_chunks(shop_ids):
+    for chunk in in_chunks(due_shops):
         entries = _mark_reminded(uow, [*due, Alert.shop_id.in_(chunk)])
         reminded += sum(len(shop_entries) for shop_entries in entries.values())
         queued += enqueue_reminder_digests(uow, entries)

@@ -2,9 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table, func
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Integer,
+    Table,
+    cast,
+    column,
+    func,
+    literal,
+    select,
+    values,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import DeclarativeBase
 
@@ -34,8 +46,24 @@ def _dialect(uow: UnitOfWork | str) -> str:
     return uow if isinstance(uow, str) else uow.dialect
 
 
-def advisory_lock(uow: UnitOfWork, key: int) -> None:
-    """Hold a transaction-long lock so only one process runs a job; SQLite's writer lock is
-    already exclusive."""
+def advisory_lock(uow: UnitOfWork, key: int, sub_key: int) -> None:
+    """Hold a transaction-long lock named by two numbers (a job's key and, say, a shop id),
+    so only one transaction at a time, of any process, does that job for that shop. Waits
+    while another holds it. SQLite's writer lock, taken at BEGIN, is already exclusive."""
     if uow.dialect == "postgresql":
-        uow.run(func.pg_advisory_xact_lock(key).select())
+        # PostgreSQL names these locks by two 32-bit numbers: ids beyond them share a lock,
+        # which only makes two shops take turns.
+        lock = func.pg_advisory_xact_lock(literal(key, Integer), literal(sub_key % 2**31, Integer))
+        uow.run(lock.select())
+
+
+def try_advisory_locks(uow: UnitOfWork, key: int, sub_keys: Sequence[int]) -> list[int]:
+    """Take those of the locks (key, sub key) of advisory_lock that are free, without waiting;
+    the sub keys locked. Never waiting, it cannot deadlock, whatever else the transaction or
+    another one holds. On SQLite, every one (the writer lock is exclusive)."""
+    if uow.dialect != "postgresql" or not sub_keys:
+        return list(sub_keys)
+    wanted = values(column("sub_key", BigInteger), name="wanted").data([(k,) for k in sub_keys])
+    sub_key = wanted.c.sub_key
+    lock = func.pg_try_advisory_xact_lock(literal(key, Integer), cast(sub_key % 2**31, Integer))
+    return list(uow.run(select(sub_key).select_from(wanted).where(lock)).scalars())

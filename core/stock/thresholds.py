@@ -21,7 +21,7 @@ def set_default_threshold(
     admin = require_member_ref(uow, telegram_user_id, admin=True)
     check_quantity(threshold, what="The threshold")
     uow.run(update(Shop).where(Shop.id == admin.shop_id).values(default_threshold=threshold))
-    opened, resolved = reconcile(uow, admin.shop_id)
+    opened, resolved = reconcile(uow, [admin.shop_id])
     uow.commit()
     return ThresholdChange(
         threshold=threshold, item=None, alerts_opened=len(opened), alerts_resolved=len(resolved)
