@@ -1,4 +1,5 @@
-"""Chats are handled concurrently, and each chat's updates in the order they were sent."""
+"""Chats are handled concurrently, each chat's updates in the order they were sent, and a
+chat's backlog never keeps another chat waiting."""
 
 from __future__ import annotations
 
@@ -62,6 +63,34 @@ async def test_one_chats_updates_run_one_after_the_other_in_order() -> None:
         await asyncio.gather(*tasks)
 
     assert order == ["first started", "first done", "second started"]
+    assert processor.chats_in_progress == 0
+
+
+async def test_a_chats_queued_updates_hold_no_shared_slot() -> None:
+    processor = PerChatUpdateProcessor(max_concurrent_updates=2)
+    first_may_finish = asyncio.Event()
+    other_chat_done = asyncio.Event()
+
+    async def blocked() -> None:
+        await first_may_finish.wait()
+
+    async def queued() -> None:
+        pass
+
+    async def other_chat() -> None:
+        other_chat_done.set()
+
+    async with processor:
+        backlog = [asyncio.create_task(processor.process_update(update_in_chat(1, 10), blocked()))]
+        backlog += [
+            asyncio.create_task(processor.process_update(update_in_chat(n, 10), queued()))
+            for n in range(2, 6)
+        ]
+        other = asyncio.create_task(processor.process_update(update_in_chat(9, 20), other_chat()))
+        # Chat 10's first update is still running, four more wait for it: chat 20 goes ahead.
+        await asyncio.wait_for(other_chat_done.wait(), timeout=2)
+        first_may_finish.set()
+        await asyncio.gather(*backlog, other)
     assert processor.chats_in_progress == 0
 
 
