@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot
 
+from bot.flood import FloodGate
 from core.db.session import Database
 from core.delivery.config import DeliveryConfig
 from core.settings import Settings
@@ -27,6 +28,8 @@ class BotData:
     delivery_config: DeliveryConfig | None = None
     executor: ThreadPoolExecutor | None = None
     delivery: Delivery | None = None
+    # How many commands each user has sent lately; tests may put in one with their own clock.
+    flood: FloodGate = field(default_factory=FloodGate)
 
 
 CONTEXT_TYPES = ContextTypes(bot_data=BotData)

@@ -11,6 +11,11 @@ NOT_A_MEMBER = (
 # Answers to buttons (plain text): one the bot no longer knows, one whose handler failed.
 BUTTON_GONE = "This button no longer works."
 BUTTON_FAILED = "Sorry, something went wrong. Please try again."
+# The one reply to a user who sent more commands in a minute than the bot acts on (HTML).
+SLOW_DOWN = (
+    "⏳ That is more commands than I take in a minute, so I am not acting on the rest. "
+    "Please slow down, and send them again in a minute."
+)
 
 
 def refusal_text(reason: str) -> str:

@@ -1,4 +1,5 @@
-"""Chats are handled concurrently, and each chat's updates in the order they were sent."""
+"""Chats are handled concurrently, each chat's updates in the order they were sent, and a
+chat's backlog never keeps another chat waiting."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from datetime import UTC, datetime
 
 from telegram import Chat, Message, Update
 
+from bot.flood import FloodGate
 from bot.ordering import PerChatUpdateProcessor
 from tests.bot.harness import ADMIN, STAFF, Shopfront
 
@@ -65,10 +67,40 @@ async def test_one_chats_updates_run_one_after_the_other_in_order() -> None:
     assert processor.chats_in_progress == 0
 
 
+async def test_a_chats_queued_updates_hold_no_shared_slot() -> None:
+    processor = PerChatUpdateProcessor(max_concurrent_updates=2)
+    first_may_finish = asyncio.Event()
+    other_chat_done = asyncio.Event()
+
+    async def blocked() -> None:
+        await first_may_finish.wait()
+
+    async def queued() -> None:
+        pass
+
+    async def other_chat() -> None:
+        other_chat_done.set()
+
+    async with processor:
+        backlog = [asyncio.create_task(processor.process_update(update_in_chat(1, 10), blocked()))]
+        backlog += [
+            asyncio.create_task(processor.process_update(update_in_chat(n, 10), queued()))
+            for n in range(2, 6)
+        ]
+        other = asyncio.create_task(processor.process_update(update_in_chat(9, 20), other_chat()))
+        # Chat 10's first update is still running, four more wait for it: chat 20 goes ahead.
+        await asyncio.wait_for(other_chat_done.wait(), timeout=2)
+        first_may_finish.set()
+        await asyncio.gather(*backlog, other)
+    assert processor.chats_in_progress == 0
+
+
 async def test_two_chats_hammering_commands_keep_their_own_order(shopfront: Shopfront) -> None:
     await shopfront.shop_with_staff()
     await shopfront.say(ADMIN, "/additem Green tea 0 0")
     await shopfront.say(STAFF, "/additem Black tea 0 0")
+    # Thirty commands each, as many as a user may send in a minute, the set-up not counted.
+    shopfront.app.bot_data.flood = FloodGate()
     rounds = 30
     marker = shopfront.api.mark()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import re
 import time
@@ -45,6 +46,13 @@ class UserUpdatesMixin:
             self._pending.append(update)
             self._signal.notify()
             return update
+
+    @contextlib.contextmanager
+    def batch(self) -> Iterator[None]:
+        """Everything queued inside reaches the bot together: getUpdates waits for the end of
+        the block, then answers with as many of the updates as its limit allows."""
+        with self._signal:
+            yield
 
     def _user(self, user_id: int, first_name: str, username: str | None) -> JsonDict:
         user: JsonDict = {"id": user_id, "is_bot": False, "first_name": first_name}
