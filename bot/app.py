@@ -20,6 +20,7 @@ from bot.commands import COMMANDS, set_default_menu
 from bot.context import CONTEXT_TYPES, App
 from bot.delivery.limits import build_rate_limiter
 from bot.delivery.relay import Delivery
+from bot.flood import FloodGate
 from bot.handlers import alerts, fallbacks, flood, stock_list
 from bot.jobs import schedule_daily_check
 from bot.ordering import PerChatUpdateProcessor
@@ -91,6 +92,7 @@ def build_application(
     )
     data = application.bot_data
     data.settings, data.database, data.delivery_config = settings, database, delivery
+    data.flood = FloodGate(limit=settings.commands_per_minute)
     application.add_handler(flood.flood_handler(), group=flood.GROUP)
     application.add_handlers(handlers())
     application.add_error_handler(fallbacks.on_error)

@@ -1,4 +1,5 @@
-"""How many commands a user may send: at most 30 in any minute (a sliding window per user).
+"""How many commands a user may send: at most COMMANDS_PER_MINUTE (30) in any minute, a
+sliding window per user.
 
 A command beyond that is not acted on; the first of them is answered with a request to slow
 down, the rest get no reply. Once the oldest command in the window is a minute old, the user

@@ -154,6 +154,8 @@ class Settings(BaseSettings):
     twilio_api_base_url: OptionalText = None
     twilio_whatsapp_content_sid: OptionalText = None
     telegram_rate_limit: int = Field(default=30, ge=1, le=1000)
+    # Commands one user may send in a minute; beyond, they are told once to slow down (SPEC 3).
+    commands_per_minute: int = Field(default=30, ge=1, le=100_000)
     log_level: Literal["CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG"] = "INFO"
 
     @field_validator("log_level", "smtp_security", mode="before")

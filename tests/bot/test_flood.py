@@ -6,8 +6,11 @@ from __future__ import annotations
 import asyncio
 import time
 
+from bot.app import build_application
 from bot.flood import FloodGate, Verdict
-from tests.bot.harness import ADMIN, STAFF, Shopfront
+from core.db.session import Database
+from tests.bot.harness import ADMIN, STAFF, Shopfront, bot_settings, serving
+from tests.fakes.telegram_api import FakeBotApi
 
 FLOOD = 300
 LIMIT = 30
@@ -126,3 +129,20 @@ async def test_on_real_time_the_user_is_heard_again_once_the_window_has_passed(
     again = await shopfront.say(STAFF, "/add Green tea 1")
     assert again.plain_text == "✅ Received 1 Green tea: 4 in stock."
     assert len(shopfront.api.replies_since(STAFF, marker)) == 5
+
+
+async def test_commands_per_minute_sets_the_limit_a_user_is_held_to(
+    bot_api: FakeBotApi, postgres_url: str, pg_db: Database
+) -> None:
+    settings = bot_settings(bot_api, postgres_url, commands_per_minute=2)
+    application = build_application(settings, pg_db, delivery=None)
+    async with serving(application, poll_timeout=5):
+        await bot_api.await_polled()
+        shopfront = Shopfront(bot_api, application, pg_db)
+        marker = shopfront.api.mark()
+        with shopfront.api.batch():
+            for _ in range(4):
+                shopfront.send(ADMIN, "/help")
+        replies = await shopfront.api.await_messages(ADMIN, 3, after=marker, timeout=10)
+    assert SLOW_DOWN not in (replies[1].plain_text or "").casefold()
+    assert SLOW_DOWN in (replies[2].plain_text or "").casefold()
