@@ -74,6 +74,27 @@ class RedactingFilter(logging.Filter):
         return True
 
 
+def _is_telegram_network_error(error: BaseException) -> bool:
+    # By name: this module serves every `stockbot` command, most of which never load Telegram.
+    return any(
+        cls.__module__ == "telegram.error" and cls.__name__ == "NetworkError"
+        for cls in type(error).__mro__
+    )
+
+
+class NetworkFailureOnOneLine(logging.Filter):
+    """A Bot API that cannot be reached is said in one line, not a traceback: it is the
+    network, not a bug, and `stockbot run` says what to check."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Fold the exception into the message; never drops the record."""
+        error = record.exc_info[1] if record.exc_info else None
+        if error is not None and _is_telegram_network_error(error):
+            record.msg, record.args = f"{record.getMessage()}: {error}", None
+            record.exc_info, record.exc_text = None, None
+        return True
+
+
 def configure_logging(settings: Settings, stream: TextIO | None = None) -> logging.Handler:
     """Set the level, log to stderr, quieten HTTP clients, and redact secrets on every handler."""
     root = logging.getLogger()
@@ -83,6 +104,7 @@ def configure_logging(settings: Settings, stream: TextIO | None = None) -> loggi
     handler = logging.StreamHandler(stream or sys.stderr)
     handler.setFormatter(logging.Formatter(FORMAT))
     handler._stockbot = True  # type: ignore[attr-defined]
+    handler.addFilter(NetworkFailureOnOneLine())
     root.addHandler(handler)
     root.setLevel(settings.log_level)
     for name in QUIET_LOGGERS:

@@ -169,6 +169,7 @@ async def test_run_with_an_unreachable_bot_api_says_which_url_it_tried(tmp_path:
         run.stderr.read_text()
     )
     assert "token-do-not-show" not in run.output()
+    assert "Traceback" not in run.output()
 
 
 async def test_a_bot_api_outage_while_running_is_a_warning_line_and_polling_resumes(
