@@ -9,7 +9,8 @@ from bot.jobs import daily_check
 from tests.bot.harness import Shopfront
 from tests.conftest import Clock
 from tests.core.conftest import build_shop
-from tests.core.test_check_concurrency import slow_transaction_on_alerts_of, until_waiting
+from tests.core.locks import until_waiting
+from tests.core.test_check_concurrency import slow_transaction_on_alerts_of
 
 PROMPTLY = 5
 CHECKING_ADMINS = [1000 * number for number in range(1, 8)]  # seven shops, as many /checks

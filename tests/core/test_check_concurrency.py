@@ -4,7 +4,6 @@ commands, and a shop's checks take turns, so nobody is reminded twice."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
@@ -19,6 +18,7 @@ from core.db.session import Database
 from core.stock import changes
 from tests.conftest import Clock
 from tests.core.conftest import ShopFixture, build_shop
+from tests.core.locks import until_waiting
 from tests.core.test_check import report, shop_id
 from tests.core.test_concurrency import service, together
 from tests.core.test_lifecycle import outbox
@@ -50,24 +50,6 @@ def three_shops(pg_db: Database, clock: Clock) -> Shops:
     shops.cid.add_item("Milk", 20)
     clock.advance(hours=24)
     return shops
-
-
-def waiting_for_locks(db: Database) -> int:
-    """How many of this database's sessions wait for a lock now."""
-    with db.engine.connect() as connection:
-        query = (
-            "SELECT count(*) FROM pg_stat_activity "
-            "WHERE datname = current_database() AND wait_event_type = 'Lock'"
-        )
-        return int(connection.execute(text(query)).scalar_one())
-
-
-def until_waiting(db: Database, sessions: int) -> None:
-    """Wait until that many sessions wait for a lock: the threads got as far as they can."""
-    deadline = time.monotonic() + WAIT_TIMEOUT
-    while waiting_for_locks(db) < sessions:
-        assert time.monotonic() < deadline, f"fewer than {sessions} sessions ever waited"
-        time.sleep(0.02)
 
 
 @contextmanager

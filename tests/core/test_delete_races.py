@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
@@ -16,31 +15,10 @@ from core.errors import NotFound
 from core.stock import changes, thresholds
 from tests.conftest import Clock
 from tests.core.conftest import ShopFixture, snapshot
+from tests.core.locks import until_waiting
 from tests.core.test_lifecycle import alert_rows, outbox
 
 LOCK_WAIT_TIMEOUT = 30.0
-
-
-def waiting_for_locks(shop: ShopFixture) -> int:
-    """How many sessions of this database wait for a lock right now."""
-    with shop.db.engine.connect() as connection:
-        return int(
-            connection.execute(
-                text(
-                    "SELECT count(*) FROM pg_stat_activity "
-                    "WHERE datname = current_database() AND wait_event_type = 'Lock'"
-                )
-            ).scalar_one()
-        )
-
-
-def until_waiting(shop: ShopFixture, sessions: int) -> None:
-    """Return once `sessions` sessions wait for a lock; PostgreSQL has no event to await."""
-    deadline = time.monotonic() + LOCK_WAIT_TIMEOUT
-    while waiting_for_locks(shop) < sessions:
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"fewer than {sessions} sessions ever waited for a lock")
-        time.sleep(0.01)
 
 
 @contextmanager
@@ -79,11 +57,11 @@ def test_a_change_waiting_behind_a_deletion_says_not_found_and_changes_nothing(
                 pool,
                 lambda: shop.run(changes.delete_item, telegram_user_id=shop.admin, name="Tea"),
             )
-            until_waiting(shop, 1)
+            until_waiting(shop.db, 1, LOCK_WAIT_TIMEOUT)
             racing = in_thread(
                 pool, lambda: shop.run(service, telegram_user_id=shop.admin, name="Tea", **numbers)
             )
-            until_waiting(shop, 2)
+            until_waiting(shop.db, 2, LOCK_WAIT_TIMEOUT)
         deleted = deletion.result(timeout=LOCK_WAIT_TIMEOUT)
         after_deletion = snapshot(shop.db)
         with pytest.raises(NotFound, match="There is no item called “Tea”"):
@@ -105,9 +83,9 @@ def test_two_deletions_of_one_item_delete_it_once(pg_shop: ShopFixture) -> None:
     with ThreadPoolExecutor(max_workers=2) as pool:
         with item_row_held(shop, "Tea"):
             first = in_thread(pool, delete)
-            until_waiting(shop, 1)
+            until_waiting(shop.db, 1, LOCK_WAIT_TIMEOUT)
             second = in_thread(pool, delete)
-            until_waiting(shop, 2)
+            until_waiting(shop.db, 2, LOCK_WAIT_TIMEOUT)
         first.result(timeout=LOCK_WAIT_TIMEOUT)
         with pytest.raises(NotFound):
             second.result(timeout=LOCK_WAIT_TIMEOUT)
