@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Any
 
@@ -31,11 +31,6 @@ def item_row_held(shop: ShopFixture, name: str) -> Iterator[Connection]:
         yield connection
 
 
-def in_thread(pool: ThreadPoolExecutor, call: Callable[[], Any]) -> Future[Any]:
-    """Start the call; its future holds the result or what it raised."""
-    return pool.submit(call)
-
-
 CHANGES = {
     "set": (changes.set_quantity, {"quantity": 2}),
     "add": (changes.add_stock, {"amount": 5}),
@@ -53,13 +48,12 @@ def test_a_change_waiting_behind_a_deletion_says_not_found_and_changes_nothing(
     service, numbers = CHANGES[change]
     with ThreadPoolExecutor(max_workers=2) as pool:
         with item_row_held(shop, "Tea"):
-            deletion = in_thread(
-                pool,
+            deletion = pool.submit(
                 lambda: shop.run(changes.delete_item, telegram_user_id=shop.admin, name="Tea"),
             )
             until_waiting(shop.db, 1, LOCK_WAIT_TIMEOUT)
-            racing = in_thread(
-                pool, lambda: shop.run(service, telegram_user_id=shop.admin, name="Tea", **numbers)
+            racing = pool.submit(
+                lambda: shop.run(service, telegram_user_id=shop.admin, name="Tea", **numbers)
             )
             until_waiting(shop.db, 2, LOCK_WAIT_TIMEOUT)
         deleted = deletion.result(timeout=LOCK_WAIT_TIMEOUT)
@@ -82,9 +76,9 @@ def test_two_deletions_of_one_item_delete_it_once(pg_shop: ShopFixture) -> None:
 
     with ThreadPoolExecutor(max_workers=2) as pool:
         with item_row_held(shop, "Tea"):
-            first = in_thread(pool, delete)
+            first = pool.submit(delete)
             until_waiting(shop.db, 1, LOCK_WAIT_TIMEOUT)
-            second = in_thread(pool, delete)
+            second = pool.submit(delete)
             until_waiting(shop.db, 2, LOCK_WAIT_TIMEOUT)
         first.result(timeout=LOCK_WAIT_TIMEOUT)
         with pytest.raises(NotFound):
