@@ -10,8 +10,8 @@ from bot.parsing import usage_error, whole_number
 from bot.runner import call_core
 from bot.texts import admin as texts
 from bot.texts.parsing import THRESHOLD
-from core import shops
 from core.alerts import check
+from core.shops import onboarding
 from core.stock import stats, thresholds
 
 
@@ -53,6 +53,6 @@ async def run_check(update: Update, context: Context) -> None:
 
 async def invite(update: Update, context: Context) -> None:
     """/invite: a single-use code and its deep link, valid seven days."""
-    created = await call_core(context, shops.create_invite, telegram_user_id=user_of(update))
+    created = await call_core(context, onboarding.create_invite, telegram_user_id=user_of(update))
     link = texts.invite_link(context.bot.username, created.code)
     await reply(update, context, texts.invite_text(created, link, zone_of(context)))

@@ -17,9 +17,9 @@ from bot.texts import conversation as texts
 from bot.texts.common import refusal_text
 from bot.texts.parsing import AMOUNT, QUANTITY, THRESHOLD
 from bot.texts.stock import stock_change
-from core import shops
 from core.errors import CoreError
 from core.results import StockChange
+from core.shops import members
 from core.stock import changes, queries
 from core.validation import clean_item_name
 
@@ -46,7 +46,7 @@ class RestockAmount:
 
 async def begin_additem(update: Update, context: Context, text: str) -> None:
     """`/additem` or `/additem NAME`: ask for what is missing, name then quantity."""
-    await call_core(context, shops.get_member, telegram_user_id=user_of(update))
+    await call_core(context, members.get_member, telegram_user_id=user_of(update))
     if not text.strip():
         ask(context, AskName())
         await reply(update, context, texts.ASK_NAME)

@@ -15,7 +15,7 @@ from bot.render import esc
 from bot.runner import call_core
 from bot.texts import fallbacks as texts
 from bot.texts.common import BUTTON_GONE, NOT_A_MEMBER
-from core import shops
+from core.shops import members
 
 log = logging.getLogger("stockbot.bot")
 
@@ -23,7 +23,7 @@ log = logging.getLogger("stockbot.bot")
 async def _hint(update: Update, context: Context, text: str) -> None:
     """Reply with text for members, or with how to get into a shop for everybody else."""
     try:
-        await call_core(context, shops.get_member, telegram_user_id=user_of(update))
+        await call_core(context, members.get_member, telegram_user_id=user_of(update))
     except Refusal:
         text = esc(NOT_A_MEMBER)
     await reply(update, context, text)

@@ -11,8 +11,8 @@ from bot.render import esc
 from bot.runner import call_core
 from bot.texts import onboarding as texts
 from bot.texts.common import NOT_A_MEMBER
-from core import shops
 from core.results import MemberView
+from core.shops import members, onboarding
 
 
 def _help_text(member: MemberView) -> str:
@@ -32,9 +32,9 @@ async def _enter(update: Update, context: Context, code: str | None) -> None:
         "display_name": update.effective_user.full_name,
     }
     if code:
-        result = await call_core(context, shops.join, code=code, **identity)
+        result = await call_core(context, onboarding.join, code=code, **identity)
     else:
-        result = await call_core(context, shops.start, **identity)
+        result = await call_core(context, onboarding.start, **identity)
     await reply(update, context, texts.welcome(result, _help_text(result.member)))
     if result.member.is_admin:
         from bot.commands import set_admin_menu  # see _help_text
@@ -58,7 +58,7 @@ async def join(update: Update, context: Context) -> None:
 async def help_command(update: Update, context: Context) -> None:
     """/help: the commands of the user's role, with examples."""
     try:
-        member = await call_core(context, shops.get_member, telegram_user_id=user_of(update))
+        member = await call_core(context, members.get_member, telegram_user_id=user_of(update))
     except Refusal:
         await reply(update, context, esc(NOT_A_MEMBER))
         return

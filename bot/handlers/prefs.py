@@ -10,12 +10,12 @@ from bot.parsing import off_or_value, on_off
 from bot.runner import call_core
 from bot.texts import prefs as texts
 from bot.texts.parsing import EMAIL_ADDRESS, WHATSAPP_NUMBER
-from core import shops
+from core.shops import prefs as member_prefs
 
 
 async def prefs(update: Update, context: Context) -> None:
     """/prefs: email, WhatsApp, alerts on/off, the shop's default threshold."""
-    found = await call_core(context, shops.get_prefs, telegram_user_id=user_of(update))
+    found = await call_core(context, member_prefs.get_prefs, telegram_user_id=user_of(update))
     await reply(update, context, texts.prefs_text(found, settings_of(context)))
 
 
@@ -23,7 +23,7 @@ async def email(update: Update, context: Context) -> None:
     """/email ADDRESS or /email off."""
     address = off_or_value(args_text(context), EMAIL_ADDRESS)
     found = await call_core(
-        context, shops.set_email, telegram_user_id=user_of(update), email=address
+        context, member_prefs.set_email, telegram_user_id=user_of(update), email=address
     )
     done = texts.email_done(found)
     await reply(update, context, texts.changed(done, found, settings_of(context)))
@@ -33,7 +33,7 @@ async def whatsapp(update: Update, context: Context) -> None:
     """/whatsapp +NUMBER or /whatsapp off."""
     number = off_or_value(args_text(context), WHATSAPP_NUMBER)
     found = await call_core(
-        context, shops.set_whatsapp, telegram_user_id=user_of(update), number=number
+        context, member_prefs.set_whatsapp, telegram_user_id=user_of(update), number=number
     )
     done = texts.whatsapp_done(found)
     await reply(update, context, texts.changed(done, found, settings_of(context)))
@@ -42,6 +42,8 @@ async def whatsapp(update: Update, context: Context) -> None:
 async def notify(update: Update, context: Context) -> None:
     """/notify on or /notify off: all of the member's alerts."""
     on = on_off(args_text(context))
-    found = await call_core(context, shops.set_notify, telegram_user_id=user_of(update), on=on)
+    found = await call_core(
+        context, member_prefs.set_notify, telegram_user_id=user_of(update), on=on
+    )
     done = texts.notify_done(found)
     await reply(update, context, texts.changed(done, found, settings_of(context)))

@@ -16,7 +16,7 @@ from core.db.session import UnitOfWork
 from core.db.statements import cached_statement
 from core.items.rules import effective_threshold, is_low, is_stocked
 from core.results import CheckReport
-from core.shops import require_member_ref
+from core.shops.members import require_member_ref
 
 # Any fixed number works; it only has to be the same in every process. With a shop's id it
 # names the lock of that shop's check.

@@ -15,7 +15,7 @@ from core.db.statements import cached_statement
 from core.errors import InvalidInput, NotFound
 from core.items.lookups import ItemState, find_item_id, item_state
 from core.results import AlertView
-from core.shops import require_member_ref
+from core.shops.members import require_member_ref
 from core.validation import clean_item_name
 
 _MAX_ID = 2**63 - 1

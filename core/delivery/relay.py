@@ -18,7 +18,7 @@ from core.delivery.config import DeliveryConfig
 from core.delivery.dead_letters import waiting_for_channels
 from core.delivery.masking import mask_recipient
 from core.delivery.types import Claim, Outcome
-from core.shops import move_chat
+from core.shops.chats import move_chat
 
 log = logging.getLogger("stockbot.delivery")
 

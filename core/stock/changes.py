@@ -24,7 +24,7 @@ from core.db.statements import cached_statement
 from core.errors import AlreadyExists, InsufficientStock, InvalidInput, NotAMember
 from core.items.lookups import ensure_not_deleted, find_item_id, item_state, item_view, no_such_item
 from core.results import StockChange
-from core.shops import require_member_ref
+from core.shops.members import require_member_ref
 from core.stock.ledger import lock_quantity, movement_insert, record_change
 from core.validation import MAX_QUANTITY, check_amount, check_quantity, clean_item_name
 

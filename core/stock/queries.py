@@ -12,7 +12,7 @@ from core.db.session import UnitOfWork
 from core.items.lookups import ITEM_COLUMNS, find_item_id, item_view, to_item_view
 from core.items.rules import is_low
 from core.results import ItemDetails, ItemPage, MovementView
-from core.shops import require_member_ref
+from core.shops.members import require_member_ref
 from core.validation import item_name_key
 
 

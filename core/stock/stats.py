@@ -10,7 +10,7 @@ from core.db.models import Alert, Item, Member, Notification, Shop
 from core.db.session import UnitOfWork
 from core.items.rules import is_low
 from core.results import Stats
-from core.shops import require_member_ref
+from core.shops.members import require_member_ref
 
 
 def _count(uow: UnitOfWork, query: Any) -> int:

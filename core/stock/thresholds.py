@@ -10,7 +10,7 @@ from core.db.models import Item, Shop
 from core.db.session import UnitOfWork
 from core.items.lookups import ensure_not_deleted, find_item_id, item_view
 from core.results import ThresholdChange
-from core.shops import require_member_ref
+from core.shops.members import require_member_ref
 from core.validation import check_quantity
 
 

@@ -12,10 +12,10 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.engine import make_url
 
-from core import shops
 from core.db.models import Alert, Base, Notification
 from core.db.session import Database, create_db_engine
 from core.results import StockChange
+from core.shops import onboarding
 from core.stock import changes
 from tests.conftest import POSTGRES_ADMIN_URL
 
@@ -62,12 +62,12 @@ class ShopFixture:
 def build_shop(db: Database, *, admin: int, staff: int = 0) -> ShopFixture:
     """A new shop: the admin started it, `staff` people joined with invites."""
     shop = ShopFixture(db=db, admin=admin, staff=[])
-    shop.run(shops.start, telegram_user_id=admin, chat_id=admin, display_name=f"Admin {admin}")
+    shop.run(onboarding.start, telegram_user_id=admin, chat_id=admin, display_name=f"Admin {admin}")
     for number in range(1, staff + 1):
-        invite = shop.run(shops.create_invite, telegram_user_id=admin)
+        invite = shop.run(onboarding.create_invite, telegram_user_id=admin)
         user = admin + number
         shop.run(
-            shops.join,
+            onboarding.join,
             telegram_user_id=user,
             chat_id=user,
             display_name=f"Staff {user}",

@@ -8,11 +8,11 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import text
 
-from core import shops
 from core.alerts import check
 from core.db.session import Database
 from core.errors import NotAllowed
 from core.results import CheckReport
+from core.shops import members
 from core.stock import changes
 from tests.conftest import Clock
 from tests.core.conftest import ShopFixture, build_shop, snapshot
@@ -49,7 +49,7 @@ def check_now(shop: ShopFixture) -> CheckReport:
 
 def shop_id(shop: ShopFixture) -> int:
     """The shop's database id."""
-    return int(shop.run(shops.get_member, telegram_user_id=shop.admin).shop_id)
+    return int(shop.run(members.get_member, telegram_user_id=shop.admin).shop_id)
 
 
 def report(low: int, opened: int, reminded: int, messages: int, resolved: int) -> CheckReport:

@@ -12,11 +12,11 @@ import pytest
 from sqlalchemy import inspect, select
 from sqlalchemy.engine import make_url
 
-from core import shops
 from core.db.migrations import upgrade_to_head
 from core.db.models import Base, Notification
 from core.db.session import Database, create_db_engine, utcnow
 from core.settings import Settings
+from core.shops import onboarding
 from core.stock import changes
 
 TABLES = set(Base.metadata.tables) | {"alembic_version"}
@@ -78,7 +78,7 @@ def test_check_queues_reminders_prints_its_report_and_exits_zero(
     upgrade_to_head(engine)
     database = Database(engine, clock=lambda: utcnow() - timedelta(days=2))
     with database.unit_of_work() as uow:
-        shops.start(uow, telegram_user_id=1, chat_id=1, display_name="Ana")
+        onboarding.start(uow, telegram_user_id=1, chat_id=1, display_name="Ana")
     for name, quantity in (("Green Tea", 2), ("Coffee", 40)):
         with database.unit_of_work() as uow:
             changes.create_item(uow, telegram_user_id=1, name=name, quantity=quantity)

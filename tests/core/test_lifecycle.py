@@ -9,12 +9,12 @@ from typing import Any, TypeVar
 import pytest
 from sqlalchemy import select
 
-from core import shops
 from core.alerts import lifecycle
 from core.db.models import Alert, Item, Member, Notification
 from core.db.session import CoreConfig, Database
 from core.errors import InvalidInput, NotFound
 from core.results import AlertView
+from core.shops import onboarding, prefs
 from core.stock import changes, thresholds
 from tests.conftest import Clock
 from tests.core.conftest import ShopFixture, build_shop, snapshot
@@ -76,9 +76,9 @@ def add(shop: ShopFixture, name: str, amount: int, *, by: int | None = None) -> 
 
 def set_channels(shop: ShopFixture) -> None:
     """Admin: Telegram and email; first staff: Telegram and WhatsApp; second staff: alerts off."""
-    shop.run(shops.set_email, telegram_user_id=shop.admin, email=ADMIN_EMAIL)
-    shop.run(shops.set_whatsapp, telegram_user_id=shop.staff[0], number=STAFF_WHATSAPP)
-    shop.run(shops.set_notify, telegram_user_id=shop.staff[1], on=False)
+    shop.run(prefs.set_email, telegram_user_id=shop.admin, email=ADMIN_EMAIL)
+    shop.run(prefs.set_whatsapp, telegram_user_id=shop.staff[0], number=STAFF_WHATSAPP)
+    shop.run(prefs.set_notify, telegram_user_id=shop.staff[1], on=False)
 
 
 def item_threshold(shop: ShopFixture, name: str, threshold: int | None) -> None:
@@ -236,7 +236,7 @@ def test_dropping_below_opens_one_alert_for_every_member_on_their_channels(
 
 def test_a_member_with_alerts_off_is_told_nothing(shop: ShopFixture) -> None:
     for user in shop.staff:
-        shop.run(shops.set_notify, telegram_user_id=user, on=False)
+        shop.run(prefs.set_notify, telegram_user_id=user, on=False)
 
     shop.add_item("Tea", 2)
 
@@ -254,8 +254,8 @@ def test_a_member_with_alerts_off_is_told_nothing(shop: ShopFixture) -> None:
 def test_email_and_whatsapp_are_queued_only_when_their_channel_is_on(
     shop: ShopFixture, config: CoreConfig, clock: Clock, channels: set[str], expected: set[str]
 ) -> None:
-    shop.run(shops.set_email, telegram_user_id=shop.admin, email=ADMIN_EMAIL)
-    shop.run(shops.set_whatsapp, telegram_user_id=shop.admin, number=STAFF_WHATSAPP)
+    shop.run(prefs.set_email, telegram_user_id=shop.admin, email=ADMIN_EMAIL)
+    shop.run(prefs.set_whatsapp, telegram_user_id=shop.admin, number=STAFF_WHATSAPP)
     narrow = Database(shop.db.engine, replace(config, channels=frozenset(channels)), clock)
 
     replace(shop, db=narrow).add_item("Tea", 1)
@@ -304,13 +304,13 @@ def test_restocking_resolves_the_alert_and_says_back_in_stock_to_those_who_were_
     shop: ShopFixture, clock: Clock
 ) -> None:
     set_channels(shop)
-    shop.run(shops.set_notify, telegram_user_id=shop.staff[1], on=True)
+    shop.run(prefs.set_notify, telegram_user_id=shop.staff[1], on=True)
     shop.add_item("Tea", 3)
     # Told of the alert, but turned alerts off since: no follow-up either.
-    shop.run(shops.set_notify, telegram_user_id=shop.staff[1], on=False)
+    shop.run(prefs.set_notify, telegram_user_id=shop.staff[1], on=False)
     # Joined after the alert: never told, so nothing comes back to them.
-    code = shop.run(shops.create_invite, telegram_user_id=shop.admin).code
-    shop.run(shops.join, telegram_user_id=1009, chat_id=1009, display_name="New", code=code)
+    code = shop.run(onboarding.create_invite, telegram_user_id=shop.admin).code
+    shop.run(onboarding.join, telegram_user_id=1009, chat_id=1009, display_name="New", code=code)
     clock.advance(hours=3)
 
     resolved_id = add(shop, "Tea", 10, by=shop.staff[0])

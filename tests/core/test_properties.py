@@ -13,11 +13,11 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from core import shops
 from core.alerts import check, lifecycle
 from core.db.models import Alert, Item, Movement, Notification
 from core.db.session import UnitOfWork
 from core.errors import CoreError
+from core.shops import prefs
 from core.stock import changes, thresholds
 from core.validation import MAX_QUANTITY
 from tests.conftest import Clock
@@ -215,7 +215,7 @@ def test_any_sequence_of_commands_keeps_the_ledger_and_alerts_consistent(
     rest: list[tuple[tuple[Any, ...], Callable[[str], str]]],
 ) -> None:
     name = f"Item {next(_numbers)}"  # each example starts from an item no one has touched
-    default = shop.run(shops.get_prefs, telegram_user_id=shop.admin).shop_default_threshold
+    default = shop.run(prefs.get_prefs, telegram_user_id=shop.admin).shop_default_threshold
     expected = Expected(default=default)
     for command, spelling in [(first, str), *rest]:
         event(f"{command[0]} {'carried out' if expected.accepts(command) else 'refused'}")

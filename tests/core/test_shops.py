@@ -9,12 +9,13 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from core import shops
 from core.alerts import check
 from core.db.models import Member, Shop
 from core.db.session import Database
 from core.errors import AlreadyAMember, InvalidInput, NotAllowed
 from core.results import Prefs
+from core.shops import members, onboarding
+from core.shops import prefs as preferences
 from core.stock import changes, stats, thresholds
 from tests.conftest import Clock
 from tests.core.conftest import ShopFixture, build_shop, snapshot
@@ -29,7 +30,7 @@ def count(db: Database, model: Any) -> int:
 def join(shop: ShopFixture, user: int, code: str) -> Any:
     """Join with an invite code as a new Telegram user."""
     return shop.run(
-        shops.join, telegram_user_id=user, chat_id=user, display_name=f"User {user}", code=code
+        onboarding.join, telegram_user_id=user, chat_id=user, display_name=f"User {user}", code=code
     )
 
 
@@ -37,21 +38,21 @@ def test_starting_creates_a_shop_with_the_user_as_its_admin(db: Database) -> Non
     # The shop's default threshold comes from the settings of the day it was started.
     configured = Database(db.engine, replace(db.config, default_threshold=7), db.clock)
     with configured.unit_of_work() as uow:
-        result = shops.start(uow, telegram_user_id=42, chat_id=4200, display_name="Dana")
+        result = onboarding.start(uow, telegram_user_id=42, chat_id=4200, display_name="Dana")
 
     assert result.created_shop
     assert (result.member.role, result.member.is_admin) == ("admin", True)
     assert (result.member.shop_name, result.member.chat_id) == ("Dana's shop", 4200)
     with db.unit_of_work() as uow:
-        prefs = shops.get_prefs(uow, telegram_user_id=42)
+        prefs = preferences.get_prefs(uow, telegram_user_id=42)
     assert (prefs.shop_default_threshold, prefs.notify, prefs.email) == (7, True, None)
 
 
 def test_starting_again_welcomes_the_member_back_to_the_same_shop(shop: ShopFixture) -> None:
-    first = shop.run(shops.get_member, telegram_user_id=shop.admin)
+    first = shop.run(members.get_member, telegram_user_id=shop.admin)
 
-    again = shop.run(shops.start, telegram_user_id=shop.admin, chat_id=1, display_name="X")
-    staff = shop.run(shops.start, telegram_user_id=shop.staff[0], chat_id=1, display_name="Y")
+    again = shop.run(onboarding.start, telegram_user_id=shop.admin, chat_id=1, display_name="X")
+    staff = shop.run(onboarding.start, telegram_user_id=shop.staff[0], chat_id=1, display_name="Y")
 
     assert (again.created_shop, again.joined_shop, again.member) == (False, False, first)
     assert (staff.created_shop, staff.member.role, staff.member.shop_id) == (
@@ -63,17 +64,17 @@ def test_starting_again_welcomes_the_member_back_to_the_same_shop(shop: ShopFixt
 
 
 def test_an_invite_lets_one_person_join_as_staff(shop: ShopFixture) -> None:
-    invite = shop.run(shops.create_invite, telegram_user_id=shop.admin)
+    invite = shop.run(onboarding.create_invite, telegram_user_id=shop.admin)
 
     joined = join(shop, 77, f"  {invite.code} ")
 
     assert (joined.joined_shop, joined.created_shop, joined.member.role) == (True, False, "staff")
-    admin = shop.run(shops.get_member, telegram_user_id=shop.admin)
+    admin = shop.run(members.get_member, telegram_user_id=shop.admin)
     assert joined.member.shop_id == admin.shop_id
 
 
 def test_an_invite_cannot_be_used_twice(shop: ShopFixture) -> None:
-    invite = shop.run(shops.create_invite, telegram_user_id=shop.admin)
+    invite = shop.run(onboarding.create_invite, telegram_user_id=shop.admin)
     join(shop, 77, invite.code)
     before = snapshot(shop.db)
 
@@ -85,9 +86,9 @@ def test_an_invite_cannot_be_used_twice(shop: ShopFixture) -> None:
 
 
 def test_an_invite_expires_after_seven_days(shop: ShopFixture, clock: Clock) -> None:
-    early = shop.run(shops.create_invite, telegram_user_id=shop.admin)
-    late = shop.run(shops.create_invite, telegram_user_id=shop.admin)
-    assert early.expires_at == clock.now + shops.INVITE_LIFETIME
+    early = shop.run(onboarding.create_invite, telegram_user_id=shop.admin)
+    late = shop.run(onboarding.create_invite, telegram_user_id=shop.admin)
+    assert early.expires_at == clock.now + onboarding.INVITE_LIFETIME
 
     clock.advance(days=7, seconds=-1)
     join(shop, 77, early.code)
@@ -116,7 +117,7 @@ def test_a_member_cannot_join_another_shop_and_the_invite_stays_unused(
     shop: ShopFixture,
 ) -> None:
     other = build_shop(shop.db, admin=5000)
-    invite = other.run(shops.create_invite, telegram_user_id=other.admin)
+    invite = other.run(onboarding.create_invite, telegram_user_id=other.admin)
     before = snapshot(shop.db)
 
     with pytest.raises(AlreadyAMember) as refused:
@@ -128,7 +129,7 @@ def test_a_member_cannot_join_another_shop_and_the_invite_stays_unused(
 
 
 def test_two_people_racing_for_one_invite_let_exactly_one_in(pg_shop: ShopFixture) -> None:
-    invite = pg_shop.run(shops.create_invite, telegram_user_id=pg_shop.admin)
+    invite = pg_shop.run(onboarding.create_invite, telegram_user_id=pg_shop.admin)
     start = threading.Barrier(2, timeout=30)
     outcomes: dict[int, str] = {}
 
@@ -136,7 +137,7 @@ def test_two_people_racing_for_one_invite_let_exactly_one_in(pg_shop: ShopFixtur
         with pg_shop.db.unit_of_work() as uow:
             start.wait()
             try:
-                shops.join(
+                onboarding.join(
                     uow, telegram_user_id=user, chat_id=user, display_name="U", code=invite.code
                 )
                 outcomes[user] = "joined"
@@ -160,7 +161,7 @@ def test_two_people_racing_for_one_invite_let_exactly_one_in(pg_shop: ShopFixtur
         (thresholds.set_default_threshold, {"threshold": 9}),
         (thresholds.set_item_threshold, {"name": "Tea", "threshold": 9}),
         (thresholds.set_item_threshold, {"name": "Tea", "threshold": None}),
-        (shops.create_invite, {}),
+        (onboarding.create_invite, {}),
         (check.check_shop, {}),
         (stats.shop_stats, {}),
     ],
@@ -191,30 +192,30 @@ def test_a_member_sets_a_valid_email_normalized_and_clears_it_with_none(
 ) -> None:
     member = shop.staff[0]
 
-    prefs = shop.run(shops.set_email, telegram_user_id=member, email=" Ana@EXAMPLE.com ")
+    prefs = shop.run(preferences.set_email, telegram_user_id=member, email=" Ana@EXAMPLE.com ")
     assert prefs.email == "Ana@example.com"
-    assert shop.run(shops.get_prefs, telegram_user_id=member) == prefs
+    assert shop.run(preferences.get_prefs, telegram_user_id=member) == prefs
 
-    cleared = shop.run(shops.set_email, telegram_user_id=member, email=None)
+    cleared = shop.run(preferences.set_email, telegram_user_id=member, email=None)
     assert cleared.email is None
 
 
 @pytest.mark.parametrize(
     ("service", "argument", "value", "reason"),
     [
-        (shops.set_email, "email", "ana-at-example.com", "not a valid email address"),
-        (shops.set_email, "email", "ana@example", "not a valid email address"),
-        (shops.set_whatsapp, "number", "00441234567890", "international form with +"),
-        (shops.set_whatsapp, "number", "+1 FLOWERS", "not a valid phone number"),
-        (shops.set_whatsapp, "number", "+1415", "not a valid phone number"),
+        (preferences.set_email, "email", "ana-at-example.com", "not a valid email address"),
+        (preferences.set_email, "email", "ana@example", "not a valid email address"),
+        (preferences.set_whatsapp, "number", "00441234567890", "international form with +"),
+        (preferences.set_whatsapp, "number", "+1 FLOWERS", "not a valid phone number"),
+        (preferences.set_whatsapp, "number", "+1415", "not a valid phone number"),
     ],
 )
 def test_a_bad_email_or_number_is_refused_and_the_old_one_kept(
     shop: ShopFixture, service: Any, argument: str, value: str, reason: str
 ) -> None:
     member = shop.staff[0]
-    shop.run(shops.set_email, telegram_user_id=member, email="ana@example.com")
-    shop.run(shops.set_whatsapp, telegram_user_id=member, number="+14155552671")
+    shop.run(preferences.set_email, telegram_user_id=member, email="ana@example.com")
+    shop.run(preferences.set_whatsapp, telegram_user_id=member, number="+14155552671")
     before = snapshot(shop.db)
 
     with pytest.raises(InvalidInput) as refused:
@@ -222,35 +223,35 @@ def test_a_bad_email_or_number_is_refused_and_the_old_one_kept(
 
     assert reason in str(refused.value)
     assert snapshot(shop.db) == before
-    prefs = shop.run(shops.get_prefs, telegram_user_id=member)
+    prefs = shop.run(preferences.get_prefs, telegram_user_id=member)
     assert (prefs.email, prefs.whatsapp) == ("ana@example.com", "+14155552671")
 
 
 def test_a_member_sets_a_whatsapp_number_in_e164_and_clears_it(shop: ShopFixture) -> None:
     member = shop.staff[0]
 
-    prefs = shop.run(shops.set_whatsapp, telegram_user_id=member, number="+1 (415) 555-2671")
+    prefs = shop.run(preferences.set_whatsapp, telegram_user_id=member, number="+1 (415) 555-2671")
     assert prefs.whatsapp == "+14155552671"
 
-    cleared = shop.run(shops.set_whatsapp, telegram_user_id=member, number=None)
+    cleared = shop.run(preferences.set_whatsapp, telegram_user_id=member, number=None)
     assert cleared.whatsapp is None
 
 
 def test_a_member_turns_alerts_off_and_on_again(shop: ShopFixture) -> None:
     member = shop.staff[0]
 
-    assert shop.run(shops.set_notify, telegram_user_id=member, on=False).notify is False
-    assert shop.run(shops.get_prefs, telegram_user_id=member).notify is False
-    assert shop.run(shops.set_notify, telegram_user_id=member, on=True).notify is True
+    assert shop.run(preferences.set_notify, telegram_user_id=member, on=False).notify is False
+    assert shop.run(preferences.get_prefs, telegram_user_id=member).notify is False
+    assert shop.run(preferences.set_notify, telegram_user_id=member, on=True).notify is True
 
 
 def test_prefs_show_the_members_channels_and_the_shops_default_threshold(
     shop: ShopFixture,
 ) -> None:
     shop.run(thresholds.set_default_threshold, telegram_user_id=shop.admin, threshold=12)
-    shop.run(shops.set_email, telegram_user_id=shop.staff[1], email="bo@example.org")
+    shop.run(preferences.set_email, telegram_user_id=shop.staff[1], email="bo@example.org")
 
-    prefs = shop.run(shops.get_prefs, telegram_user_id=shop.staff[1])
+    prefs = shop.run(preferences.get_prefs, telegram_user_id=shop.staff[1])
 
     assert prefs == Prefs(
         email="bo@example.org",
@@ -268,5 +269,5 @@ def test_a_code_that_cannot_exist_is_refused_and_changes_nothing(
 ) -> None:
     before = snapshot(shop.db)
     with pytest.raises(InvalidInput, match="not valid"):
-        shop.run(shops.join, telegram_user_id=5, chat_id=5, display_name="Eve", code=code)
+        shop.run(onboarding.join, telegram_user_id=5, chat_id=5, display_name="Eve", code=code)
     assert snapshot(shop.db) == before

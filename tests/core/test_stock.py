@@ -7,9 +7,9 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from core import shops
 from core.db.models import Alert, Item, Movement
 from core.errors import InsufficientStock, InvalidInput, NotFound
+from core.shops import members
 from core.stock import changes
 from core.stock.queries import item_details, list_items
 from tests.core.conftest import ShopFixture, snapshot
@@ -28,7 +28,7 @@ def ledger(shop: ShopFixture, item_id: int) -> list[tuple[str, int, int, int | N
 
 def member_id(shop: ShopFixture, telegram_user_id: int) -> int:
     """The member row id of a Telegram user."""
-    return int(shop.run(shops.get_member, telegram_user_id=telegram_user_id).id)
+    return int(shop.run(members.get_member, telegram_user_id=telegram_user_id).id)
 
 
 def test_creating_an_item_writes_one_create_row_to_the_ledger(shop: ShopFixture) -> None:

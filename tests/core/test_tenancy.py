@@ -7,10 +7,10 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from core import shops
 from core.alerts import check, lifecycle
 from core.db.models import Base
 from core.errors import NotAMember, NotFound
+from core.shops import members, onboarding, prefs
 from core.stock import changes, queries, stats, thresholds
 from tests.conftest import Clock
 from tests.core.conftest import ShopFixture, build_shop, snapshot
@@ -24,7 +24,7 @@ def other(shop: ShopFixture) -> ShopFixture:
 
 def rows_of_shop(shop: ShopFixture) -> dict[str, list[tuple[Any, ...]]]:
     """The shop's own rows of every table that has a shop column."""
-    shop_id = shop.run(shops.get_member, telegram_user_id=shop.admin).shop_id
+    shop_id = shop.run(members.get_member, telegram_user_id=shop.admin).shop_id
     tables = [table for table in Base.metadata.sorted_tables if "shop_id" in table.c]
     with shop.db.engine.connect() as connection:
         return {
@@ -160,7 +160,7 @@ def test_lists_and_stats_count_only_the_members_own_shop(
 
     assert (figures.items_total, figures.items_low, figures.items_out_of_stock) == (1, 1, 0)
     assert (figures.alerts_total, figures.alerts_open, figures.members) == (1, 1, 2)
-    shop_id = other.run(shops.get_member, telegram_user_id=other.admin).shop_id
+    shop_id = other.run(members.get_member, telegram_user_id=other.admin).shop_id
     assert figures.notifications_pending == len(other.notifications(shop_id=shop_id))
     assert (names(low), low.total) == ([("Salt", 1)], 1)
     assert (names(found), found.total) == ([("Salt", 1)], 1)
@@ -184,12 +184,12 @@ def test_a_shops_check_and_thresholds_leave_other_shops_alone(
 
 OUTSIDER = 9999
 MEMBER_SERVICES = [
-    (shops.get_member, {}),
-    (shops.create_invite, {}),
-    (shops.get_prefs, {}),
-    (shops.set_email, {"email": "x@example.com"}),
-    (shops.set_whatsapp, {"number": "+14155552671"}),
-    (shops.set_notify, {"on": False}),
+    (members.get_member, {}),
+    (onboarding.create_invite, {}),
+    (prefs.get_prefs, {}),
+    (prefs.set_email, {"email": "x@example.com"}),
+    (prefs.set_whatsapp, {"number": "+14155552671"}),
+    (prefs.set_notify, {"on": False}),
     (changes.create_item, {"name": "Tea", "quantity": 1}),
     (changes.set_quantity, {"name": "Tea", "quantity": 1}),
     (changes.add_stock, {"name": "Tea", "amount": 1}),

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from core import shops
 from core.db.session import Database
 from core.delivery.claims import ABANDONED, claim_due, hasten, record_outcome, release
 from core.delivery.dead_letters import (
@@ -14,6 +13,7 @@ from core.delivery.dead_letters import (
     waiting_for_channels,
 )
 from core.delivery.types import Claim, Outcome, RetryPolicy
+from core.shops import chats, members
 from tests.conftest import Clock
 from tests.delivery.conftest import ADMIN, Outbox
 
@@ -245,9 +245,9 @@ def test_a_migrated_chat_moves_the_member_and_their_pending_telegram_rows(outbox
     sent, pending = outbox.queue(), outbox.queue()
     settle(outbox.db, claim(outbox.db, limit=1)[0], Outcome.sent())
     with outbox.db.unit_of_work() as uow:
-        assert shops.move_chat(uow, old_chat_id=ADMIN, new_chat_id=-100123) == 1
+        assert chats.move_chat(uow, old_chat_id=ADMIN, new_chat_id=-100123) == 1
     with outbox.db.unit_of_work() as uow:
-        assert shops.get_member(uow, ADMIN).chat_id == -100123
+        assert members.get_member(uow, ADMIN).chat_id == -100123
     assert outbox.row(pending).recipient == "-100123"
     assert outbox.row(sent).recipient == str(ADMIN)  # history keeps where it went
 

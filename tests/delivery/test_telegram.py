@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import itertools
 
-from core import shops
 from core.db.session import Database
+from core.shops import members
 from tests.delivery.conftest import (
     ADMIN,
     FAST,
@@ -123,7 +123,7 @@ async def test_a_migrated_chat_gets_the_message_at_its_new_id_and_the_member_fol
     assert "Item" in (message.plain_text or "")
     assert bot_api.messages(ADMIN) == []
     with live_db.unit_of_work() as uow:
-        assert shops.get_member(uow, ADMIN).chat_id == -100777
+        assert members.get_member(uow, ADMIN).chat_id == -100777
     assert live_outbox.row(row_id).recipient == "-100777"
 
 

@@ -10,8 +10,8 @@ from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, JobExecution
 
 from bot.app import build_application
 from bot.jobs import DAILY_CHECK
-from core import shops
 from core.db.session import Database
+from core.shops import onboarding
 from core.stock import changes
 from tests.bot.harness import ADMIN, bot_settings, serving
 from tests.conftest import Clock
@@ -23,7 +23,7 @@ ZONE = ZoneInfo("Asia/Kathmandu")  # UTC+05:45: a zone no one gets right by acci
 def low_item_told_a_day_ago(db: Database, clock: Clock) -> None:
     """Ann's shop with Green tea low; its alert was last told 25 hours ago."""
     with db.unit_of_work() as uow:
-        shops.start(uow, telegram_user_id=ADMIN, chat_id=ADMIN, display_name="Ann")
+        onboarding.start(uow, telegram_user_id=ADMIN, chat_id=ADMIN, display_name="Ann")
     with db.unit_of_work() as uow:
         changes.create_item(uow, telegram_user_id=ADMIN, name="Green tea", quantity=2)
     clock.advance(hours=25)

@@ -1,0 +1,1 @@
+"""Shops, their members and roles, invites, and each member's alert preferences."""

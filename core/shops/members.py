@@ -1,0 +1,95 @@
+"""Who a Telegram user is: their member row, its role, and the views services return."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Select, bindparam, select
+
+from core.db.models import Member, Shop
+from core.db.session import UnitOfWork
+from core.db.statements import cached_statement
+from core.errors import NotAllowed, NotAMember
+from core.results import MemberView
+
+
+@cached_statement
+def _member_by_telegram_user() -> Select[Member]:
+    return select(Member).where(Member.telegram_user_id == bindparam("telegram_user_id"))
+
+
+@dataclass(frozen=True, slots=True)
+class MemberRef:
+    """Who a member is, for services that only read: ids and role, no mapped object."""
+
+    id: int
+    shop_id: int
+    role: str
+
+
+@cached_statement
+def _member_ref_query() -> Select[int, int, str]:
+    return select(Member.id, Member.shop_id, Member.role).where(
+        Member.telegram_user_id == bindparam("telegram_user_id")
+    )
+
+
+def require_member_ref(uow: UnitOfWork, telegram_user_id: int, *, admin: bool = False) -> MemberRef:
+    """What require_member checks, without loading the row through the ORM (a cheaper read)."""
+    row: Any = uow.run(_member_ref_query(), {"telegram_user_id": telegram_user_id}).first()
+    if row is None:
+        raise NotAMember()
+    if admin and row.role != "admin":
+        raise NotAllowed("Only a shop admin can do that.")
+    return MemberRef(id=row.id, shop_id=row.shop_id, role=row.role)
+
+
+def find_member(uow: UnitOfWork, telegram_user_id: int) -> Member | None:
+    """The member row of a Telegram user, if they are in a shop."""
+    return uow.session.scalar(_member_by_telegram_user(), {"telegram_user_id": telegram_user_id})
+
+
+def require_member(uow: UnitOfWork, telegram_user_id: int, *, admin: bool = False) -> Member:
+    """The member row, or an error fit to show: not in a shop, or not an admin."""
+    member = find_member(uow, telegram_user_id)
+    if member is None:
+        raise NotAMember()
+    if admin and member.role != "admin":
+        raise NotAllowed("Only a shop admin can do that.")
+    return member
+
+
+def member_view(uow: UnitOfWork, member: Member) -> MemberView:
+    shop = uow.session.get_one(Shop, member.shop_id)
+    return MemberView(
+        id=member.id,
+        shop_id=member.shop_id,
+        shop_name=shop.name,
+        telegram_user_id=member.telegram_user_id,
+        chat_id=member.chat_id,
+        display_name=member.display_name,
+        role=member.role,
+    )
+
+
+def get_member(uow: UnitOfWork, telegram_user_id: int) -> MemberView:
+    """Who this Telegram user is in their shop."""
+    return member_view(uow, require_member(uow, telegram_user_id))
+
+
+def add_member(
+    uow: UnitOfWork, *, shop_id: int, telegram_user_id: int, chat_id: int, name: str, role: str
+) -> Member:
+    member = Member(
+        shop_id=shop_id,
+        telegram_user_id=telegram_user_id,
+        chat_id=chat_id,
+        display_name=name[:128],
+        role=role,
+        notify=True,
+        joined_at=uow.now(),
+    )
+    uow.session.add(member)
+    uow.session.flush()
+    return member
