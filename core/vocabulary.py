@@ -22,6 +22,10 @@ class Kind(StrEnum):
     ALERT = "alert"
     BACK_IN_STOCK = "back_in_stock"
     REMINDER_DIGEST = "reminder_digest"
+    # Messages to one address that waited (its hourly limit, quiet hours) and go out as one.
+    HELD_DIGEST = "held_digest"
+    # The code that proves a member owns an email address or WhatsApp number.
+    VERIFICATION = "verification"
 
 
 class Status(StrEnum):
@@ -30,6 +34,10 @@ class Status(StrEnum):
     PENDING = "pending"
     SENT = "sent"
     DEAD = "dead"
+    # Not to be sent: its member left or was dismissed, or its address was cleared or changed.
+    CANCELLED = "cancelled"
+    # Sent as part of a held digest (the row its `folded_into` names).
+    FOLDED = "folded"
 
 
 def sql_in(column: str, words: type[StrEnum]) -> str:
