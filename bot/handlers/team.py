@@ -44,9 +44,9 @@ async def dismiss(update: Update, context: Context) -> None:
         context, team.dismiss, telegram_user_id=user_of(update), member=_named(context)
     )
     _forget_their_question(context, change)
+    await _menu_for(context, change, admin=False)
     await reply(update, context, texts.dismissed(change))
     await _tell(context, change, texts.told_dismissed(change))
-    await _menu_for(context, change, admin=False)
 
 
 async def promote(update: Update, context: Context) -> None:
@@ -54,9 +54,9 @@ async def promote(update: Update, context: Context) -> None:
     change = await call_core(
         context, team.promote, telegram_user_id=user_of(update), member=_named(context)
     )
+    await _menu_for(context, change, admin=True)
     await reply(update, context, texts.promoted(change))
     await _tell(context, change, texts.told_promoted(change))
-    await _menu_for(context, change, admin=True)
 
 
 async def demote(update: Update, context: Context) -> None:
@@ -64,10 +64,10 @@ async def demote(update: Update, context: Context) -> None:
     change = await call_core(
         context, team.demote, telegram_user_id=user_of(update), member=_named(context)
     )
+    await _menu_for(context, change, admin=False)
     await reply(update, context, texts.demoted(change))
     if change.telegram_user_id != user_of(update):
         await _tell(context, change, texts.told_demoted(change))
-    await _menu_for(context, change, admin=False)
 
 
 async def leave(update: Update, context: Context) -> None:
@@ -98,8 +98,8 @@ async def leave_button(update: Update, context: Context, query: CallbackQuery) -
     change = await call_core(
         context, team.leave, telegram_user_id=user_of(update), number=int(match.group(1))
     )
-    await query.edit_message_text(texts.left(change), parse_mode=ParseMode.HTML)
     await _menu_for(context, change, admin=False)
+    await query.edit_message_text(texts.left(change), parse_mode=ParseMode.HTML)
     return None
 
 
