@@ -30,6 +30,9 @@ def start(
     """Welcome back a member, or create a new shop with this user as its admin."""
     existing = find_member(uow, telegram_user_id)
     if existing is not None:
+        if existing.username != username:  # admins find members by their current @username
+            existing.username = username
+            uow.commit()
         return StartResult(member=member_view(uow, existing), created_shop=False)
     shop_name = f"{display_name[:100]}'s shop" if display_name else "My shop"
     shop = Shop(

@@ -86,6 +86,21 @@ async def test_a_dismissed_member_is_told_loses_all_access_and_may_open_their_ow
     assert (await shopfront.say(STAFF, "/stock")).plain_text.startswith("No items yet.")
 
 
+async def test_a_member_who_took_a_new_username_is_found_by_it_after_start(
+    shopfront: Shopfront,
+) -> None:
+    await team_of_three(shopfront)
+    marker = shopfront.api.mark()
+    shopfront.api.send_message(STAFF, "/start", first_name="Sam", username="sam_new")
+    await shopfront.api.await_message(STAFF, contains="Welcome back", after=marker)
+
+    old = await shopfront.say(ADMIN, "/promote @sam_sells")
+    new = await shopfront.say(ADMIN, "/promote @Sam_New")
+
+    assert "No member @sam_sells in your shop" in (old.plain_text or "")
+    assert "Sam is now an admin." in (new.plain_text or "")
+
+
 async def test_dismiss_finds_a_member_by_number_or_name_and_refuses_what_it_cannot_tell(
     shopfront: Shopfront,
 ) -> None:
