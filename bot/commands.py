@@ -115,6 +115,8 @@ COMMANDS = (
             "Run the daily check now", "/check", "/check"),
     Command("invite", admin.invite, ADMIN, Section.ADMIN,
             "Invite a member of staff", "/invite", "/invite"),
+    Command("timezone", admin.timezone, ADMIN, Section.ADMIN,
+            "The shop's time zone", "/timezone [ZONE]", "/timezone Europe/Berlin"),
     Command("members", team.list_members, ADMIN, Section.TEAM,
             "Everyone in the shop, numbered", "/members", "/members"),
     Command("dismiss", team.dismiss, ADMIN, Section.TEAM,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,7 @@ class StartResult:
 class InviteView:
     code: str
     expires_at: datetime
+    zone: ZoneInfo  # the shop's, in which its members read times
 
 
 @dataclass(frozen=True)
@@ -98,6 +100,7 @@ class AlertView:
     resolved_at: datetime | None
     resolution: str | None
     resolved_by_name: str | None
+    zone: ZoneInfo  # the shop's, in which its members read times
 
     @property
     def is_open(self) -> bool:
@@ -110,6 +113,7 @@ class ItemDetails:
     item: ItemView
     open_alert: AlertView | None
     movements: tuple[MovementView, ...]
+    zone: ZoneInfo  # the shop's, in which its members read times
 
 
 @dataclass(frozen=True)
@@ -183,3 +187,13 @@ class TeamChange:
     chat_id: int
     # Their notifications that were still queued and will not be sent now (they left).
     cancelled: int = 0
+
+
+@dataclass(frozen=True)
+class ShopZone:
+    """A shop's time zone and when its next daily check runs."""
+
+    zone: ZoneInfo
+    # False: the shop has not chosen one, and uses ALERT_TIMEZONE.
+    chosen: bool
+    next_check_at: datetime

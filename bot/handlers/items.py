@@ -8,7 +8,7 @@ from telegram import Update
 
 from bot.context import Context
 from bot.handlers import conversation
-from bot.handlers.common import Handler, args_text, reply, user_of, zone_of
+from bot.handlers.common import Handler, args_text, reply, user_of
 from bot.parsing import item_name, looks_numeric, name_and_numbers, whole_number
 from bot.runner import call_core
 from bot.texts import stock as texts
@@ -60,7 +60,7 @@ async def item(update: Update, context: Context) -> None:
     details = await call_core(
         context, queries.item_details, telegram_user_id=user_of(update), name=name
     )
-    await reply(update, context, texts.item_details(details, zone_of(context)))
+    await reply(update, context, texts.item_details(details))
 
 
 async def delitem(update: Update, context: Context) -> None:

@@ -12,7 +12,7 @@ from telegram.error import TelegramError
 
 from bot.context import Context
 from bot.errors import Refusal
-from bot.handlers.common import PENDING, args_text, button, reply, user_of, zone_of
+from bot.handlers.common import PENDING, args_text, button, reply, user_of
 from bot.runner import call_core
 from bot.texts import team as texts
 from bot.texts.common import BUTTON_GONE
@@ -106,7 +106,7 @@ async def leave_button(update: Update, context: Context, query: CallbackQuery) -
 async def list_invites(update: Update, context: Context) -> None:
     """/invites: the codes that still work."""
     found = await call_core(context, onboarding.list_invites, telegram_user_id=user_of(update))
-    await reply(update, context, texts.invites_text(found, zone_of(context)))
+    await reply(update, context, texts.invites_text(found))
 
 
 async def revoke(update: Update, context: Context) -> None:

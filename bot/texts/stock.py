@@ -93,9 +93,9 @@ def movement_line(movement: MovementView, zone: tzinfo) -> str:
     )
 
 
-def item_details(details: ItemDetails, zone: tzinfo) -> str:
-    """The reply to /item."""
-    item = details.item
+def item_details(details: ItemDetails) -> str:
+    """The reply to /item, its times in the shop's zone."""
+    item, zone = details.item, details.zone
     lines = [
         bold(item.name),
         f"In stock: {quantity_phrase(item)}",

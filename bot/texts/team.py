@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-from datetime import tzinfo
-
 from bot.render import bold, esc, when
 from core.results import InviteView, TeamChange, TeamMember
 from core.wording import count
@@ -105,14 +103,14 @@ def left(change: TeamChange) -> str:
 STAYED = "Good: you stay in the shop."
 
 
-def invites_text(invites: list[InviteView], zone: tzinfo) -> str:
+def invites_text(invites: list[InviteView]) -> str:
     """The reply to /invites."""
     if not invites:
         return "No unused invites. /invite makes one."
     lines = [f"<b>Unused invites</b> ({count(len(invites))})"]
     for invite in invites:
         lines.append(
-            f"<code>{esc(invite.code)}</code> · works until {when(invite.expires_at, zone)}"
+            f"<code>{esc(invite.code)}</code> · works until {when(invite.expires_at, invite.zone)}"
         )
     lines.append("\n<code>/revoke CODE</code> makes one stop working.")
     return "\n".join(lines)

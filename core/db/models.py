@@ -2,79 +2,25 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from typing import Any, ClassVar
+from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import (
-    JSON,
-    BigInteger,
     CheckConstraint,
-    DateTime,
+    Date,
     ForeignKey,
     Index,
     Integer,
-    MetaData,
     String,
     Text,
-    TypeDecorator,
     UniqueConstraint,
     text,
 )
-from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
-from typing_extensions import override
+from sqlalchemy.orm import Mapped, mapped_column
 
+from core.db.base import Base, Id, partial_index
 from core.validation import MAX_QUANTITY
 from core.vocabulary import Channel, Kind, Status, sql_in
-
-NAMING_CONVENTION = {
-    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
-    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
-
-
-class UTCDateTime(TypeDecorator[datetime]):
-    """Aware UTC datetimes on every database (SQLite stores them naive)."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    @override
-    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetime given to a UTC column")
-        value = value.astimezone(UTC)
-        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
-
-    @override
-    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-def partial_index(name: str, *columns: str, where: str, unique: bool = False) -> Index:
-    """An index over only the rows that match `where`, on PostgreSQL and SQLite alike."""
-    condition = text(where)
-    return Index(name, *columns, unique=unique, postgresql_where=condition, sqlite_where=condition)
-
-
-# BIGINT on PostgreSQL, but plain INTEGER on SQLite so that it stays the rowid alias.
-Id = BigInteger().with_variant(Integer(), "sqlite")
-
-
-class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention=NAMING_CONVENTION)
-    type_annotation_map: ClassVar[dict[Any, Any]] = {
-        datetime: UTCDateTime(),
-        int: BigInteger(),
-        dict[str, Any]: JSON(),
-    }
 
 
 class Shop(Base):
@@ -87,12 +33,24 @@ class Shop(Base):
     name: Mapped[str] = mapped_column(String(128))
     default_threshold: Mapped[int]
     created_at: Mapped[datetime]
+    # The shop's IANA zone; None: ALERT_TIMEZONE. Its daily check and its times use it.
+    timezone: Mapped[str | None] = mapped_column(String(64))
+    # The shop's local date of its last daily check: each local day's check runs once.
+    last_checked_on: Mapped[date | None] = mapped_column(Date)
+    # Unhandled alerts go to the admins once after this long; None: escalation is off.
+    escalate_after_seconds: Mapped[int | None] = mapped_column(Integer)
 
 
 class Member(Base):
     __tablename__ = "members"
     __table_args__ = (
         CheckConstraint("role IN ('admin', 'staff')", name="role_known"),
+        CheckConstraint(
+            "(quiet_from IS NULL) = (quiet_until IS NULL)"
+            " AND (quiet_from IS NULL OR (quiet_from BETWEEN 0 AND 1439"
+            " AND quiet_until BETWEEN 0 AND 1439))",
+            name="quiet_hours_valid",
+        ),
         # A Telegram user is in at most one shop at a time; the rows of the shops they left
         # stay, so that the ledger and the alert history keep their names.
         partial_index(
@@ -119,6 +77,9 @@ class Member(Base):
     notify: Mapped[bool] = mapped_column(server_default=text("true"))
     joined_at: Mapped[datetime]
     left_at: Mapped[datetime | None]
+    # Quiet hours in the shop's zone, as minutes after midnight; they may span midnight.
+    quiet_from: Mapped[int | None] = mapped_column(Integer)
+    quiet_until: Mapped[int | None] = mapped_column(Integer)
 
 
 class Invite(Base):
@@ -139,6 +100,7 @@ class Item(Base):
     __table_args__ = (
         CheckConstraint(f"quantity BETWEEN 0 AND {MAX_QUANTITY}", name="quantity_range"),
         CheckConstraint(f"threshold BETWEEN 0 AND {MAX_QUANTITY}", name="threshold_range"),
+        CheckConstraint(f"on_order BETWEEN 0 AND {MAX_QUANTITY}", name="on_order_range"),
         # Deleted items keep their rows for the ledger and alert history, but free their name.
         partial_index(
             "uq_items_shop_id_name_key",
@@ -160,6 +122,11 @@ class Item(Base):
     threshold: Mapped[int | None]
     # Set by a manual resolve: no new alert before this time unless the item is restocked first.
     alert_snoozed_until: Mapped[datetime | None]
+    # A muted item keeps its threshold but never alerts (discontinued, seasonal).
+    muted: Mapped[bool] = mapped_column(server_default=text("false"))
+    # What is on order and when it is expected (a date in the shop's zone).
+    on_order: Mapped[int] = mapped_column(server_default=text("0"))
+    order_due: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     deleted_at: Mapped[datetime | None]
@@ -187,7 +154,7 @@ class Alert(Base):
     __tablename__ = "alerts"
     __table_args__ = (
         CheckConstraint(
-            "resolution IS NULL OR resolution IN ('restocked', 'manual', 'deleted')",
+            "resolution IS NULL OR resolution IN ('restocked', 'manual', 'deleted', 'muted')",
             name="resolution_known",
         ),
         CheckConstraint(
@@ -214,6 +181,20 @@ class Alert(Base):
     resolved_at: Mapped[datetime | None]
     resolved_by: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
     resolution: Mapped[str | None] = mapped_column(String(10))
+    # "I'm on it": who took the alert, and when.
+    acknowledged_by: Mapped[int | None] = mapped_column(
+        ForeignKey("members.id", ondelete="SET NULL")
+    )
+    acknowledged_at: Mapped[datetime | None]
+    # "Ordered": how many, when they are due (a date in the shop's zone), who ordered.
+    ordered_by: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
+    ordered_at: Mapped[datetime | None]
+    ordered_quantity: Mapped[int | None]
+    order_due: Mapped[date | None] = mapped_column(Date)
+    # No reminders before this time.
+    snoozed_until: Mapped[datetime | None]
+    # When it was sent to the admins as unhandled; it is escalated once.
+    escalated_at: Mapped[datetime | None]
 
 
 class Notification(Base):

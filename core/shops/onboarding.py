@@ -13,6 +13,7 @@ from core.db.session import UnitOfWork
 from core.errors import AlreadyAMember, InvalidInput, NotFound
 from core.results import InviteView, StartResult
 from core.shops.members import Identity, add_member, find_member, member_view, require_member
+from core.shops.zones import shop_zone
 
 INVITE_LIFETIME = timedelta(days=7)
 # What secrets.token_urlsafe produces; anything else cannot be a code and never reaches SQL.
@@ -60,7 +61,7 @@ def create_invite(uow: UnitOfWork, *, telegram_user_id: int) -> InviteView:
     )
     uow.session.add(invite)
     uow.commit()
-    return InviteView(code=invite.code, expires_at=invite.expires_at)
+    return _invite_view(uow, invite)
 
 
 def join(
@@ -104,7 +105,7 @@ def list_invites(uow: UnitOfWork, *, telegram_user_id: int) -> list[InviteView]:
     invites = uow.session.scalars(
         _usable(uow).where(Invite.shop_id == admin.shop_id).order_by(Invite.created_at, Invite.id)
     )
-    return [InviteView(code=invite.code, expires_at=invite.expires_at) for invite in invites]
+    return [_invite_view(uow, invite) for invite in invites]
 
 
 def revoke_invite(uow: UnitOfWork, *, telegram_user_id: int, code: str) -> InviteView:
@@ -118,10 +119,16 @@ def revoke_invite(uow: UnitOfWork, *, telegram_user_id: int, code: str) -> Invit
         )
     if found is None:
         raise NotFound("No unused invite with that code: /invites lists them.")
-    revoked = InviteView(code=found.code, expires_at=found.expires_at)
+    revoked = _invite_view(uow, found)
     uow.session.delete(found)
     uow.commit()
     return revoked
+
+
+def _invite_view(uow: UnitOfWork, invite: Invite) -> InviteView:
+    return InviteView(
+        code=invite.code, expires_at=invite.expires_at, zone=shop_zone(uow, invite.shop_id)
+    )
 
 
 def _usable(uow: UnitOfWork) -> Select[Invite]:

@@ -14,7 +14,7 @@ STAFF_MENU = [
     *("prefs", "email", "whatsapp", "notify", "leave", "cancel", "help"),
 ]
 TEAM_ADMIN = ["members", "dismiss", "promote", "demote", "invites", "revoke"]
-ADMIN_ONLY = ["delitem", "threshold", "stats", "check", "invite", *TEAM_ADMIN]
+ADMIN_ONLY = ["delitem", "threshold", "stats", "check", "invite", "timezone", *TEAM_ADMIN]
 
 
 def help_body(roles: tuple[Role, ...]) -> list[str]:
