@@ -1,4 +1,5 @@
-"""The schema: shops, members, invites, items, the movement ledger, alerts and the outbox."""
+"""The schema: shops, members and their verification codes, invites, items, the movement
+ledger, alerts and the outbox."""
 
 from __future__ import annotations
 
@@ -100,8 +101,42 @@ class Member(Base):
     role: Mapped[str] = mapped_column(String(8))
     email: Mapped[str | None] = mapped_column(String(254))
     whatsapp: Mapped[str | None] = mapped_column(String(20))
+    # When the member proved they own the address (a code sent there came back with /verify);
+    # NULL while it waits for /verify. Only verified addresses receive alerts and reminders.
+    email_verified_at: Mapped[datetime | None]
+    whatsapp_verified_at: Mapped[datetime | None]
     notify: Mapped[bool] = mapped_column(server_default=text("true"))
     joined_at: Mapped[datetime]
+
+
+class VerificationCode(Base):
+    """A code sent to a member's new email address or WhatsApp number, kept only as a hash.
+
+    Open while `closed_at` is NULL; closed as `verified` (the member sent it back), `void`
+    (the address changed or was cleared, or a newer code replaced it) or `burnt` (too many
+    wrong tries)."""
+
+    __tablename__ = "verification_codes"
+    __table_args__ = (
+        CheckConstraint("channel IN ('email', 'whatsapp')", name="channel_known"),
+        CheckConstraint(
+            "closed_as IS NULL OR closed_as IN ('verified', 'void', 'burnt')", name="closed_known"
+        ),
+        CheckConstraint("(closed_at IS NULL) = (closed_as IS NULL)", name="closed_has_reason"),
+        Index("ix_verification_codes_member_id_created_at", "member_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    channel: Mapped[str] = mapped_column(String(10))
+    address: Mapped[str] = mapped_column(String(254))
+    # sha256 of the member, channel, address and code: the code itself is never stored here.
+    code_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    wrong_tries: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    closed_at: Mapped[datetime | None]
+    closed_as: Mapped[str | None] = mapped_column(String(8))
 
 
 class Invite(Base):
