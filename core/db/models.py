@@ -257,7 +257,8 @@ class Notification(Base):
     kind: Mapped[str] = mapped_column(String(16))
     payload: Mapped[dict[str, Any]]
     idempotency_key: Mapped[str] = mapped_column(String(128), unique=True)
-    status: Mapped[str] = mapped_column(String(8), server_default=text(f"'{Status.PENDING}'"))
+    # Wide enough for every status word ('cancelled' has nine letters).
+    status: Mapped[str] = mapped_column(String(10), server_default=text(f"'{Status.PENDING}'"))
     attempts: Mapped[int] = mapped_column(Integer, server_default=text("0"))
     next_attempt_at: Mapped[datetime]
     # A claimed row is leased: another relay may take it over only after the lease runs out.

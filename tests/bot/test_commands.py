@@ -11,7 +11,7 @@ from tests.bot.harness import ADMIN, STAFF, Shopfront
 # The menus as users see them today, in their order.
 STAFF_MENU = [
     *("stock", "item", "add", "remove", "set", "additem", "alerts", "alert", "resolve"),
-    *("prefs", "email", "whatsapp", "notify", "cancel", "help"),
+    *("prefs", "email", "whatsapp", "verify", "notify", "cancel", "help"),
 ]
 ADMIN_ONLY = ["delitem", "threshold", "stats", "check", "invite"]
 

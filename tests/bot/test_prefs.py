@@ -43,9 +43,13 @@ async def test_email_sets_a_valid_address_and_off_clears_it(shopfront: Shopfront
     assert member_prefs(shopfront, STAFF) == ("Sam@example.com", None, True)
     off_reply = await shopfront.say(STAFF, "/email OFF")
 
-    assert (set_reply.plain_text or "").startswith("✅ Email alerts go to Sam@example.com.")
-    assert "Email: Sam@example.com · email alerts are switched off on this bot" in (
-        set_reply.plain_text or ""
+    assert (set_reply.plain_text or "").startswith(
+        "📨 I sent a 6-digit code to Sam@example.com. Reply /verify CODE here within 1 hour:"
+        " email alerts start after that."
+    )
+    assert (
+        "Email: Sam@example.com · waiting for /verify · email alerts are switched off on this bot"
+        in (set_reply.plain_text or "")
     )
     assert (off_reply.plain_text or "").startswith("✅ Email is off.")
     assert member_prefs(shopfront, STAFF) == (None, None, True)
@@ -60,7 +64,7 @@ async def test_whatsapp_sets_a_number_in_international_form_and_off_clears_it(
     assert member_prefs(shopfront, STAFF) == (None, "+14155552671", True)
     await shopfront.say(STAFF, "/whatsapp off")
 
-    assert (reply.plain_text or "").startswith("✅ WhatsApp alerts go to +14155552671.")
+    assert (reply.plain_text or "").startswith("📨 I sent a 6-digit code to +14155552671.")
     assert member_prefs(shopfront, STAFF) == (None, None, True)
 
 
@@ -98,8 +102,10 @@ async def test_prefs_do_not_warn_about_channels_the_bot_has_on(with_channels: Sh
     await with_channels.open_shop()
 
     reply = await with_channels.say(ADMIN, "/email ann@example.com")
-    await with_channels.say(ADMIN, "/whatsapp +14155552671")
+    await with_channels.verified(ADMIN, "/whatsapp +14155552671")
     prefs = await with_channels.say(ADMIN, "/prefs")
 
     assert "switched off" not in (reply.plain_text or "")
-    assert "Email: ann@example.com\nWhatsApp: +14155552671" in (prefs.plain_text or "")
+    assert "Email: ann@example.com · waiting for /verify\nWhatsApp: +14155552671 · verified" in (
+        prefs.plain_text or ""
+    )
