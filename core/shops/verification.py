@@ -121,18 +121,20 @@ def _open_codes(
 
 
 def _close(uow: UnitOfWork, codes: list[VerificationCode], closed_as: str) -> None:
-    """Close the codes; their outbox rows lose the code, and are cancelled if not sent yet."""
+    """Close the codes; their outbox rows lose the code, and a void or burnt code's row is
+    cancelled if not sent yet. (A verified code arrived: its row may still be settling.)"""
     if not codes:
         return
     now = uow.now()
     for code in codes:
         code.closed_at, code.closed_as = now, closed_as
     keys = [_key(code.id) for code in codes]
-    uow.run(
-        update(Notification)
-        .where(Notification.idempotency_key.in_(keys), Notification.status == Status.PENDING)
-        .values(status=Status.CANCELLED.value, claimed_until=None)
-    )
+    if closed_as != "verified":
+        uow.run(
+            update(Notification)
+            .where(Notification.idempotency_key.in_(keys), Notification.status == Status.PENDING)
+            .values(status=Status.CANCELLED.value, claimed_until=None)
+        )
     uow.run(
         update(Notification).where(Notification.idempotency_key.in_(keys)).values(payload=_SCRUBBED)
     )
