@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from core.db.models import Member, VerificationCode
+from core.delivery.content import read_notice
 from core.errors import InvalidInput, TryLater
 from core.shops import prefs, verification
 from tests.conftest import Clock
@@ -238,3 +239,10 @@ def member_id(shop: ShopFixture) -> int:
         found = uow.session.scalar(select(Member.id).where(Member.telegram_user_id == shop.admin))
     assert found is not None
     return found
+
+
+def test_a_scrubbed_or_malformed_code_payload_cannot_be_sent() -> None:
+    assert read_notice("verification", {"code": "042917"}).summary == "Your Stockbot code: 042917"
+    for payload in ({}, {"code": "12345"}, {"code": 42917}):
+        with pytest.raises(ValueError, match="verification"):
+            read_notice("verification", payload)
