@@ -26,7 +26,7 @@ async def email(update: Update, context: Context) -> None:
     found = await call_core(
         context, member_prefs.set_email, telegram_user_id=user_of(update), email=address
     )
-    done = texts.email_done(found)
+    done = texts.email_done(found, settings_of(context))
     await reply(update, context, texts.changed(done, found, settings_of(context)))
 
 
@@ -36,7 +36,7 @@ async def whatsapp(update: Update, context: Context) -> None:
     found = await call_core(
         context, member_prefs.set_whatsapp, telegram_user_id=user_of(update), number=number
     )
-    done = texts.whatsapp_done(found)
+    done = texts.whatsapp_done(found, settings_of(context))
     await reply(update, context, texts.changed(done, found, settings_of(context)))
 
 

@@ -43,29 +43,34 @@ def changed(done: str, prefs: Prefs, settings: Settings) -> str:
     return f"{done}\n\n{prefs_text(prefs, settings)}"
 
 
-def _code_sent(channel: str, address: str) -> str:
+def _code_sent(channel: str, address: str, *, enabled: bool) -> str:
+    if not enabled:
+        return (
+            f"📨 A 6-digit code for {esc(address)} is queued, but {channel} is switched off on "
+            "this bot: it goes out once the operator switches it on (codes work for 1 hour)."
+        )
     return (
         f"📨 I sent a 6-digit code to {esc(address)}. Reply <code>/verify CODE</code> here "
         f"within 1 hour: {channel} alerts start after that."
     )
 
 
-def email_done(prefs: Prefs) -> str:
+def email_done(prefs: Prefs, settings: Settings) -> str:
     """The reply to /email: off, a code on its way, or the same verified address kept."""
     if not prefs.email:
         return "✅ Email is off."
     if prefs.email_verified:
         return f"✅ Email alerts already go to {esc(prefs.email)}: nothing changed."
-    return _code_sent("email", prefs.email)
+    return _code_sent("email", prefs.email, enabled=settings.email_enabled)
 
 
-def whatsapp_done(prefs: Prefs) -> str:
+def whatsapp_done(prefs: Prefs, settings: Settings) -> str:
     """The reply to /whatsapp: off, a code on its way, or the same verified number kept."""
     if not prefs.whatsapp:
         return "✅ WhatsApp alerts are off."
     if prefs.whatsapp_verified:
         return f"✅ WhatsApp alerts already go to {esc(prefs.whatsapp)}: nothing changed."
-    return _code_sent("WhatsApp", prefs.whatsapp)
+    return _code_sent("WhatsApp", prefs.whatsapp, enabled=settings.whatsapp_enabled)
 
 
 def verified_done(verified: Verified) -> str:

@@ -13,8 +13,9 @@ def wrong(code: str) -> str:
 
 
 async def test_email_sends_a_code_and_verify_with_it_turns_the_address_on(
-    shopfront: Shopfront,
+    with_channels: Shopfront,
 ) -> None:
+    shopfront = with_channels
     await shopfront.shop_with_staff()
 
     set_reply = await shopfront.say(STAFF, "/email sam@example.com")

@@ -14,6 +14,7 @@ from core.errors import InvalidInput, TryLater
 from core.shops import prefs, verification
 from tests.conftest import Clock
 from tests.core.conftest import ShopFixture, snapshot
+from tests.core.test_concurrency import service, together, unexpected
 
 ANA = "ana@example.com"
 ANA_PHONE = "+14155552671"
@@ -246,3 +247,41 @@ def test_a_scrubbed_or_malformed_code_payload_cannot_be_sent() -> None:
     for payload in ({}, {"code": "12345"}, {"code": 42917}):
         with pytest.raises(ValueError, match="verification"):
             read_notice("verification", payload)
+
+
+def test_six_simultaneous_address_changes_issue_at_most_three_codes(pg_shop: ShopFixture) -> None:
+    shop = pg_shop
+    results = together(
+        [
+            service(shop, prefs.set_email, telegram_user_id=shop.admin, email=f"a{n}@example.com")
+            for n in range(6)
+        ]
+    )
+
+    assert unexpected(results) == []
+    refused = [result for result in results if isinstance(result, TryLater)]
+    assert len(refused) == 3
+    assert len(codes(shop)) == 3
+    assert [row.closed_as for row in codes(shop)] == ["void", "void", None]
+    assert len(shop.notifications(kind="verification", status="pending")) == 1
+
+
+def test_six_simultaneous_wrong_codes_burn_the_code_once_and_count_every_try(
+    pg_shop: ShopFixture,
+) -> None:
+    shop = pg_shop
+    set_email(shop, ANA)
+    code = shop.code_sent(shop.admin)
+
+    results = together(
+        [
+            service(shop, verification.verify, telegram_user_id=shop.admin, code=wrong(code))
+            for _ in range(6)
+        ]
+    )
+
+    assert unexpected(results) == []
+    assert sum(isinstance(result, InvalidInput) for result in results) == 4
+    assert sum(isinstance(result, TryLater) for result in results) == 2
+    [row] = codes(shop)
+    assert (row.wrong_tries, row.closed_as) == (5, "burnt")
