@@ -163,3 +163,35 @@ class Stats:
     notifications_pending: int
     notifications_sent: int
     notifications_dead: int
+
+
+@dataclass(frozen=True)
+class ChannelState:
+    """One of a member's alert channels: its name and whether the address is verified."""
+
+    name: str
+    verified: bool
+
+
+@dataclass(frozen=True)
+class TeamMember:
+    """A member as /members lists them (their addresses stay private: only the channels)."""
+
+    number: int
+    name: str
+    username: str | None
+    role: str
+    channels: tuple[ChannelState, ...]
+    is_you: bool = False
+
+
+@dataclass(frozen=True)
+class TeamChange:
+    """What /dismiss, /promote, /demote or /leave did to one member, and how to tell them."""
+
+    member: TeamMember
+    shop_name: str
+    telegram_user_id: int
+    chat_id: int
+    # Their notifications that were still queued and will not be sent now (they left).
+    cancelled: int = 0

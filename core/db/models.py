@@ -18,6 +18,7 @@ from sqlalchemy import (
     String,
     Text,
     TypeDecorator,
+    UniqueConstraint,
     text,
 )
 from sqlalchemy.engine import Dialect
@@ -91,13 +92,27 @@ class Shop(Base):
 
 class Member(Base):
     __tablename__ = "members"
-    __table_args__ = (CheckConstraint("role IN ('admin', 'staff')", name="role_known"),)
+    __table_args__ = (
+        CheckConstraint("role IN ('admin', 'staff')", name="role_known"),
+        # A Telegram user is in at most one shop at a time; the rows of the shops they left
+        # stay, so that the ledger and the alert history keep their names.
+        partial_index(
+            "uq_members_telegram_user_id_active",
+            "telegram_user_id",
+            where="left_at IS NULL",
+            unique=True,
+        ),
+        UniqueConstraint("shop_id", "number"),
+    )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"), index=True)
-    telegram_user_id: Mapped[int] = mapped_column(unique=True)
+    # The member's number in their shop (1, 2, …), for /members, /dismiss and the like.
+    number: Mapped[int] = mapped_column(Integer)
+    telegram_user_id: Mapped[int]
     chat_id: Mapped[int]
     display_name: Mapped[str] = mapped_column(String(128))
+    username: Mapped[str | None] = mapped_column(String(32))
     role: Mapped[str] = mapped_column(String(8))
     email: Mapped[str | None] = mapped_column(String(254))
     whatsapp: Mapped[str | None] = mapped_column(String(20))
@@ -105,8 +120,10 @@ class Member(Base):
     # NULL while it waits for /verify. Only verified addresses receive alerts and reminders.
     email_verified_at: Mapped[datetime | None]
     whatsapp_verified_at: Mapped[datetime | None]
+    # Off for good when the member leaves: a former member gets none of the shop's messages.
     notify: Mapped[bool] = mapped_column(server_default=text("true"))
     joined_at: Mapped[datetime]
+    left_at: Mapped[datetime | None]
 
 
 class VerificationCode(Base):
@@ -257,8 +274,7 @@ class Notification(Base):
     kind: Mapped[str] = mapped_column(String(16))
     payload: Mapped[dict[str, Any]]
     idempotency_key: Mapped[str] = mapped_column(String(128), unique=True)
-    # Wide enough for every status word ('cancelled' has nine letters).
-    status: Mapped[str] = mapped_column(String(10), server_default=text(f"'{Status.PENDING}'"))
+    status: Mapped[str] = mapped_column(String(16), server_default=text(f"'{Status.PENDING}'"))
     attempts: Mapped[int] = mapped_column(Integer, server_default=text("0"))
     next_attempt_at: Mapped[datetime]
     # A claimed row is leased: another relay may take it over only after the lease runs out.

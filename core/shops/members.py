@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, bindparam, select
+from sqlalchemy import Select, bindparam, func, select
 
 from core.db.models import Member, Shop
 from core.db.session import UnitOfWork
@@ -16,7 +16,9 @@ from core.results import MemberView, Prefs
 
 @cached_statement
 def _member_by_telegram_user() -> Select[Member]:
-    return select(Member).where(Member.telegram_user_id == bindparam("telegram_user_id"))
+    return select(Member).where(
+        Member.telegram_user_id == bindparam("telegram_user_id"), Member.left_at.is_(None)
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,7 +33,7 @@ class MemberRef:
 @cached_statement
 def _member_ref_query() -> Select[int, int, str]:
     return select(Member.id, Member.shop_id, Member.role).where(
-        Member.telegram_user_id == bindparam("telegram_user_id")
+        Member.telegram_user_id == bindparam("telegram_user_id"), Member.left_at.is_(None)
     )
 
 
@@ -94,14 +96,33 @@ def get_member(uow: UnitOfWork, telegram_user_id: int) -> MemberView:
     return member_view(uow, require_member(uow, telegram_user_id))
 
 
-def add_member(
-    uow: UnitOfWork, *, shop_id: int, telegram_user_id: int, chat_id: int, name: str, role: str
-) -> Member:
+def lock_shop(uow: UnitOfWork, shop_id: int) -> Shop:
+    """The shop's row, locked until commit: changes to its team are made one at a time, so
+    that two of them never both count the same admins or take the same member number."""
+    return uow.session.scalars(select(Shop).where(Shop.id == shop_id).with_for_update()).one()
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Who a Telegram user is, as a new member row records it."""
+
+    telegram_user_id: int
+    chat_id: int
+    display_name: str
+    username: str | None = None
+
+
+def add_member(uow: UnitOfWork, identity: Identity, *, shop_id: int, role: str) -> Member:
+    """A new member of the shop, numbered after everyone who ever joined it."""
+    lock_shop(uow, shop_id)
+    last = uow.session.scalar(select(func.max(Member.number)).where(Member.shop_id == shop_id))
     member = Member(
         shop_id=shop_id,
-        telegram_user_id=telegram_user_id,
-        chat_id=chat_id,
-        display_name=name[:128],
+        number=(last or 0) + 1,
+        telegram_user_id=identity.telegram_user_id,
+        chat_id=identity.chat_id,
+        display_name=identity.display_name[:128],
+        username=identity.username,
         role=role,
         notify=True,
         joined_at=uow.now(),

@@ -5,11 +5,8 @@ alerts: `members.email_verified_at`, `members.whatsapp_verified_at` and the
 `verification_codes` table. Addresses set before this revision count as verified from the
 moment of the upgrade, so nobody stops receiving alerts.
 
-`notifications.status` grows from 8 to 10 characters: 'cancelled' (revision 5c1d7e0a9b42),
-which an address change now writes, did not fit on PostgreSQL.
-
 Revision ID: a7d3e91c0f25
-Revises: 5c1d7e0a9b42
+Revises: 7b3e9d2c4f10
 Create Date: 2026-12-01 15:00:00
 """
 
@@ -19,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "a7d3e91c0f25"
-down_revision: str | None = "5c1d7e0a9b42"
+down_revision: str | None = "7b3e9d2c4f10"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -27,14 +24,6 @@ ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("notifications", schema=None) as batch_op:
-        batch_op.alter_column(
-            "status",
-            existing_type=sa.String(length=8),
-            type_=sa.String(length=10),
-            existing_nullable=False,
-            existing_server_default=sa.text("'pending'"),
-        )
     with op.batch_alter_table("members", schema=None) as batch_op:
         batch_op.add_column(sa.Column("email_verified_at", sa.DateTime(timezone=True)))
         batch_op.add_column(sa.Column("whatsapp_verified_at", sa.DateTime(timezone=True)))
@@ -86,12 +75,3 @@ def downgrade() -> None:
     with op.batch_alter_table("members", schema=None) as batch_op:
         batch_op.drop_column("whatsapp_verified_at")
         batch_op.drop_column("email_verified_at")
-    op.execute("UPDATE notifications SET status = 'dead' WHERE status = 'cancelled'")
-    with op.batch_alter_table("notifications", schema=None) as batch_op:
-        batch_op.alter_column(
-            "status",
-            existing_type=sa.String(length=10),
-            type_=sa.String(length=8),
-            existing_nullable=False,
-            existing_server_default=sa.text("'pending'"),
-        )

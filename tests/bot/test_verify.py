@@ -119,3 +119,14 @@ async def test_help_lists_verify_with_its_example(shopfront: Shopfront) -> None:
     assert "/verify 123456 · Confirm a new email or number with its code" in (
         reply.plain_text or ""
     )
+
+
+async def test_members_shows_which_channels_wait_for_verify(shopfront: Shopfront) -> None:
+    await shopfront.shop_with_staff()
+    await shopfront.verified(ADMIN, "/email ann@example.com")
+    await shopfront.say(STAFF, "/whatsapp +14155552671")
+
+    listing = (await shopfront.say(ADMIN, "/members")).plain_text or ""
+
+    assert "    alerts by Telegram, email\n" in listing
+    assert "    alerts by Telegram, WhatsApp (not verified)" in listing

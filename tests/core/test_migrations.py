@@ -146,21 +146,69 @@ def test_upgrading_a_database_in_use_keeps_every_row(
         engine.dispose()
 
 
+def test_members_from_before_team_control_are_numbered_in_each_shop_in_joining_order(
+    empty_database_url: str,
+) -> None:
+    command.upgrade(alembic_config(empty_database_url), "+1")
+    engine = create_db_engine(empty_database_url)
+    members = [  # id, shop, user, joined (ids out of joining order on purpose)
+        (1, 1, 1000, "2026-03-01 08:00:00"),
+        (2, 2, 2000, "2026-03-01 09:00:00"),
+        (3, 1, 1001, "2026-03-03 08:00:00"),
+        (4, 1, 1002, "2026-03-02 08:00:00"),
+    ]
+    try:
+        with engine.begin() as connection:
+            for shop in (1, 2):
+                connection.execute(
+                    text(
+                        "INSERT INTO shops (id, name, default_threshold, created_at)"
+                        " VALUES (:id, 'Shop', 5, '2026-03-01 08:00:00')"
+                    ),
+                    {"id": shop},
+                )
+            for member_id, shop, user, joined in members:
+                connection.execute(
+                    text(
+                        "INSERT INTO members (id, shop_id, telegram_user_id, chat_id,"
+                        " display_name, role, notify, joined_at)"
+                        " VALUES (:id, :shop, :user, :user, 'M', 'staff', true, :joined)"
+                    ),
+                    {"id": member_id, "shop": shop, "user": user, "joined": joined},
+                )
+
+        upgrade_to_head(engine)
+
+        with engine.connect() as connection:
+            numbered = connection.execute(
+                text("SELECT id, number, left_at FROM members ORDER BY id")
+            ).all()
+        assert [tuple(row) for row in numbered] == [
+            (1, 1, None),
+            (2, 1, None),
+            (3, 3, None),
+            (4, 2, None),
+        ]
+    finally:
+        engine.dispose()
+
+
 def test_addresses_set_before_verification_existed_count_as_verified_after_the_upgrade(
     empty_database_url: str,
 ) -> None:
-    command.upgrade(alembic_config(empty_database_url), "5c1d7e0a9b42")
+    command.upgrade(alembic_config(empty_database_url), "7b3e9d2c4f10")
     engine = create_db_engine(empty_database_url)
     try:
         with engine.begin() as connection:
             connection.execute(text(FIRST_REVISION_ROWS[0]))
             connection.execute(
                 text(
-                    "INSERT INTO members (id, shop_id, telegram_user_id, chat_id, display_name,"
-                    " role, email, whatsapp, notify, joined_at) VALUES"
-                    " (1, 1, 1000, 1000, 'Ana', 'admin', 'ana@example.com', '+14155552671',"
+                    "INSERT INTO members (id, shop_id, number, telegram_user_id, chat_id,"
+                    " display_name, role, email, whatsapp, notify, joined_at) VALUES"
+                    " (1, 1, 1, 1000, 1000, 'Ana', 'admin', 'ana@example.com', '+14155552671',"
                     " true, '2026-03-01 08:00:00'),"
-                    " (2, 1, 1001, 1001, 'Bo', 'staff', NULL, NULL, true, '2026-03-01 08:00:00')"
+                    " (2, 1, 2, 1001, 1001, 'Bo', 'staff', NULL, NULL, true,"
+                    " '2026-03-01 08:00:00')"
                 )
             )
 
