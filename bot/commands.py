@@ -96,6 +96,8 @@ COMMANDS = (
     Command("whatsapp", prefs.whatsapp, MEMBER, YOURS,
             "Alert WhatsApp number, or off", "/whatsapp +NUMBER or /whatsapp off",
             "/whatsapp +14155550123"),
+    Command("verify", prefs.verify, MEMBER, YOURS,
+            "Confirm a new email or number with its code", "/verify CODE", "/verify 123456"),
     Command("notify", prefs.notify, MEMBER, YOURS,
             "Turn your alerts on or off", "/notify on|off", "/notify off"),
     Command("leave", team.leave, MEMBER, Section.TEAM,

@@ -45,6 +45,18 @@ class Prefs:
     shop_default_threshold: int
     role: str
     shop_name: str
+    # False while the address waits for /verify (it receives only its code until then).
+    email_verified: bool = False
+    whatsapp_verified: bool = False
+
+
+@dataclass(frozen=True)
+class Verified:
+    """The address a correct /verify code proved: its channel, the address, the new prefs."""
+
+    channel: str
+    address: str
+    prefs: Prefs
 
 
 @dataclass(frozen=True)

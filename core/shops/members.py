@@ -11,7 +11,7 @@ from core.db.models import Member, Shop
 from core.db.session import UnitOfWork
 from core.db.statements import cached_statement
 from core.errors import NotAllowed, NotAMember
-from core.results import MemberView
+from core.results import MemberView, Prefs
 
 
 @cached_statement
@@ -72,6 +72,22 @@ def member_view(uow: UnitOfWork, member: Member) -> MemberView:
         chat_id=member.chat_id,
         display_name=member.display_name,
         role=member.role,
+    )
+
+
+def prefs_view(uow: UnitOfWork, member: Member) -> Prefs:
+    """The member's alert channels (and whether each address is verified), and the shop's
+    default threshold."""
+    shop = uow.session.get_one(Shop, member.shop_id)
+    return Prefs(
+        email=member.email,
+        whatsapp=member.whatsapp,
+        notify=member.notify,
+        shop_default_threshold=shop.default_threshold,
+        role=member.role,
+        shop_name=shop.name,
+        email_verified=member.email is not None and member.email_verified_at is not None,
+        whatsapp_verified=member.whatsapp is not None and member.whatsapp_verified_at is not None,
     )
 
 

@@ -76,9 +76,10 @@ def team_member(member: Member, *, you: int | None = None) -> TeamMember:
     """How a member row shows in /members and in the replies about them."""
     channels = [ChannelState("Telegram", verified=True)]
     if member.email is not None:
-        channels.append(ChannelState("email", verified=True))
+        channels.append(ChannelState("email", verified=member.email_verified_at is not None))
     if member.whatsapp is not None:
-        channels.append(ChannelState("WhatsApp", verified=True))
+        verified = member.whatsapp_verified_at is not None
+        channels.append(ChannelState("WhatsApp", verified=verified))
     return TeamMember(
         number=member.number,
         name=member.display_name,

@@ -11,7 +11,7 @@ from tests.bot.harness import ADMIN, STAFF, Shopfront
 # The menus as users see them today, in their order.
 STAFF_MENU = [
     *("stock", "item", "add", "remove", "set", "additem", "alerts", "alert", "resolve"),
-    *("prefs", "email", "whatsapp", "notify", "leave", "cancel", "help"),
+    *("prefs", "email", "whatsapp", "verify", "notify", "leave", "cancel", "help"),
 ]
 TEAM_ADMIN = ["members", "dismiss", "promote", "demote", "invites", "revoke"]
 ADMIN_ONLY = ["delitem", "threshold", "stats", "check", "invite", "timezone", *TEAM_ADMIN]
