@@ -45,6 +45,7 @@ class Prefs:
     shop_default_threshold: int
     role: str
     shop_name: str
+    shop_zone: str
     # False while the address waits for /verify (it receives only its code until then).
     email_verified: bool = False
     whatsapp_verified: bool = False

@@ -34,6 +34,7 @@ def prefs_text(prefs: Prefs, settings: Settings) -> str:
             f"Email: {email}",
             f"WhatsApp: {whatsapp}",
             f"Shop default threshold: {count(prefs.shop_default_threshold)}",
+            f"Shop time zone: {esc(prefs.shop_zone)}",
         ]
     )
 

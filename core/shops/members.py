@@ -77,7 +77,7 @@ def member_view(uow: UnitOfWork, member: Member) -> MemberView:
 
 def prefs_view(uow: UnitOfWork, member: Member) -> Prefs:
     """The member's alert channels (and whether each address is verified), and the shop's
-    default threshold."""
+    default threshold and zone."""
     shop = uow.session.get_one(Shop, member.shop_id)
     return Prefs(
         email=member.email,
@@ -86,6 +86,7 @@ def prefs_view(uow: UnitOfWork, member: Member) -> Prefs:
         shop_default_threshold=shop.default_threshold,
         role=member.role,
         shop_name=shop.name,
+        shop_zone=shop.timezone or uow.config.default_zone.key,
         email_verified=member.email is not None and member.email_verified_at is not None,
         whatsapp_verified=member.whatsapp is not None and member.whatsapp_verified_at is not None,
     )

@@ -26,6 +26,7 @@ async def test_prefs_shows_the_members_channels_and_the_shop_default(
         "Email: not set (/email me@shop.com)",
         "WhatsApp: not set (/whatsapp +14155550123)",
         "Shop default threshold: 5",
+        "Shop time zone: UTC",
     ]
 
 
