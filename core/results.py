@@ -67,6 +67,8 @@ class ItemView:
     quantity: int
     threshold: int
     own_threshold: int | None
+    # A muted item keeps its threshold but never alerts.
+    muted: bool = False
 
     @property
     def is_low(self) -> bool:
@@ -210,3 +212,12 @@ class ShopZone:
     # False: the shop has not chosen one, and uses ALERT_TIMEZONE.
     chosen: bool
     next_check_at: datetime
+
+
+@dataclass(frozen=True)
+class MuteChange:
+    """What /mute or /unmute did: the item, and the alert it resolved or opened."""
+
+    item: ItemView
+    alert_resolved: int | None = None
+    alert_opened: int | None = None

@@ -7,7 +7,12 @@ from core.results import AlertView
 from core.wording import count, low_phrase
 
 ALERTS_ARGUMENT = "Say /alerts, or /alerts all for the history too."
-RESOLUTION_WORDS = {"restocked": "restocked", "manual": "by hand", "deleted": "item deleted"}
+RESOLUTION_WORDS = {
+    "restocked": "restocked",
+    "manual": "by hand",
+    "deleted": "item deleted",
+    "muted": "item muted",
+}
 
 
 def resolution_phrase(alert: AlertView) -> str:

@@ -94,6 +94,7 @@ def _unalerted_low_items(uow: UnitOfWork, shop_ids: Sequence[int]) -> Select[Any
             Item.shop_id.in_(shop_ids),
             Item.deleted_at.is_(None),
             is_low(),
+            Item.muted.is_(False),
             or_(Item.alert_snoozed_until.is_(None), Item.alert_snoozed_until <= now),
             ~has_open,
         )

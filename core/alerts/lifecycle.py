@@ -91,7 +91,7 @@ def evaluate_item(
             return None, open_id
         return None, None
     snoozed = row.alert_snoozed_until is not None and row.alert_snoozed_until > uow.now()
-    if open_id is not None or snoozed:
+    if open_id is not None or snoozed or row.muted:
         return None, None
     return open_alert(uow, item_id, quantity=row.quantity, threshold=row.threshold), None
 

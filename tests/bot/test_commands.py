@@ -14,7 +14,17 @@ STAFF_MENU = [
     *("prefs", "email", "whatsapp", "verify", "notify", "leave", "cancel", "help"),
 ]
 TEAM_ADMIN = ["members", "dismiss", "promote", "demote", "invites", "revoke"]
-ADMIN_ONLY = ["delitem", "threshold", "stats", "check", "invite", "timezone", *TEAM_ADMIN]
+ADMIN_ONLY = [
+    "delitem",
+    "mute",
+    "unmute",
+    "threshold",
+    "stats",
+    "check",
+    "invite",
+    "timezone",
+    *TEAM_ADMIN,
+]
 
 
 def help_body(roles: tuple[Role, ...]) -> list[str]:
