@@ -14,7 +14,7 @@ from enum import Enum
 from telegram import Bot, BotCommand, BotCommandScopeChat
 from telegram.error import TelegramError
 
-from bot.handlers import admin, alerts, items, onboarding, prefs, stock_list, team
+from bot.handlers import admin, alerts, handling, items, onboarding, prefs, stock_list, team
 from bot.handlers.common import Handler, guarded
 from bot.texts.common import usage_line
 from bot.texts.onboarding import HelpSection
@@ -89,6 +89,8 @@ COMMANDS = (
             "One alert's details", "/alert ID", "/alert 12"),
     Command("resolve", alerts.resolve, MEMBER, ALERTS,
             "Close an alert by hand", "/resolve ID or /resolve NAME", "/resolve 12"),
+    Command("ack", handling.ack, MEMBER, ALERTS,
+            "I'm on it: take an alert", "/ack ID or /ack NAME", "/ack 12"),
     Command("prefs", prefs.prefs, MEMBER, YOURS,
             "Your alert settings", "/prefs", "/prefs"),
     Command("email", prefs.email, MEMBER, YOURS,

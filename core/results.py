@@ -115,6 +115,9 @@ class AlertView:
     resolved_at: datetime | None
     resolution: str | None
     resolved_by_name: str | None
+    # "I'm on it": who took the alert, and when.
+    acknowledged_by_name: str | None
+    acknowledged_at: datetime | None
     zone: ZoneInfo  # the shop's, in which its members read times
 
     @property
@@ -221,3 +224,11 @@ class MuteChange:
     item: ItemView
     alert_resolved: int | None = None
     alert_opened: int | None = None
+
+
+@dataclass(frozen=True)
+class AckChange:
+    """What /ack or "I'm on it" did: the alert as it is now, and who had it before, if anyone."""
+
+    alert: AlertView
+    taken_from: str | None = None

@@ -21,7 +21,7 @@ from bot.texts.conversation import restock_question
 from core.alerts import lifecycle
 from core.results import AlertView
 
-BUTTON = re.compile(r"alert:(resolve|restock):(\d{1,18})")
+BUTTON = re.compile(r"alert:(resolve|restock|ack):(\d{1,18})")
 
 
 async def list_alerts(update: Update, context: Context) -> None:
@@ -89,7 +89,8 @@ async def _mark_resolved(query: CallbackQuery, done: AlertView) -> None:
             raise
 
 
-def _button_alert(query: CallbackQuery) -> int:
+def button_alert(query: CallbackQuery) -> int:
+    """The alert id an alert button carries; a button the bot does not know is refused."""
     match = BUTTON.fullmatch(query.data or "")
     if match is None:
         raise Refusal(BUTTON_GONE)
@@ -99,7 +100,7 @@ def _button_alert(query: CallbackQuery) -> int:
 @button
 async def resolve_button(update: Update, context: Context, query: CallbackQuery) -> str | None:
     """The Resolve button: close the alert, and say so on the message."""
-    wanted = _button_alert(query)
+    wanted = button_alert(query)
     user = user_of(update)
     try:
         done = await call_core(
@@ -119,7 +120,7 @@ async def resolve_button(update: Update, context: Context, query: CallbackQuery)
 @button
 async def restock_button(update: Update, context: Context, query: CallbackQuery) -> str | None:
     """The Restock button: ask how many arrived; the answer is added to the item."""
-    wanted = _button_alert(query)
+    wanted = button_alert(query)
     found = await call_core(
         context, lifecycle.get_alert, telegram_user_id=user_of(update), alert_id=wanted
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.render import bold, chunks, esc, when
-from core.results import AlertView
+from core.results import AckChange, AlertView
 from core.wording import count, low_phrase
 
 ALERTS_ARGUMENT = "Say /alerts, or /alerts all for the history too."
@@ -28,7 +28,8 @@ def alert_line(alert: AlertView) -> str:
     head = f"#{alert.id} {bold(alert.item_name)}"
     if alert.is_open:
         phrase = low_phrase(alert.current_quantity, alert.threshold_at_alert)
-        return f"⚠️ {head}: {phrase} · since {when(alert.created_at, alert.zone)}"
+        taken = f" · 🙋 {esc(alert.acknowledged_by_name)}" if alert.acknowledged_by_name else ""
+        return f"⚠️ {head}: {phrase} · since {when(alert.created_at, alert.zone)}{taken}"
     return f"✅ {head}: {resolution_phrase(alert)}"
 
 
@@ -55,6 +56,11 @@ def alert_details(alert: AlertView) -> str:
         f"{low_phrase(alert.quantity_at_alert, alert.threshold_at_alert)}",
         f"Now: {count(alert.current_quantity)} in stock",
     ]
+    if alert.is_open and alert.acknowledged_at is not None:
+        lines.append(
+            f"🙋 {esc(alert.acknowledged_by_name or 'a former member')} is on it "
+            f"since {when(alert.acknowledged_at, alert.zone)}"
+        )
     if alert.is_open:
         lines.append(
             f"Last told {when(alert.last_notified_at, alert.zone)}, "
@@ -80,6 +86,22 @@ def resolved_note(alert: AlertView) -> str:
 
 # Answers to the buttons of alert messages, to fill in with str.format (plain text).
 BUTTON_RESOLVED = "Alert #{alert_id} resolved."
+BUTTON_ACKED = "You are on alert #{alert_id}."
 BUTTON_ALREADY_RESOLVED = "Alert #{alert_id} was already resolved."
 NOTHING_TO_RESTOCK = "Alert #{alert_id} is already resolved: nothing to restock for it."
 RESTOCK_ASKED = "How many {item_name} arrived?"
+
+
+def acked(change: AckChange) -> str:
+    """The reply to /ack."""
+    alert = change.alert
+    was = f" (it was {esc(change.taken_from)}'s)" if change.taken_from else ""
+    return (
+        f"🙋 You are on alert #{alert.id} for {bold(alert.item_name)}{was}: its reminders go "
+        "to you and the shop's admins now."
+    )
+
+
+def acked_note(change: AckChange) -> str:
+    """Added to the alert message whose I'm on it button was pressed."""
+    return f"\n\n🙋 {esc(change.alert.acknowledged_by_name or '')} is on it"

@@ -107,7 +107,8 @@ def item_details(details: ItemDetails) -> str:
     ]
     alert = details.open_alert
     if alert is not None:
-        lines.append(f"Open alert: #{alert.id}, raised {when(alert.created_at, zone)}")
+        taken = f" · 🙋 {esc(alert.acknowledged_by_name)}" if alert.acknowledged_by_name else ""
+        lines.append(f"Open alert: #{alert.id}, raised {when(alert.created_at, zone)}{taken}")
     if details.movements:
         lines.append("Last changes:")
         lines += [movement_line(movement, zone) for movement in details.movements]

@@ -7,12 +7,14 @@ payload per shop instead of one row per message, and memory stays flat whatever 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
     String,
+    and_,
     case,
     cast,
     column,
@@ -21,6 +23,7 @@ from sqlalchemy import (
     literal,
     literal_column,
     null,
+    or_,
     select,
     true,
     update,
@@ -37,6 +40,18 @@ from core.vocabulary import Kind, Status
 
 # The share of the repeat interval a check may start early and still remind (SPEC 2.6).
 DRIFT_ALLOWANCE = 0.1
+# A digest's payload for one shop and one member, or for the shop's other members: no member
+# has id 0 (a NULL would leave PostgreSQL guessing the type of the VALUES column).
+Audience = tuple[int, int, dict[str, Any]]
+EVERYONE_ELSE = 0
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A reminded alert as digests list it, and the member on it, if anyone."""
+
+    fields: dict[str, Any]
+    taken_by: int | None
 
 
 def reminder_due_before(uow: UnitOfWork) -> datetime:
@@ -66,7 +81,7 @@ def remind_due_alerts(uow: UnitOfWork, shop_ids: Sequence[int]) -> tuple[int, in
     for chunk in in_chunks(due_shops):
         entries = _mark_reminded(uow, [*due, Alert.shop_id.in_(chunk)])
         reminded += sum(len(shop_entries) for shop_entries in entries.values())
-        queued += enqueue_reminder_digests(uow, entries)
+        queued += _insert_digests(uow, _audiences(uow, entries))
     return reminded, queued
 
 
@@ -81,7 +96,7 @@ def _of_item(expression: ColumnElement[Any], type_: Any) -> Any:
     )
 
 
-def _mark_reminded(uow: UnitOfWork, conditions: list[Any]) -> dict[int, list[dict[str, Any]]]:
+def _mark_reminded(uow: UnitOfWork, conditions: list[Any]) -> dict[int, list[Entry]]:
     """Mark the alerts as reminded now; each shop's digest entries of them."""
     now = uow.now()
     rows: Any = uow.run(
@@ -94,34 +109,72 @@ def _mark_reminded(uow: UnitOfWork, conditions: list[Any]) -> dict[int, list[dic
             _of_item(Item.name.expression, Item.name.type),
             _of_item(Item.quantity.expression, Item.quantity.type),
             _of_item(effective_threshold(), Item.quantity.type),
+            Alert.acknowledged_by,
         )
     )
-    entries: dict[int, list[dict[str, Any]]] = {}
-    for shop_id, alert_id, name, quantity, threshold in rows:
+    entries: dict[int, list[Entry]] = {}
+    for shop_id, alert_id, name, quantity, threshold, taken_by in rows:
         entry = {"alert_id": alert_id, "item_name": name, "quantity": quantity}
         entry["threshold"] = threshold
-        entries.setdefault(shop_id, []).append(entry)
+        entries.setdefault(shop_id, []).append(Entry(entry, taken_by))
     return entries
 
 
-def enqueue_reminder_digests(uow: UnitOfWork, entries: dict[int, list[dict[str, Any]]]) -> int:
-    """Queue one digest per member per channel of each shop listing the shop's entries (alert
-    id, item name, quantity, threshold) by item name; returns how many were queued."""
-    payloads = {
-        shop_id: {"alerts": sorted(shop_entries, key=lambda entry: entry["item_name"])}
-        for shop_id, shop_entries in entries.items()
-    }
-    return _insert_digests(uow, payloads)
+def _payload(entries: Sequence[Entry]) -> dict[str, Any]:
+    return {"alerts": sorted((entry.fields for entry in entries), key=lambda e: e["item_name"])}
 
 
-def _digest_rows(uow: UnitOfWork, payloads: dict[int, dict[str, Any]]) -> Any:
-    """Rows of NOTIFICATION_COLUMNS: each shop's payload for each of its members with alerts
-    on, on each channel switched on that they have set up, in member then channel order."""
+def _audiences(uow: UnitOfWork, entries: dict[int, list[Entry]]) -> list[Audience]:
+    """Who gets which digest: in each shop, everyone gets its unacknowledged reminders; an
+    acknowledged one goes only to the member on it and to the shop's admins (SPEC 2.8)."""
+    taken_shops = [shop for shop, listed in entries.items() if any(e.taken_by for e in listed)]
+    admins: dict[int, list[int]] = {}
+    if taken_shops:
+        rows: Any = uow.run(
+            select(Member.shop_id, Member.id).where(
+                Member.shop_id.in_(taken_shops), Member.role == "admin", Member.left_at.is_(None)
+            )
+        )
+        for shop_id, member_id in rows:
+            admins.setdefault(shop_id, []).append(member_id)
+    audiences: list[Audience] = []
+    for shop_id, listed in sorted(entries.items()):
+        untaken = [entry for entry in listed if entry.taken_by is None]
+        if untaken:
+            audiences.append((shop_id, EVERYONE_ELSE, _payload(untaken)))
+        takers = sorted({entry.taken_by for entry in listed if entry.taken_by is not None})
+        if not takers:
+            continue
+        shop_admins = admins.get(shop_id, [])
+        audiences += [(shop_id, admin, _payload(listed)) for admin in shop_admins]
+        for taker in (taker for taker in takers if taker not in shop_admins):
+            theirs = [entry for entry in listed if entry.taken_by in (None, taker)]
+            audiences.append((shop_id, taker, _payload(theirs)))
+    return audiences
+
+
+def _digest_rows(uow: UnitOfWork, audiences: list[Audience]) -> Any:
+    """Rows of NOTIFICATION_COLUMNS: each payload for its member (or, with no member named,
+    for each member of the shop not named in another), on each channel switched on that they
+    have set up, in member then channel order."""
     now = uow.now()
     digests = (
-        values(column("shop_id", Id), column("payload", Notification.payload.type), name="digests")
-        .data(sorted(payloads.items()))
+        values(
+            column("shop_id", Id),
+            column("member_id", Id),
+            column("payload", Notification.payload.type),
+            name="digests",
+        )
+        .data(audiences)
         .cte()
+    )
+    named = digests.alias("named")
+    for_member = or_(
+        digests.c.member_id == Member.id,
+        and_(
+            digests.c.member_id == EVERYONE_ELSE,
+            ~exists().where(named.c.shop_id == Member.shop_id, named.c.member_id == Member.id),
+        ),
     )
     channels = (
         values(column("channel", String(10)), name="channels")
@@ -148,18 +201,19 @@ def _digest_rows(uow: UnitOfWork, payloads: dict[int, dict[str, Any]]) -> Any:
             literal(now, type_=Notification.next_attempt_at.type),
             literal(now, type_=Notification.created_at.type),
         )
-        .join(digests, digests.c.shop_id == Member.shop_id)
+        .select_from(Member)
+        .join(digests, and_(digests.c.shop_id == Member.shop_id, for_member))
         .join(channels, true())
         .where(Member.notify.is_(True), recipient.is_not(None))
         .order_by(Member.id, channel)
     )
 
 
-def _insert_digests(uow: UnitOfWork, payloads: dict[int, dict[str, Any]]) -> int:
+def _insert_digests(uow: UnitOfWork, audiences: list[Audience]) -> int:
     """Queue the digests of _digest_rows; counted in the unit of work's `queued`."""
-    if not payloads:
+    if not audiences:
         return 0
-    statement = insert(Notification).from_select(NOTIFICATION_COLUMNS, _digest_rows(uow, payloads))
+    statement = insert(Notification).from_select(NOTIFICATION_COLUMNS, _digest_rows(uow, audiences))
     # Counted from RETURNING: Python's sqlite3 reports no rowcount for a statement that
     # starts with WITH.
     inserted = len(uow.run(statement.returning(Notification.id)).all())

@@ -97,7 +97,7 @@ def evaluate_item(
 
 
 def _alert_view_query(*conditions: Any, limit: int | None) -> Executable:
-    resolver = aliased(Member)
+    resolver, acknowledger = aliased(Member), aliased(Member)
     # The columns of an AlertView, in the order of its fields.
     return (
         select(
@@ -113,11 +113,14 @@ def _alert_view_query(*conditions: Any, limit: int | None) -> Executable:
             Alert.resolved_at,
             Alert.resolution,
             resolver.display_name,
+            acknowledger.display_name,
+            Alert.acknowledged_at,
             Shop.timezone,
         )
         .join(Item, Item.id == Alert.item_id)
         .join(Shop, Shop.id == Alert.shop_id)
         .outerjoin(resolver, resolver.id == Alert.resolved_by)
+        .outerjoin(acknowledger, acknowledger.id == Alert.acknowledged_by)
         .where(*conditions)
         .order_by(Alert.resolved_at.is_not(None), Alert.id.desc())
         .limit(limit)
@@ -154,7 +157,8 @@ def get_alert(uow: UnitOfWork, *, telegram_user_id: int, alert_id: int) -> Alert
     return views[0]
 
 
-def _alert_id_for_item(uow: UnitOfWork, shop_id: int, item_name: str) -> int:
+def alert_id_for_item(uow: UnitOfWork, shop_id: int, item_name: str) -> int:
+    """The open alert of the shop's item of that name, or NotFound."""
     alert_id = item_state(uow, find_item_id(uow, shop_id, item_name)).open_alert_id
     if alert_id is None:
         raise NotFound(f"“{clean_item_name(item_name)}” has no open alert.")
@@ -172,7 +176,7 @@ def resolve_alert(
     restocked and falls again."""
     member = require_member_ref(uow, telegram_user_id)
     if alert_id is None:
-        alert_id = _alert_id_for_item(uow, member.shop_id, item_name or "")
+        alert_id = alert_id_for_item(uow, member.shop_id, item_name or "")
     alert = get_alert(uow, telegram_user_id=telegram_user_id, alert_id=alert_id)
     # Item row first, then the alert: the order stock changes take them in, so a resolve that
     # races a restock of the same item waits for it instead of deadlocking with it.

@@ -1,0 +1,46 @@
+"""/ack through the bot: who is on an alert, as /alerts and /alert show it."""
+
+from __future__ import annotations
+
+from tests.bot.harness import ADMIN, STAFF, Shopfront
+
+
+async def test_ack_takes_an_alert_and_alerts_and_alert_show_who_is_on_it(
+    shopfront: Shopfront,
+) -> None:
+    await shopfront.shop_with_staff()
+    await shopfront.say(ADMIN, "/additem Green tea 2")
+
+    taken = await shopfront.say(STAFF, "/ack green tea")
+    listing = await shopfront.say(ADMIN, "/alerts")
+    details = await shopfront.say(ADMIN, "/alert 1")
+    item = await shopfront.say(STAFF, "/item Green tea")
+    again = await shopfront.say(ADMIN, "/ack 1")
+
+    assert taken.plain_text == (
+        "🙋 You are on alert #1 for Green tea: its reminders go to you and the shop's admins now."
+    )
+    assert "#1 Green tea: 2 left, below the threshold of 5 · since 2 Mar 08:00 · 🙋 Sam" in (
+        listing.plain_text or ""
+    )
+    assert "🙋 Sam is on it since 2 Mar 08:00" in (details.plain_text or "")
+    assert "Open alert: #1, raised 2 Mar 08:00 · 🙋 Sam" in (item.plain_text or "")
+    assert "(it was Sam's)" in (again.plain_text or "")
+
+
+async def test_ack_refuses_what_it_cannot_take_changing_nothing(shopfront: Shopfront) -> None:
+    await shopfront.shop_with_staff()
+    await shopfront.say(ADMIN, "/additem Green tea 2")
+    await shopfront.say(STAFF, "/ack 1")
+    before = shopfront.state()
+
+    twice = await shopfront.say(STAFF, "/ack 1")
+    missing = await shopfront.say(STAFF, "/ack 42")
+    no_alert = await shopfront.say(STAFF, "/ack Oat milk")
+    empty = await shopfront.say(STAFF, "/ack")
+
+    assert "You are already on alert #1." in (twice.plain_text or "")
+    assert "Alert #42 was not found." in (missing.plain_text or "")
+    assert "There is no item called “Oat milk”." in (no_alert.plain_text or "")
+    assert "Usage: /ack ID or /ack NAME, e.g. /ack 12" in (empty.plain_text or "")
+    assert shopfront.state() == before

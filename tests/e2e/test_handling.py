@@ -1,0 +1,31 @@
+"""The I'm on it button of a pushed alert, with the relay running."""
+
+from __future__ import annotations
+
+from tests.bot.harness import ADMIN, STAFF, Shopfront
+from tests.e2e.test_shop_day import expect
+
+
+async def test_im_on_it_takes_the_alert_and_says_so_on_the_message_keeping_its_buttons(
+    live: Shopfront,
+) -> None:
+    await live.shop_with_staff()
+    marker = live.api.mark()
+    await expect(live, ADMIN, "/additem Green tea 3", "Added Green tea")
+    alert = await live.api.await_message(STAFF, contains="Low stock: Green tea", after=marker)
+    assert alert.callback_data("I'm on it") == "alert:ack:1"
+
+    answer = await live.press(STAFF, alert, "I'm on it")
+
+    assert answer["text"] == "You are on alert #1."
+    edited = live.api.current(STAFF, alert.message_id)
+    assert edited["text"].endswith("🙋 Sam is on it")
+    buttons = [b["text"] for row in edited["reply_markup"]["inline_keyboard"] for b in row]
+    assert buttons == ["Resolve", "Restock", "I'm on it"]
+    assert live.sql(
+        "SELECT m.display_name FROM alerts a JOIN members m ON m.id = a.acknowledged_by"
+    ) == [("Sam",)]
+
+    again = await live.press(STAFF, alert, "I'm on it")
+    assert again["text"] == "You are already on alert #1."
+    assert again["show_alert"] is True
