@@ -11,6 +11,7 @@ from sqlalchemy import func, or_, select, update
 
 from core.db.models import Notification
 from core.db.session import UnitOfWork
+from core.delivery.throttle import admit
 from core.delivery.types import Claim, Outcome, RetryPolicy
 
 log = logging.getLogger("stockbot.delivery")
@@ -51,6 +52,7 @@ def claim_due(
     one_per_recipient: bool = False,
     skip_recipients: Collection[str] = (),
     max_attempts: int | None = None,
+    hourly_cap: int | None = None,
 ) -> list[Claim]:
     """Lease up to `limit` due rows of these channels, oldest due first, and commit.
 
@@ -59,7 +61,9 @@ def claim_due(
     that already had `max_attempts` (its relay stopped each time before recording an
     outcome) is marked dead instead of handed out.
     `one_per_recipient` takes only each recipient's oldest due row, and `skip_recipients`
-    none of theirs: a long queue for one chat then never holds up the others."""
+    none of theirs: a long queue for one chat then never holds up the others.
+    With `hourly_cap`, at most that many messages go to one address in an hour; the rest
+    are folded into a held digest (core/delivery/throttle.py)."""
     if not channels or limit <= 0:
         return []
     now = uow.now()
@@ -75,6 +79,8 @@ def claim_due(
     )
     if not ids:
         return []
+    if hourly_cap is not None:
+        ids = admit(uow, ids, hourly_cap)
     claims = _lease(uow, ids, now + lease)
     if max_attempts is not None:
         claims = _give_up_abandoned(uow, claims, max_attempts)

@@ -31,6 +31,9 @@ class Notice:
 
     kind: str
     items: tuple[NoticeItem, ...]
+    # A held digest: how many messages waited in it, and the hourly limit they waited for.
+    held: int = 0
+    limit: int = 0
 
     @property
     def first(self) -> NoticeItem:
@@ -39,8 +42,9 @@ class Notice:
 
     @property
     def is_digest(self) -> bool:
-        """A reminder digest lists every still-low item of the member's shop."""
-        return self.kind == Kind.REMINDER_DIGEST
+        """A reminder digest lists every still-low item of the member's shop; a held digest,
+        the items of the messages that waited for the hourly limit."""
+        return self.kind in _DIGESTS
 
     def names(self, limit: int) -> str:
         """The first `limit` item names, comma separated, with how many more there are."""
@@ -57,7 +61,12 @@ class Notice:
         if self.kind == Kind.BACK_IN_STOCK:
             return f"Back in stock: {self.first.name} ({count(self.first.quantity)})"
         noun = "item" if len(self.items) == 1 else "items"
+        if self.kind == Kind.HELD_DIGEST:
+            return f"Stock alerts: {count(len(self.items))} {noun} \N{EM DASH} {self.names(3)}"
         return f"Still low: {count(len(self.items))} {noun} \N{EM DASH} {self.names(3)}"
+
+
+_DIGESTS = frozenset({Kind.REMINDER_DIGEST, Kind.HELD_DIGEST})
 
 
 def _item(raw: Mapping[str, Any]) -> NoticeItem:
@@ -74,10 +83,12 @@ def read_notice(kind: str, payload: Mapping[str, Any]) -> Notice:
     if kind not in set(Kind):
         raise ValueError(f"unknown notification kind {kind!r}")
     try:
-        raw_items = payload["alerts"] if kind == Kind.REMINDER_DIGEST else [payload]
+        raw_items = payload["alerts"] if kind in _DIGESTS else [payload]
         items = tuple(_item(raw) for raw in raw_items)
+        held = int(payload.get("held", len(items))) if kind == Kind.HELD_DIGEST else 0
+        limit = int(payload.get("limit", 0)) if kind == Kind.HELD_DIGEST else 0
     except (KeyError, TypeError, ValueError) as exc:
         raise ValueError(f"malformed {kind} payload: {exc!r}") from None
     if not items:
         raise ValueError(f"empty {kind} payload")
-    return Notice(kind=kind, items=items)
+    return Notice(kind=kind, items=items, held=held, limit=limit)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from core.delivery.content import Notice
+from core.vocabulary import Kind
 from core.wording import count
 
 # Twilio refuses WhatsApp bodies over 1,600 characters; long digests list the first items only.
@@ -62,6 +63,8 @@ def whatsapp_variables(notice: Notice) -> str:
     """ContentVariables for an approved template: {{1}} the headline, {{2}} the details."""
     if notice.is_digest:
         details = "; ".join(f"{item.name}: {item.low}" for item in notice.items)
+        if notice.kind == Kind.HELD_DIGEST:
+            details = f"Held back by the hourly limit: {details}"
     elif notice.kind == "back_in_stock":
         details = f"{count(notice.first.quantity)} in stock now"
     else:
