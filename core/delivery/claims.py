@@ -18,6 +18,8 @@ log = logging.getLogger("stockbot.delivery")
 
 # Why a row is dead whose relay kept stopping (killed, crashed) before it recorded an outcome.
 ABANDONED = "no outcome was recorded (the relay stopped while sending it)"
+# How many batches one claim may fold into held digests before it gives up for this poll.
+HOLD_ROUNDS = 5
 
 
 def _due(
@@ -68,19 +70,27 @@ def claim_due(
         return []
     now = uow.now()
     due = _due(now, channels, one_per_recipient=one_per_recipient, skip_recipients=skip_recipients)
-    ids = list(
-        uow.session.scalars(
-            select(Notification.id)
-            .where(*due)
-            .order_by(Notification.next_attempt_at, Notification.id)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
+    ids: list[int] = []
+    seen: list[int] = []
+    # Rows all folded into held digests leave nothing to send: look further (a few rounds),
+    # so that one address's flood does not make the others wait for the next poll.
+    for _ in range(1 if hourly_cap is None else HOLD_ROUNDS):
+        query = select(Notification.id).where(*due)
+        if seen:
+            query = query.where(Notification.id.not_in(seen))
+        found = list(
+            uow.session.scalars(
+                query.order_by(Notification.next_attempt_at, Notification.id)
+                .limit(limit)
+                .with_for_update(skip_locked=True)
+            )
         )
-    )
-    if not ids:
+        seen.extend(found)
+        ids = found if hourly_cap is None else admit(uow, found, hourly_cap)
+        if ids or not found:
+            break
+    if not seen:
         return []
-    if hourly_cap is not None:
-        ids = admit(uow, ids, hourly_cap)
     claims = _lease(uow, ids, now + lease)
     if max_attempts is not None:
         claims = _give_up_abandoned(uow, claims, max_attempts)

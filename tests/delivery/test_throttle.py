@@ -106,6 +106,15 @@ def test_an_address_is_not_held_by_another_ones_limit(outbox: Outbox) -> None:
     assert digest.recipient == ANN
 
 
+def test_one_addresss_flood_does_not_keep_the_next_claim_from_the_others(outbox: Outbox) -> None:
+    outbox.queue_many([("email", ANN)] * 120)
+    bob = outbox.queue_many([("email", BOB)] * 3)
+    assert len(claim(outbox.db)) == 10
+    assert [c.id for c in claim(outbox.db)] == bob  # Ann's 110 are folded on the way
+    (digest,) = outbox.rows(kind="held_digest")
+    assert len(outbox.rows(folded_into=digest.id)) == 110
+
+
 def test_messages_in_flight_count_and_a_failed_one_frees_its_place(
     outbox: Outbox, clock: Clock
 ) -> None:
