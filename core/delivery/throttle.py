@@ -6,13 +6,14 @@ dropped. See docs/delivery.md, "The hourly limit"."""
 from __future__ import annotations
 
 import logging
+import uuid
 import zlib
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, insert, or_, select, update
+from sqlalchemy import and_, func, insert, or_, select, update
 
 from core.db.dialect import try_advisory_locks
 from core.db.models import Notification
@@ -38,73 +39,91 @@ def admit(uow: UnitOfWork, ids: Sequence[int], cap: int) -> list[int]:
     those in flight) are admitted; the others are folded into the address's held digest,
     due when the budget allows one more message. An address another process is deciding on
     right now is left for the next claim. Rows of other kinds pass untouched."""
-    rows = list(uow.session.scalars(select(Notification).where(Notification.id.in_(list(ids)))))
-    rows.sort(key=lambda row: ids.index(row.id))
-    by_address: dict[tuple[str, str], list[Notification]] = defaultdict(list)
-    for row in rows:
-        if row.kind in CAPPED_KINDS:
-            by_address[row.channel, row.recipient].append(row)
+    columns = (Notification.id, Notification.channel, Notification.recipient, Notification.kind)
+    found = uow.session.execute(select(*columns).where(Notification.id.in_(list(ids)))).all()
+    order = {row_id: index for index, row_id in enumerate(ids)}
+    by_address: dict[tuple[str, str], list[int]] = defaultdict(list)
+    admitted: set[int] = set()
+    for row_id, channel, recipient, kind in sorted(found, key=lambda row: order[row[0]]):
+        if kind in CAPPED_KINDS:
+            by_address[channel, recipient].append(row_id)
+        else:
+            admitted.add(row_id)
     now = uow.now()
     decided = _lock(uow, by_address)
     counted = _window(uow, decided, now)
-    admitted: set[int] = {row.id for row in rows if row.kind not in CAPPED_KINDS}
     for address in decided:
         due = by_address[address]
-        sent = counted.get(address, [])
-        budget = max(cap - len(sent), 0)
-        admitted.update(row.id for row in due[:budget])
-        held = due[budget:]
-        if held:
-            # The claimed rows count from now, as those in flight do.
-            times = sorted([*sent, *[now] * min(budget, len(due))])
-            reopens = times[len(times) - cap] + WINDOW
-            _hold(uow, held, reopens, cap)
+        budget = max(cap - counted.get(address, 0), 0)
+        admitted.update(due[:budget])
+        if len(due) > budget:
+            _hold(uow, due[budget:], _reopening(uow, address, now, cap, budget), cap)
     return [row_id for row_id in ids if row_id in admitted]
 
 
-def _lock(
-    uow: UnitOfWork, by_address: dict[tuple[str, str], list[Notification]]
-) -> list[tuple[str, str]]:
+def _lock(uow: UnitOfWork, by_address: dict[tuple[str, str], list[int]]) -> list[tuple[str, str]]:
     """The addresses whose lock this transaction took (never waiting: no deadlock)."""
-    keys = {address: _lock_key(*address) for address in sorted(by_address)}
+    keys = {
+        address: zlib.crc32(":".join(address).encode()) % 2**31 for address in sorted(by_address)
+    }
     locked = set(try_advisory_locks(uow, THROTTLE_LOCK_KEY, sorted(set(keys.values()))))
     return [address for address, key in keys.items() if key in locked]
 
 
-def _lock_key(channel: str, recipient: str) -> int:
-    return zlib.crc32(f"{channel}:{recipient}".encode()) % 2**31
+def _counting(channel: str, recipients: Sequence[str], now: datetime) -> list[Any]:
+    """The rows that count against these addresses' budgets: messages sent in the last hour,
+    and those in flight (leased, so perhaps being sent right now)."""
+    return [
+        Notification.channel == channel,
+        Notification.recipient.in_(list(recipients)),
+        Notification.kind.in_(sorted(CAPPED_KINDS)),
+        or_(
+            and_(Notification.status == Status.SENT, Notification.sent_at > now - WINDOW),
+            and_(Notification.status == Status.PENDING, Notification.claimed_until > now),
+        ),
+    ]
 
 
 def _window(
     uow: UnitOfWork, addresses: Sequence[tuple[str, str]], now: datetime
-) -> dict[tuple[str, str], list[datetime]]:
-    """Per address, the messages that count against its budget: when each was sent in the
-    last hour, and `now` for each in flight (leased, and so perhaps being sent)."""
-    counted: dict[tuple[str, str], list[datetime]] = defaultdict(list)
+) -> dict[tuple[str, str], int]:
+    """Per address, how many messages count against its budget now."""
     by_channel: dict[str, list[str]] = defaultdict(list)
     for channel, recipient in addresses:
         by_channel[channel].append(recipient)
+    counted: dict[tuple[str, str], int] = {}
     for channel, recipients in by_channel.items():
         found = uow.session.execute(
-            select(Notification.recipient, Notification.status, Notification.sent_at).where(
-                Notification.channel == channel,
-                Notification.recipient.in_(recipients),
-                Notification.kind.in_(sorted(CAPPED_KINDS)),
-                or_(
-                    and_(Notification.status == Status.SENT, Notification.sent_at > now - WINDOW),
-                    and_(Notification.status == Status.PENDING, Notification.claimed_until > now),
-                ),
-            )
+            select(Notification.recipient, func.count())
+            .where(*_counting(channel, recipients, now))
+            .group_by(Notification.recipient)
         )
-        for recipient, status, sent_at in found:
-            counted[channel, recipient].append(now if status != Status.SENT else sent_at or now)
+        counted.update(((channel, recipient), int(number)) for recipient, number in found)
     return counted
 
 
-def _hold(uow: UnitOfWork, held: Sequence[Notification], reopens: datetime, cap: int) -> None:
+def _reopening(
+    uow: UnitOfWork, address: tuple[str, str], now: datetime, cap: int, claimed: int
+) -> datetime:
+    """When the address's budget allows one more message: when enough of the messages that
+    count (those claimed now and those in flight from now) have left the hour."""
+    channel, recipient = address
+    found = uow.session.execute(
+        select(Notification.status, Notification.sent_at).where(
+            *_counting(channel, [recipient], now)
+        )
+    )
+    times = [now if status != Status.SENT else sent_at or now for status, sent_at in found]
+    times = sorted([*times, *[now] * claimed])
+    return times[max(len(times) - cap, 0)] + WINDOW
+
+
+def _hold(uow: UnitOfWork, held: Sequence[int], reopens: datetime, cap: int) -> None:
     """Fold held rows (all to one address) into a held digest per member, due at `reopens`."""
+    loaded = uow.session.scalars(select(Notification).where(Notification.id.in_(list(held))))
+    order = {row_id: index for index, row_id in enumerate(held)}
     by_member: dict[int, list[Notification]] = defaultdict(list)
-    for row in held:
+    for row in sorted(loaded, key=lambda row: order[row.id]):
         by_member[row.member_id].append(row)
     for rows in by_member.values():
         readable = [row for row in rows if _readable(uow, row)]
@@ -113,10 +132,11 @@ def _hold(uow: UnitOfWork, held: Sequence[Notification], reopens: datetime, cap:
         digest = _open_digest(uow, readable)
         folded = [row for row in readable if row is not digest]
         base = [] if digest is None else [digest]
-        items = merge_items(item for row in (*base, *folded) for item in _items(row))
+        notices = [read_notice(row.kind, row.payload) for row in (*base, *folded)]
+        items = merge_items(item for notice in notices for item in notice.items)
         payload = {
             "alerts": [_raw(item) for item in items],
-            "held": sum(_held_count(row) for row in (*base, *folded)),
+            "held": sum(notice.held or 1 for notice in notices),
             "limit": cap,
         }
         digest_id = _save_digest(uow, digest, readable[0], payload, reopens)
@@ -125,15 +145,13 @@ def _hold(uow: UnitOfWork, held: Sequence[Notification], reopens: datetime, cap:
             .where(Notification.id.in_([row.id for row in folded]))
             .values(status=Status.FOLDED, folded_into=digest_id, claimed_until=None)
         )
-        first = readable[0]
+        where = (
+            f"{readable[0].channel} to {mask_recipient(readable[0].channel, readable[0].recipient)}"
+        )
+        due = reopens.strftime("%H:%M:%S UTC")
         log.info(
-            "%s to %s: %d held by the hourly limit of %d, in digest %d due at %s",
-            first.channel,
-            mask_recipient(first.channel, first.recipient),
-            payload["held"],
-            cap,
-            digest_id,
-            reopens.strftime("%H:%M:%S UTC"),
+            "%s: %d held by the hourly limit of %d, in digest %d due at %s",
+            *(where, payload["held"], cap, digest_id, due),
         )
 
 
@@ -199,22 +217,13 @@ def _save_digest(
         "recipient": first.recipient,
         "kind": Kind.HELD_DIGEST.value,
         "payload": payload,
-        # Each row is folded once, so the first one names its digest uniquely.
-        "idempotency_key": f"held:{first.channel}:{first.id}",
+        "idempotency_key": f"held:{first.channel}:{uuid.uuid4().hex}",
         "status": Status.PENDING.value,
         "attempts": 0,
         "next_attempt_at": due,
         "created_at": uow.now(),
     }
     return int(uow.session.scalars(insert(Notification).returning(Notification.id), [row]).one())
-
-
-def _items(row: Notification) -> tuple[NoticeItem, ...]:
-    return read_notice(row.kind, row.payload).items
-
-
-def _held_count(row: Notification) -> int:
-    return int(row.payload.get("held", 1)) if row.kind == Kind.HELD_DIGEST else 1
 
 
 def merge_items(items: Iterable[NoticeItem]) -> list[NoticeItem]:
