@@ -68,11 +68,14 @@ def _shops_and_members(connection: Connection, shape: Shape) -> None:
     connection.execute(
         text(
             "INSERT INTO members (id, shop_id, telegram_user_id, chat_id, display_name, role, "
-            "email, whatsapp, notify, joined_at) "
+            "email, whatsapp, email_verified_at, whatsapp_verified_at, notify, joined_at) "
             "SELECT s * 10 + m, s, s * 10 + m, s * 10 + m, 'Member ' || (s * 10 + m), "
             "CASE WHEN m = 0 THEN 'admin' ELSE 'staff' END, "
             "'member' || (s * 10 + m) || '@example.com', "
-            "'+4420' || lpad((s * 10 + m)::text, 9, '0'), true, now() - interval '30 days' "
+            "'+4420' || lpad((s * 10 + m)::text, 9, '0'), "
+            # Verified addresses: only those receive alerts (core/shops/verification.py).
+            "now() - interval '29 days', now() - interval '29 days', "
+            "true, now() - interval '30 days' "
             "FROM generate_series(1, :shops) AS s, generate_series(0, :last_member) AS m"
         ),
         {"shops": shape.shops, "last_member": MEMBERS_PER_SHOP - 1},

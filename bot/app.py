@@ -21,7 +21,7 @@ from bot.context import CONTEXT_TYPES, App
 from bot.delivery.limits import build_rate_limiter
 from bot.delivery.relay import Delivery
 from bot.flood import FloodGate
-from bot.handlers import alerts, fallbacks, flood, stock_list
+from bot.handlers import alerts, fallbacks, flood, stock_list, team
 from bot.jobs import schedule_daily_check
 from bot.ordering import PerChatUpdateProcessor
 from bot.runner import create_executor
@@ -56,6 +56,7 @@ def handlers() -> list[BaseHandler[Any, Any, Any]]:
         CallbackQueryHandler(alerts.resolve_button, pattern=r"^alert:resolve:"),
         CallbackQueryHandler(alerts.restock_button, pattern=r"^alert:restock:"),
         CallbackQueryHandler(stock_list.turn_page, pattern=rf"^{stock_list.PREFIX}"),
+        CallbackQueryHandler(team.leave_button, pattern=rf"^{team.PREFIX}"),
         CallbackQueryHandler(fallbacks.stale_button),
         MessageHandler(PRIVATE & filters.COMMAND, fallbacks.unknown_command),
         MessageHandler(PRIVATE & filters.TEXT, fallbacks.text_message),

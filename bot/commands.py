@@ -14,7 +14,7 @@ from enum import Enum
 from telegram import Bot, BotCommand, BotCommandScopeChat
 from telegram.error import TelegramError
 
-from bot.handlers import admin, alerts, items, onboarding, prefs, stock_list
+from bot.handlers import admin, alerts, items, onboarding, prefs, stock_list, team
 from bot.handlers.common import Handler, guarded
 from bot.texts.common import usage_line
 from bot.texts.onboarding import HelpSection
@@ -36,6 +36,7 @@ class Section(Enum):
     STOCK = "Stock"
     ALERTS = "Alerts"
     YOURS = "Your alerts"
+    TEAM = "Team"
     ADMIN = "Admin"
 
 
@@ -95,14 +96,22 @@ COMMANDS = (
     Command("whatsapp", prefs.whatsapp, MEMBER, YOURS,
             "Alert WhatsApp number, or off", "/whatsapp +NUMBER or /whatsapp off",
             "/whatsapp +14155550123"),
+    Command("verify", prefs.verify, MEMBER, YOURS,
+            "Confirm a new email or number with its code", "/verify CODE", "/verify 123456"),
     Command("notify", prefs.notify, MEMBER, YOURS,
             "Turn your alerts on or off", "/notify on|off", "/notify off"),
+    Command("leave", team.leave, MEMBER, Section.TEAM,
+            "Leave the shop (asks first)", "/leave", "/leave"),
     Command("cancel", onboarding.cancel, MEMBER, None,
             "Leave a question", "/cancel", "/cancel", keeps_question=True),
     Command("help", onboarding.help_command, MEMBER, None,
             "What I can do", "/help", "/help"),
     Command("delitem", items.delitem, ADMIN, Section.ADMIN,
             "Delete an item", "/delitem NAME", "/delitem Green tea"),
+    Command("mute", items.mute, ADMIN, Section.ADMIN,
+            "Stop an item's alerts", "/mute NAME", "/mute Pumpkin spice"),
+    Command("unmute", items.unmute, ADMIN, Section.ADMIN,
+            "Turn an item's alerts back on", "/unmute NAME", "/unmute Pumpkin spice"),
     Command("threshold", admin.threshold, ADMIN, Section.ADMIN,
             "Alert thresholds", "/threshold N, /threshold NAME N or /threshold NAME default",
             "/threshold Green tea 3"),
@@ -112,6 +121,20 @@ COMMANDS = (
             "Run the daily check now", "/check", "/check"),
     Command("invite", admin.invite, ADMIN, Section.ADMIN,
             "Invite a member of staff", "/invite", "/invite"),
+    Command("timezone", admin.timezone, ADMIN, Section.ADMIN,
+            "The shop's time zone", "/timezone [ZONE]", "/timezone Europe/Berlin"),
+    Command("members", team.list_members, ADMIN, Section.TEAM,
+            "Everyone in the shop, numbered", "/members", "/members"),
+    Command("dismiss", team.dismiss, ADMIN, Section.TEAM,
+            "Remove a member from the shop", "/dismiss MEMBER", "/dismiss 3"),
+    Command("promote", team.promote, ADMIN, Section.TEAM,
+            "Make a member an admin", "/promote MEMBER", "/promote @anna"),
+    Command("demote", team.demote, ADMIN, Section.TEAM,
+            "Make an admin staff", "/demote MEMBER", "/demote 2"),
+    Command("invites", team.list_invites, ADMIN, Section.TEAM,
+            "Invites not used yet", "/invites", "/invites"),
+    Command("revoke", team.revoke, ADMIN, Section.TEAM,
+            "Make an invite stop working", "/revoke CODE", "/revoke Xy12ab34Cd56"),
 )
 # fmt: on
 BY_NAME = {command.name: command for command in COMMANDS}
@@ -152,6 +175,14 @@ async def set_default_menu(bot: Bot) -> None:
         await bot.set_my_commands(menu(DEFAULT_MENU))
     except TelegramError as error:
         log.warning("Could not set the command menu: %s", error)
+
+
+async def clear_chat_menu(bot: Bot, chat_id: int) -> None:
+    """Take a chat's own menu away (back to the default): its member is no longer an admin."""
+    try:
+        await bot.delete_my_commands(scope=BotCommandScopeChat(chat_id))
+    except TelegramError as error:
+        log.warning("Could not reset the menu of chat %s: %s", chat_id, error)
 
 
 async def set_admin_menu(bot: Bot, chat_id: int) -> None:

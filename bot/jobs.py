@@ -1,43 +1,60 @@
-"""The daily check, scheduled on the bot's job queue at ALERT_CHECK_TIME in ALERT_TIMEZONE."""
+"""The daily check on the bot's job queue: one job, due at the next moment some shop's
+check is (ALERT_CHECK_TIME in that shop's zone), that runs the due checks and sets itself
+again. At start it runs at once, so a check missed while the bot was down runs then."""
 
 from __future__ import annotations
 
 import logging
-from datetime import time
+from datetime import timedelta
 from typing import Any
 
-from telegram.ext import Job
+from telegram.ext import Job, JobQueue
 
 from bot.context import App, Context
 from bot.runner import call_core
-from core.alerts.check import run_check
-from core.settings import Settings
+from core.alerts.daily import run_due_checks, time_to_next_check
 
 log = logging.getLogger("stockbot.bot")
 
 DAILY_CHECK = "daily-check"
-
-
-def check_time(settings: Settings) -> time:
-    """The time of day of the check, aware of its zone (daylight saving time included)."""
-    return settings.alert_check_time.replace(tzinfo=settings.alert_timezone)
+# When the database cannot be reached, the job tries again after this long.
+RETRY_AFTER = timedelta(minutes=1)
 
 
 async def daily_check(context: Context) -> None:
-    """Run the check for every shop in a worker thread; the relay is nudged afterwards."""
-    report = await call_core(context, run_check)
-    log.info(
-        "Daily check: %s items low, %s alerts opened, %s reminded in %s messages, %s resolved",
-        report.items_low,
-        report.alerts_opened,
-        report.alerts_reminded,
-        report.reminder_messages,
-        report.alerts_resolved,
-    )
+    """Run the checks that are due (in a worker thread), then wait for the next one."""
+    next_in = RETRY_AFTER
+    try:
+        report = await call_core(context, run_due_checks)
+        if report.alerts_reminded or report.alerts_opened or report.alerts_resolved:
+            log.info(
+                "Daily check: %s items low, %s alerts opened, %s reminded in %s messages, "
+                "%s resolved",
+                report.items_low,
+                report.alerts_opened,
+                report.alerts_reminded,
+                report.reminder_messages,
+                report.alerts_resolved,
+            )
+        next_in = await call_core(context, time_to_next_check)
+    finally:
+        # Also after a failure (the error handler logs it): the job must never stop coming.
+        assert context.job_queue is not None
+        context.job_queue.run_once(daily_check, when=next_in, name=DAILY_CHECK)
+
+
+def _queue(application: App) -> JobQueue[Any]:
+    assert application.job_queue is not None, "python-telegram-bot[job-queue] is required"
+    return application.job_queue
 
 
 def schedule_daily_check(application: App) -> Job[Any]:
-    """Put the daily check on the application's job queue."""
-    settings = application.bot_data.settings
-    assert application.job_queue is not None, "python-telegram-bot[job-queue] is required"
-    return application.job_queue.run_daily(daily_check, time=check_time(settings), name=DAILY_CHECK)
+    """Put the daily check on the job queue, to run at once (it then sets its next time)."""
+    return _queue(application).run_once(daily_check, when=0, name=DAILY_CHECK)
+
+
+def reschedule_daily_check(application: App) -> Job[Any]:
+    """Look again at once for the next check (a shop's zone changed)."""
+    for job in _queue(application).get_jobs_by_name(DAILY_CHECK):
+        job.schedule_removal()
+    return schedule_daily_check(application)

@@ -48,10 +48,11 @@ def _open_database(settings: Settings) -> Database | None:
 def banner(settings: Settings) -> str:
     """What `stockbot run` prints at start: channels, database, check time; never secrets."""
     channels = ", ".join(sorted(settings.enabled_channels))
-    at = f"{settings.alert_check_time:%H:%M:%S} {settings.alert_timezone.key}"
+    at = f"{settings.alert_check_time:%H:%M:%S}"
     return (
         f"Stockbot starting. Channels on: {channels}. "
-        f"Database: {display_url(settings.database_url)}. Daily check at {at}."
+        f"Database: {display_url(settings.database_url)}. Daily check at {at} in each "
+        f"shop's zone ({settings.alert_timezone.key} unless the shop set its own)."
     )
 
 

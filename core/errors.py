@@ -1,5 +1,9 @@
 """Errors a shop worker may see: each message is written to be shown as it is."""
 
+from __future__ import annotations
+
+from datetime import datetime
+
 
 class CoreError(Exception):
     """Base of every error the core raises on purpose; `str()` is the user-facing reason."""
@@ -38,3 +42,11 @@ class AlreadyAMember(CoreError):
 
 class InsufficientStock(CoreError):
     """Taking out more than is in stock."""
+
+
+class TryLater(CoreError):
+    """Refused for now, not for good: a limit was reached; `retry_at` says when it lifts."""
+
+    def __init__(self, message: str, *, retry_at: datetime) -> None:
+        super().__init__(message)
+        self.retry_at = retry_at

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,7 @@ class StartResult:
 class InviteView:
     code: str
     expires_at: datetime
+    zone: ZoneInfo  # the shop's, in which its members read times
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,19 @@ class Prefs:
     shop_default_threshold: int
     role: str
     shop_name: str
+    shop_zone: str
+    # False while the address waits for /verify (it receives only its code until then).
+    email_verified: bool = False
+    whatsapp_verified: bool = False
+
+
+@dataclass(frozen=True)
+class Verified:
+    """The address a correct /verify code proved: its channel, the address, the new prefs."""
+
+    channel: str
+    address: str
+    prefs: Prefs
 
 
 @dataclass(frozen=True)
@@ -52,6 +67,8 @@ class ItemView:
     quantity: int
     threshold: int
     own_threshold: int | None
+    # A muted item keeps its threshold but never alerts.
+    muted: bool = False
 
     @property
     def is_low(self) -> bool:
@@ -98,6 +115,7 @@ class AlertView:
     resolved_at: datetime | None
     resolution: str | None
     resolved_by_name: str | None
+    zone: ZoneInfo  # the shop's, in which its members read times
 
     @property
     def is_open(self) -> bool:
@@ -110,6 +128,7 @@ class ItemDetails:
     item: ItemView
     open_alert: AlertView | None
     movements: tuple[MovementView, ...]
+    zone: ZoneInfo  # the shop's, in which its members read times
 
 
 @dataclass(frozen=True)
@@ -151,3 +170,54 @@ class Stats:
     notifications_pending: int
     notifications_sent: int
     notifications_dead: int
+
+
+@dataclass(frozen=True)
+class ChannelState:
+    """One of a member's alert channels: its name and whether the address is verified."""
+
+    name: str
+    verified: bool
+
+
+@dataclass(frozen=True)
+class TeamMember:
+    """A member as /members lists them (their addresses stay private: only the channels)."""
+
+    number: int
+    name: str
+    username: str | None
+    role: str
+    channels: tuple[ChannelState, ...]
+    is_you: bool = False
+
+
+@dataclass(frozen=True)
+class TeamChange:
+    """What /dismiss, /promote, /demote or /leave did to one member, and how to tell them."""
+
+    member: TeamMember
+    shop_name: str
+    telegram_user_id: int
+    chat_id: int
+    # Their notifications that were still queued and will not be sent now (they left).
+    cancelled: int = 0
+
+
+@dataclass(frozen=True)
+class ShopZone:
+    """A shop's time zone and when its next daily check runs."""
+
+    zone: ZoneInfo
+    # False: the shop has not chosen one, and uses ALERT_TIMEZONE.
+    chosen: bool
+    next_check_at: datetime
+
+
+@dataclass(frozen=True)
+class MuteChange:
+    """What /mute or /unmute did: the item, and the alert it resolved or opened."""
+
+    item: ItemView
+    alert_resolved: int | None = None
+    alert_opened: int | None = None

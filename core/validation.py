@@ -1,9 +1,12 @@
-"""Validation of the plain values users type: item names, quantities, emails, phone numbers."""
+"""Validation of the plain values users type: item names, quantities, emails, phone numbers,
+time zones."""
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
+import zoneinfo
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
@@ -88,3 +91,16 @@ def normalize_whatsapp_number(raw: str) -> str:
     if not phonenumbers.is_valid_number(number):
         raise InvalidInput("That is not a valid phone number, e.g. +14155550123.")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+@functools.cache
+def _zones_by_folded_name() -> dict[str, str]:
+    return {name.casefold(): name for name in zoneinfo.available_timezones()}
+
+
+def normalize_zone(raw: str) -> str:
+    """An IANA time zone name as the zone database spells it (`europe/berlin` → `Europe/Berlin`)."""
+    name = _zones_by_folded_name().get(raw.strip().casefold())
+    if name is None:
+        raise InvalidInput("That is not a time zone I know: use its IANA name, like Europe/Berlin.")
+    return name

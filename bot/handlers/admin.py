@@ -1,17 +1,18 @@
-"""Shop admin commands: /threshold, /stats, /check, /invite."""
+"""Shop admin commands: /threshold, /stats, /check, /invite, /timezone."""
 
 from __future__ import annotations
 
 from telegram import Update
 
 from bot.context import Context
-from bot.handlers.common import args_text, reply, user_of, zone_of
+from bot.handlers.common import args_text, reply, user_of
+from bot.jobs import reschedule_daily_check
 from bot.parsing import usage_error, whole_number
 from bot.runner import call_core
 from bot.texts import admin as texts
 from bot.texts.parsing import THRESHOLD
 from core.alerts import check
-from core.shops import onboarding
+from core.shops import onboarding, zones
 from core.stock import stats, thresholds
 
 
@@ -55,4 +56,17 @@ async def invite(update: Update, context: Context) -> None:
     """/invite: a single-use code and its deep link, valid seven days."""
     created = await call_core(context, onboarding.create_invite, telegram_user_id=user_of(update))
     link = texts.invite_link(context.bot.username, created.code)
-    await reply(update, context, texts.invite_text(created, link, zone_of(context)))
+    await reply(update, context, texts.invite_text(created, link))
+
+
+async def timezone(update: Update, context: Context) -> None:
+    """/timezone ZONE sets the shop's zone; /timezone alone shows it."""
+    wanted = args_text(context).strip()
+    user = user_of(update)
+    if not wanted:
+        shown = await call_core(context, zones.get_timezone, telegram_user_id=user)
+        await reply(update, context, texts.zone_text(shown, changed=False))
+        return
+    changed = await call_core(context, zones.set_timezone, telegram_user_id=user, zone=wanted)
+    reschedule_daily_check(context.application)
+    await reply(update, context, texts.zone_text(changed, changed=True))

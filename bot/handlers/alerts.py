@@ -10,7 +10,7 @@ from telegram.error import BadRequest
 
 from bot.context import Context
 from bot.errors import Refusal
-from bot.handlers.common import args_text, ask, button, reply, reply_all, user_of, zone_of
+from bot.handlers.common import args_text, ask, button, reply, reply_all, user_of
 from bot.handlers.conversation import RestockAmount
 from bot.parsing import alert_id, is_alert_id, item_name, usage_error
 from bot.render import MAX_MESSAGE
@@ -35,9 +35,7 @@ async def list_alerts(update: Update, context: Context) -> None:
         telegram_user_id=user_of(update),
         include_resolved=word == "all",
     )
-    await reply_all(
-        update, context, texts.alert_list(found, zone_of(context), history=word == "all")
-    )
+    await reply_all(update, context, texts.alert_list(found, history=word == "all"))
 
 
 async def show_alert(update: Update, context: Context) -> None:
@@ -46,7 +44,7 @@ async def show_alert(update: Update, context: Context) -> None:
     found = await call_core(
         context, lifecycle.get_alert, telegram_user_id=user_of(update), alert_id=wanted
     )
-    await reply(update, context, texts.alert_details(found, zone_of(context)))
+    await reply(update, context, texts.alert_details(found))
 
 
 async def resolve(update: Update, context: Context) -> None:
@@ -73,12 +71,12 @@ def _without_buttons_of(markup: InlineKeyboardMarkup | None, wanted: int) -> Inl
     return InlineKeyboardMarkup(rows)
 
 
-async def _mark_resolved(query: CallbackQuery, done: AlertView, context: Context) -> None:
+async def _mark_resolved(query: CallbackQuery, done: AlertView) -> None:
     """Show on the alert message that it is resolved, and drop that alert's buttons."""
     message = query.message
     if not isinstance(message, Message) or message.text is None:
         return
-    note = texts.resolved_note(done, zone_of(context))
+    note = texts.resolved_note(done)
     markup = _without_buttons_of(message.reply_markup, done.id)
     text = message.text_html + note
     try:
@@ -112,9 +110,9 @@ async def resolve_button(update: Update, context: Context, query: CallbackQuery)
         done = await call_core(context, lifecycle.get_alert, telegram_user_id=user, alert_id=wanted)
         if done.is_open:
             raise
-        await _mark_resolved(query, done, context)
+        await _mark_resolved(query, done)
         return texts.BUTTON_ALREADY_RESOLVED.format(alert_id=wanted)
-    await _mark_resolved(query, done, context)
+    await _mark_resolved(query, done)
     return texts.BUTTON_RESOLVED.format(alert_id=wanted)
 
 
@@ -126,7 +124,7 @@ async def restock_button(update: Update, context: Context, query: CallbackQuery)
         context, lifecycle.get_alert, telegram_user_id=user_of(update), alert_id=wanted
     )
     if not found.is_open:
-        await _mark_resolved(query, found, context)
+        await _mark_resolved(query, found)
         return texts.NOTHING_TO_RESTOCK.format(alert_id=wanted)
     ask(context, RestockAmount(alert_id=found.id, item_name=found.item_name))
     await reply(update, context, restock_question(found.item_name))

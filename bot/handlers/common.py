@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Coroutine
-from datetime import tzinfo
 from typing import Any
 
 from telegram import CallbackQuery, InlineKeyboardMarkup, LinkPreviewOptions, Message, Update
@@ -29,11 +28,6 @@ MAX_ANSWER = 200
 def settings_of(context: Context) -> Settings:
     """The running bot's settings."""
     return context.bot_data.settings
-
-
-def zone_of(context: Context) -> tzinfo:
-    """The time zone times are shown in: the one of the daily check."""
-    return settings_of(context).alert_timezone
 
 
 def user_of(update: Update) -> int:

@@ -8,13 +8,13 @@ from telegram import Update
 
 from bot.context import Context
 from bot.handlers import conversation
-from bot.handlers.common import Handler, args_text, reply, user_of, zone_of
+from bot.handlers.common import Handler, args_text, reply, user_of
 from bot.parsing import item_name, looks_numeric, name_and_numbers, whole_number
 from bot.runner import call_core
 from bot.texts import stock as texts
 from bot.texts.parsing import AMOUNT, QUANTITY
 from core.results import StockChange
-from core.stock import changes, queries
+from core.stock import changes, muting, queries
 
 
 async def additem(update: Update, context: Context) -> None:
@@ -60,7 +60,7 @@ async def item(update: Update, context: Context) -> None:
     details = await call_core(
         context, queries.item_details, telegram_user_id=user_of(update), name=name
     )
-    await reply(update, context, texts.item_details(details, zone_of(context)))
+    await reply(update, context, texts.item_details(details))
 
 
 async def delitem(update: Update, context: Context) -> None:
@@ -70,3 +70,19 @@ async def delitem(update: Update, context: Context) -> None:
         context, changes.delete_item, telegram_user_id=user_of(update), name=name
     )
     await reply(update, context, texts.deleted(change))
+
+
+async def mute(update: Update, context: Context) -> None:
+    """/mute NAME (admins): the item never alerts; its open alert is resolved."""
+    name = item_name(args_text(context))
+    change = await call_core(context, muting.mute_item, telegram_user_id=user_of(update), name=name)
+    await reply(update, context, texts.muted(change))
+
+
+async def unmute(update: Update, context: Context) -> None:
+    """/unmute NAME (admins): the item alerts again, at once if it is low."""
+    name = item_name(args_text(context))
+    change = await call_core(
+        context, muting.unmute_item, telegram_user_id=user_of(update), name=name
+    )
+    await reply(update, context, texts.unmuted(change))

@@ -30,6 +30,7 @@ async def _enter(update: Update, context: Context, code: str | None) -> None:
         "telegram_user_id": update.effective_user.id,
         "chat_id": update.effective_chat.id,
         "display_name": update.effective_user.full_name,
+        "username": update.effective_user.username,
     }
     if code:
         result = await call_core(context, onboarding.join, code=code, **identity)

@@ -1,4 +1,4 @@
-"""A member's alert settings: /prefs, /email, /whatsapp, /notify."""
+"""A member's alert settings: /prefs, /email, /whatsapp, /verify, /notify."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from bot.runner import call_core
 from bot.texts import prefs as texts
 from bot.texts.parsing import EMAIL_ADDRESS, WHATSAPP_NUMBER
 from core.shops import prefs as member_prefs
+from core.shops import verification
 
 
 async def prefs(update: Update, context: Context) -> None:
@@ -25,7 +26,7 @@ async def email(update: Update, context: Context) -> None:
     found = await call_core(
         context, member_prefs.set_email, telegram_user_id=user_of(update), email=address
     )
-    done = texts.email_done(found)
+    done = texts.email_done(found, settings_of(context))
     await reply(update, context, texts.changed(done, found, settings_of(context)))
 
 
@@ -35,8 +36,17 @@ async def whatsapp(update: Update, context: Context) -> None:
     found = await call_core(
         context, member_prefs.set_whatsapp, telegram_user_id=user_of(update), number=number
     )
-    done = texts.whatsapp_done(found)
+    done = texts.whatsapp_done(found, settings_of(context))
     await reply(update, context, texts.changed(done, found, settings_of(context)))
+
+
+async def verify(update: Update, context: Context) -> None:
+    """/verify CODE: the code sent to a new email address or WhatsApp number."""
+    verified = await call_core(
+        context, verification.verify, telegram_user_id=user_of(update), code=args_text(context)
+    )
+    done = texts.verified_done(verified)
+    await reply(update, context, texts.changed(done, verified.prefs, settings_of(context)))
 
 
 async def notify(update: Update, context: Context) -> None:

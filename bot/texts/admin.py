@@ -1,11 +1,9 @@
-"""What the bot says to shop admins: /threshold, /stats, /check, /invite."""
+"""What the bot says to shop admins: /threshold, /stats, /check, /invite, /timezone."""
 
 from __future__ import annotations
 
-from datetime import tzinfo
-
 from bot.render import bold, esc, when
-from core.results import CheckReport, InviteView, Stats, ThresholdChange
+from core.results import CheckReport, InviteView, ShopZone, Stats, ThresholdChange
 from core.wording import count
 
 NO_THRESHOLD = "Give a threshold."
@@ -62,17 +60,33 @@ def check_text(report: CheckReport) -> str:
     )
 
 
-def invite_text(invite: InviteView, link: str, zone: tzinfo) -> str:
+def invite_text(invite: InviteView, link: str) -> str:
     """The reply to /invite: the link to forward, and the code for /join."""
     return (
         "Send this link to the person who should join your shop as staff:\n"
         f"{esc(link)}\n\n"
         f"Or they send <code>/join {esc(invite.code)}</code> to me.\n"
-        f"It works once, until {when(invite.expires_at, zone)} "
-        f"{invite.expires_at.astimezone(zone):%Z}."
+        f"It works once, until {when(invite.expires_at, invite.zone)} "
+        f"{invite.expires_at.astimezone(invite.zone):%Z}."
     )
 
 
 def invite_link(bot_username: str, code: str) -> str:
     """The deep link that opens the bot with the invite code."""
     return f"https://t.me/{bot_username}?start={code}"
+
+
+def zone_text(shown: ShopZone, *, changed: bool) -> str:
+    """The reply to /timezone: the zone, its time now, and the next daily check there."""
+    name = esc(shown.zone.key)
+    if changed:
+        head = f"✅ The shop's time zone is now {name}."
+    elif shown.chosen:
+        head = f"The shop's time zone is {name}."
+    else:
+        head = f"The shop's time zone is {name}, this Stockbot's default."
+    next_check = shown.next_check_at
+    return (
+        f"{head} The daily check runs next on {when(next_check, shown.zone)} there.\n"
+        "Change it with <code>/timezone ZONE</code>, e.g. <code>/timezone Europe/Berlin</code>."
+    )

@@ -2,34 +2,37 @@
 
 from __future__ import annotations
 
-from datetime import tzinfo
-
 from bot.render import bold, chunks, esc, when
 from core.results import AlertView
 from core.wording import count, low_phrase
 
 ALERTS_ARGUMENT = "Say /alerts, or /alerts all for the history too."
-RESOLUTION_WORDS = {"restocked": "restocked", "manual": "by hand", "deleted": "item deleted"}
+RESOLUTION_WORDS = {
+    "restocked": "restocked",
+    "manual": "by hand",
+    "deleted": "item deleted",
+    "muted": "item muted",
+}
 
 
-def resolution_phrase(alert: AlertView, zone: tzinfo) -> str:
+def resolution_phrase(alert: AlertView) -> str:
     """`resolved 2 Mar 10:00, restocked, by Ann`."""
     assert alert.resolved_at is not None
     how = RESOLUTION_WORDS.get(alert.resolution or "", alert.resolution or "")
     who = f" by {esc(alert.resolved_by_name)}" if alert.resolved_by_name else ""
-    return f"resolved {when(alert.resolved_at, zone)}, {how}{who}"
+    return f"resolved {when(alert.resolved_at, alert.zone)}, {how}{who}"
 
 
-def alert_line(alert: AlertView, zone: tzinfo) -> str:
+def alert_line(alert: AlertView) -> str:
     """One line of /alerts."""
     head = f"#{alert.id} {bold(alert.item_name)}"
     if alert.is_open:
         phrase = low_phrase(alert.current_quantity, alert.threshold_at_alert)
-        return f"⚠️ {head}: {phrase} · since {when(alert.created_at, zone)}"
-    return f"✅ {head}: {resolution_phrase(alert, zone)}"
+        return f"⚠️ {head}: {phrase} · since {when(alert.created_at, alert.zone)}"
+    return f"✅ {head}: {resolution_phrase(alert)}"
 
 
-def alert_list(alerts: list[AlertView], zone: tzinfo, *, history: bool) -> list[str]:
+def alert_list(alerts: list[AlertView], *, history: bool) -> list[str]:
     """The reply to /alerts, split into messages when long."""
     if not alerts:
         return ["No alerts yet." if history else "No open alerts. 🎉"]
@@ -40,22 +43,22 @@ def alert_list(alerts: list[AlertView], zone: tzinfo, *, history: bool) -> list[
         else f"<b>Open alerts</b> ({count(opened)})"
     )
     footer = "Details: <code>/alert ID</code> · close one: <code>/resolve ID</code>"
-    return chunks([header, *(alert_line(alert, zone) for alert in alerts), footer])
+    return chunks([header, *(alert_line(alert) for alert in alerts), footer])
 
 
-def alert_details(alert: AlertView, zone: tzinfo) -> str:
+def alert_details(alert: AlertView) -> str:
     """The reply to /alert ID."""
-    state = "open" if alert.is_open else resolution_phrase(alert, zone)
+    state = "open" if alert.is_open else resolution_phrase(alert)
     lines = [
         f"<b>Alert #{alert.id}</b> · {bold(alert.item_name)} · {state}",
-        f"Raised {when(alert.created_at, zone)}: "
+        f"Raised {when(alert.created_at, alert.zone)}: "
         f"{low_phrase(alert.quantity_at_alert, alert.threshold_at_alert)}",
         f"Now: {count(alert.current_quantity)} in stock",
     ]
     if alert.is_open:
         lines.append(
-            f"Last told {when(alert.last_notified_at, zone)}, "
-            f"next reminder {when(alert.next_reminder_at, zone)}"
+            f"Last told {when(alert.last_notified_at, alert.zone)}, "
+            f"next reminder {when(alert.next_reminder_at, alert.zone)}"
         )
         lines.append(f"Close it: <code>/resolve {alert.id}</code>")
     return "\n".join(lines)
@@ -70,9 +73,9 @@ def resolved(alert: AlertView) -> str:
     )
 
 
-def resolved_note(alert: AlertView, zone: tzinfo) -> str:
+def resolved_note(alert: AlertView) -> str:
     """What a resolved alert's message gets added."""
-    return f"\n\n✅ #{alert.id} {bold(alert.item_name)}: {resolution_phrase(alert, zone)}"
+    return f"\n\n✅ #{alert.id} {bold(alert.item_name)}: {resolution_phrase(alert)}"
 
 
 # Answers to the buttons of alert messages, to fill in with str.format (plain text).

@@ -1,19 +1,26 @@
-"""What the bot says about a member's alert settings: /prefs, /email, /whatsapp, /notify."""
+"""What the bot says about a member's alert settings: /prefs, /email, /whatsapp, /verify,
+/notify."""
 
 from __future__ import annotations
 
 from bot.render import bold, esc
-from core.results import Prefs
+from core.results import Prefs, Verified
 from core.settings import Settings
 from core.wording import count
+
+WAITING = "waiting for <code>/verify</code>"
+
+
+def _address(address: str | None, verified: bool, example: str) -> str:
+    if address is None:
+        return f"not set (<code>{example}</code>)"
+    return f"{esc(address)} · {'verified' if verified else WAITING}"
 
 
 def prefs_text(prefs: Prefs, settings: Settings) -> str:
     """The reply to /prefs and to every change of a setting."""
-    email = esc(prefs.email) if prefs.email else "not set (<code>/email me@shop.com</code>)"
-    whatsapp = (
-        esc(prefs.whatsapp) if prefs.whatsapp else "not set (<code>/whatsapp +14155550123</code>)"
-    )
+    email = _address(prefs.email, prefs.email_verified, "/email me@shop.com")
+    whatsapp = _address(prefs.whatsapp, prefs.whatsapp_verified, "/whatsapp +14155550123")
     if prefs.email and not settings.email_enabled:
         email += " · email alerts are switched off on this bot"
     if prefs.whatsapp and not settings.whatsapp_enabled:
@@ -27,6 +34,7 @@ def prefs_text(prefs: Prefs, settings: Settings) -> str:
             f"Email: {email}",
             f"WhatsApp: {whatsapp}",
             f"Shop default threshold: {count(prefs.shop_default_threshold)}",
+            f"Shop time zone: {esc(prefs.shop_zone)}",
         ]
     )
 
@@ -36,16 +44,40 @@ def changed(done: str, prefs: Prefs, settings: Settings) -> str:
     return f"{done}\n\n{prefs_text(prefs, settings)}"
 
 
-def email_done(prefs: Prefs) -> str:
-    """The reply to /email."""
-    return f"✅ Email alerts go to {esc(prefs.email)}." if prefs.email else "✅ Email is off."
+def _code_sent(channel: str, address: str, *, enabled: bool) -> str:
+    if not enabled:
+        return (
+            f"📨 A 6-digit code for {esc(address)} is queued, but {channel} is switched off on "
+            "this bot: it goes out once the operator switches it on (codes work for 1 hour)."
+        )
+    return (
+        f"📨 I sent a 6-digit code to {esc(address)}. Reply <code>/verify CODE</code> here "
+        f"within 1 hour: {channel} alerts start after that."
+    )
 
 
-def whatsapp_done(prefs: Prefs) -> str:
-    """The reply to /whatsapp."""
-    if prefs.whatsapp:
-        return f"✅ WhatsApp alerts go to {esc(prefs.whatsapp)}."
-    return "✅ WhatsApp alerts are off."
+def email_done(prefs: Prefs, settings: Settings) -> str:
+    """The reply to /email: off, a code on its way, or the same verified address kept."""
+    if not prefs.email:
+        return "✅ Email is off."
+    if prefs.email_verified:
+        return f"✅ Email alerts already go to {esc(prefs.email)}: nothing changed."
+    return _code_sent("email", prefs.email, enabled=settings.email_enabled)
+
+
+def whatsapp_done(prefs: Prefs, settings: Settings) -> str:
+    """The reply to /whatsapp: off, a code on its way, or the same verified number kept."""
+    if not prefs.whatsapp:
+        return "✅ WhatsApp alerts are off."
+    if prefs.whatsapp_verified:
+        return f"✅ WhatsApp alerts already go to {esc(prefs.whatsapp)}: nothing changed."
+    return _code_sent("WhatsApp", prefs.whatsapp, enabled=settings.whatsapp_enabled)
+
+
+def verified_done(verified: Verified) -> str:
+    """The reply to a correct /verify."""
+    channel = "Email" if verified.channel == "email" else "WhatsApp"
+    return f"✅ Verified: {channel} alerts go to {esc(verified.address)} from now on."
 
 
 def notify_done(prefs: Prefs) -> str:

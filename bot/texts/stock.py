@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import tzinfo
 
 from bot.render import bold, esc, signed, when
-from core.results import ItemDetails, ItemPage, ItemView, MovementView, StockChange
+from core.results import ItemDetails, ItemPage, ItemView, MovementView, MuteChange, StockChange
 from core.wording import count, low_phrase
 
 MOVEMENT_WORDS = {
@@ -21,6 +21,8 @@ MOVEMENT_WORDS = {
 
 def threshold_phrase(item: ItemView) -> str:
     """How the item's threshold is set, in words."""
+    if item.muted:
+        return f"muted: never alerts (threshold {count(item.threshold)})"
     if item.threshold == 0:
         return "never alerts (threshold 0)"
     source = "own" if item.own_threshold is not None else "shop default"
@@ -64,6 +66,8 @@ def item_line(item: ItemView) -> str:
     """One line of /stock."""
     marker = "⚠️ " if item.is_low else "• "
     threshold = "no alert" if item.threshold == 0 else f"alert below {count(item.threshold)}"
+    if item.muted:
+        marker, threshold = ("🔕 " if item.is_low else "• "), f"{threshold}, muted"
     return f"{marker}{bold(item.name)}: {count(item.quantity)} ({threshold})"
 
 
@@ -93,9 +97,9 @@ def movement_line(movement: MovementView, zone: tzinfo) -> str:
     )
 
 
-def item_details(details: ItemDetails, zone: tzinfo) -> str:
-    """The reply to /item."""
-    item = details.item
+def item_details(details: ItemDetails) -> str:
+    """The reply to /item, its times in the shop's zone."""
+    item, zone = details.item, details.zone
     lines = [
         bold(item.name),
         f"In stock: {quantity_phrase(item)}",
@@ -123,3 +127,24 @@ PREVIOUS = "« Previous"
 NEXT = "Next »"
 PAGE_GONE = "This button no longer works: send /stock again."
 LIST_OUT_OF_DATE = "This list is out of date: send /stock again."
+
+
+def muted(change: MuteChange) -> str:
+    """The reply to /mute."""
+    name = bold(change.item.name)
+    text = f"🔕 {name} is muted: it keeps its threshold but never alerts."
+    if change.alert_resolved is not None:
+        text += f"\nIts alert #{change.alert_resolved} is resolved."
+    return f"{text}\n<code>/unmute {esc(change.item.name)}</code> turns its alerts back on."
+
+
+def unmuted(change: MuteChange) -> str:
+    """The reply to /unmute."""
+    item = change.item
+    text = f"🔔 {bold(item.name)} alerts again, below {count(item.threshold)}."
+    if change.alert_opened is not None:
+        text += (
+            f"\n⚠️ Low: {low_phrase(item.quantity, item.threshold)}. "
+            f"Alert #{change.alert_opened} is raised and the shop is told."
+        )
+    return text

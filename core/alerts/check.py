@@ -4,6 +4,8 @@ shops per short transaction, each shop under its own lock."""
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, bindparam, exists, func, literal, or_, select, update
@@ -92,6 +94,7 @@ def _unalerted_low_items(uow: UnitOfWork, shop_ids: Sequence[int]) -> Select[Any
             Item.shop_id.in_(shop_ids),
             Item.deleted_at.is_(None),
             is_low(),
+            Item.muted.is_(False),
             or_(Item.alert_snoozed_until.is_(None), Item.alert_snoozed_until <= now),
             ~has_open,
         )
@@ -142,38 +145,65 @@ def _check_shops(uow: UnitOfWork, shop_ids: Sequence[int]) -> CheckReport:
     return report
 
 
-def check_one_shop(uow: UnitOfWork, shop_id: int) -> CheckReport:
+@dataclass(frozen=True)
+class DueRound:
+    """The shops of one zone whose daily check of their local `day` has not run yet."""
+
+    zone: str
+    day: date
+
+
+def _claim_day(uow: UnitOfWork, shop_ids: Sequence[int], due: DueRound | None) -> list[int]:
+    """Of shops whose locks are held, those whose check of `due.day` is still to run, marked
+    as run in this transaction (so a crash before the commit leaves it to run again)."""
+    if due is None or not shop_ids:
+        return list(shop_ids)
+    claimed = uow.run(
+        update(Shop)
+        .where(Shop.id.in_(shop_ids), _not_checked_on(due.day))
+        .values(last_checked_on=due.day)
+        .returning(Shop.id)
+    )
+    return sorted(claimed.scalars())
+
+
+def _not_checked_on(day: Any) -> ColumnElement[bool]:
+    return or_(Shop.last_checked_on.is_(None), Shop.last_checked_on < day)
+
+
+def check_one_shop(uow: UnitOfWork, shop_id: int, due: DueRound | None = None) -> CheckReport:
     """The check of one shop in a transaction of its own, once it holds the shop's lock.
 
     The lock makes a `/check` and the daily check (of this or another process) take turns
     on the shop, so nobody is reminded twice; other shops never wait for it."""
     advisory_lock(uow, CHECK_LOCK_KEY, shop_id)
-    return _check_shops(uow, [shop_id])
+    return _check_shops(uow, _claim_day(uow, [shop_id], due))
 
 
-def run_check(uow: UnitOfWork) -> CheckReport:
-    """The daily check of every shop, a few shops (CHUNK_ITEMS items) per short transaction.
+def run_check(uow: UnitOfWork, due: DueRound | None = None) -> CheckReport:
+    """The daily check of every shop (or of the shops `due`), a few shops (CHUNK_ITEMS
+    items) per short transaction.
 
     Each transaction takes the locks of its shops that are free, without waiting; a shop
     whose lock is held (its `/check`, or another process's check, is running) is checked
     after that transaction, alone, once its lock is free. So a big or busy shop holds up no
     other shop's check or commands. The report adds up the shops'."""
     total = CheckReport(0, 0, 0, 0, 0)
-    for chunk in _chunks(uow):
+    for chunk in _chunks(uow, due):
         locked = try_advisory_locks(uow, CHECK_LOCK_KEY, chunk)
-        total = total + _check_shops(uow, locked)
+        total = total + _check_shops(uow, _claim_day(uow, locked, due))
         for busy in sorted(set(chunk) - set(locked)):
-            total = total + check_one_shop(uow, busy)
+            total = total + check_one_shop(uow, busy, due)
     return total
 
 
-def _chunks(uow: UnitOfWork) -> Iterator[list[int]]:
+def _chunks(uow: UnitOfWork, due: DueRound | None) -> Iterator[list[int]]:
     """Every shop's id in order, in chunks of at most CHUNK_ITEMS items (a bigger shop alone);
     read a page of shops at a time, so that memory stays flat."""
     chunk: list[int] = []
     weight = 0
     after = 0
-    while page := _page_of_shops(uow, after):
+    while page := _page_of_shops(uow, after, due):
         for shop_id, items in page:
             if chunk and weight + items > CHUNK_ITEMS:
                 yield chunk
@@ -185,18 +215,28 @@ def _chunks(uow: UnitOfWork) -> Iterator[list[int]]:
         yield chunk
 
 
-def _page_of_shops(uow: UnitOfWork, after: int) -> list[tuple[int, int]]:
-    """The next shops after the id `after`, each with how many items it has."""
-    rows: Any = uow.run(_next_shops(), {"after": after})
+def _page_of_shops(uow: UnitOfWork, after: int, due: DueRound | None) -> list[tuple[int, int]]:
+    """The next shops after the id `after` (of those due), each with how many items it has."""
+    if due is None:
+        rows: Any = uow.run(_next_shops(due=False), {"after": after})
+    else:
+        params = {"after": after, "zone": due.zone, "day": due.day}
+        rows = uow.run(_next_shops(due=True), {**params, "default": uow.config.default_zone.key})
     return [(row[0], row[1]) for row in rows]
 
 
 @cached_statement
-def _next_shops() -> Select[Any]:
-    """The next page of shops after `after`, with how many items each has."""
+def _next_shops(*, due: bool) -> Select[Any]:
+    """The next page of shops after `after`, with how many items each has; `due`: only the
+    shops of `zone` (`default` for those without one) not checked on `day`."""
     after = bindparam("after", type_=Shop.id.type)
     items = select(func.count()).where(Item.shop_id == Shop.id).scalar_subquery()
-    return select(Shop.id, items).where(Shop.id > after).order_by(Shop.id).limit(SHOPS_PER_PAGE)
+    query = select(Shop.id, items).where(Shop.id > after)
+    if due:
+        zone = func.coalesce(Shop.timezone, bindparam("default", type_=Shop.timezone.type))
+        day = bindparam("day", type_=Shop.last_checked_on.type)
+        query = query.where(zone == bindparam("zone"), _not_checked_on(day))
+    return query.order_by(Shop.id).limit(SHOPS_PER_PAGE)
 
 
 def check_shop(uow: UnitOfWork, *, telegram_user_id: int) -> CheckReport:

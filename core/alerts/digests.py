@@ -28,7 +28,8 @@ from sqlalchemy import (
 )
 
 from core.alerts.notifications import NOTIFICATION_COLUMNS, RECIPIENT_COLUMNS
-from core.db.models import Alert, Id, Item, Member, Notification
+from core.db.base import Id
+from core.db.models import Alert, Item, Member, Notification
 from core.db.session import UnitOfWork
 from core.db.statements import in_chunks
 from core.items.rules import effective_threshold

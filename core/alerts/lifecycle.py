@@ -9,13 +9,14 @@ from sqlalchemy.orm import aliased
 
 from core.alerts.notifications import enqueue_alert_messages, enqueue_back_in_stock
 from core.db.dialect import insert_or_skip
-from core.db.models import Alert, Item, Member
+from core.db.models import Alert, Item, Member, Shop
 from core.db.session import UnitOfWork
 from core.db.statements import cached_statement
 from core.errors import InvalidInput, NotFound
 from core.items.lookups import ItemState, find_item_id, item_state
 from core.results import AlertView
 from core.shops.members import require_member_ref
+from core.shops.zones import zone_named
 from core.validation import clean_item_name
 
 _MAX_ID = 2**63 - 1
@@ -90,7 +91,7 @@ def evaluate_item(
             return None, open_id
         return None, None
     snoozed = row.alert_snoozed_until is not None and row.alert_snoozed_until > uow.now()
-    if open_id is not None or snoozed:
+    if open_id is not None or snoozed or row.muted:
         return None, None
     return open_alert(uow, item_id, quantity=row.quantity, threshold=row.threshold), None
 
@@ -112,8 +113,10 @@ def _alert_view_query(*conditions: Any, limit: int | None) -> Executable:
             Alert.resolved_at,
             Alert.resolution,
             resolver.display_name,
+            Shop.timezone,
         )
         .join(Item, Item.id == Alert.item_id)
+        .join(Shop, Shop.id == Alert.shop_id)
         .outerjoin(resolver, resolver.id == Alert.resolved_by)
         .where(*conditions)
         .order_by(Alert.resolved_at.is_not(None), Alert.id.desc())
@@ -124,7 +127,8 @@ def _alert_view_query(*conditions: Any, limit: int | None) -> Executable:
 def alert_views(uow: UnitOfWork, *conditions: Any, limit: int | None = None) -> list[AlertView]:
     """Alerts matching the conditions, open ones first, newest first."""
     rows: Any = uow.run(_alert_view_query(*conditions, limit=limit))
-    return [AlertView(*row) for row in rows]
+    # The row's columns are an AlertView's fields in order, its shop's timezone last.
+    return [AlertView(*row[:-1], zone=zone_named(uow, row[-1])) for row in rows]  # type: ignore[misc]
 
 
 def list_alerts(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import String, and_, bindparam, cast, literal, select
+from sqlalchemy import String, and_, bindparam, case, cast, literal, null, select
 
 from core.db.dialect import insert_or_skip, json_object
 from core.db.models import Alert, Item, Member, Notification, Shop
@@ -14,11 +14,15 @@ from core.db.statements import cached_statement, in_chunks
 from core.items.rules import effective_threshold
 from core.vocabulary import Channel, Kind, Status
 
-# Where each channel finds a member's address.
-RECIPIENT_COLUMNS = {
+# Where each channel finds a member's address: NULL (no message) for an email address or
+# WhatsApp number that still waits for /verify (core.shops.verification); a Telegram chat is
+# the member's own and needs no verification.
+RECIPIENT_COLUMNS: dict[Channel, Any] = {
     Channel.TELEGRAM: Member.chat_id,
-    Channel.EMAIL: Member.email,
-    Channel.WHATSAPP: Member.whatsapp,
+    Channel.EMAIL: case((Member.email_verified_at.is_not(None), Member.email), else_=null()),
+    Channel.WHATSAPP: case(
+        (Member.whatsapp_verified_at.is_not(None), Member.whatsapp), else_=null()
+    ),
 }
 
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, CursorResult, Engine, Executable, create_engine, event
 from sqlalchemy.engine import make_url
@@ -32,6 +33,9 @@ class CoreConfig:
     default_threshold: int = 5
     repeat_interval: timedelta = timedelta(hours=24)
     channels: frozenset[str] = field(default_factory=lambda: frozenset({"telegram"}))
+    # The daily check's local time, and the zone of shops that have not chosen one.
+    check_time: time = time(9, 0)
+    default_zone: ZoneInfo = field(default_factory=lambda: ZoneInfo("UTC"))
 
     @classmethod
     def from_settings(cls, settings: Settings) -> CoreConfig:
@@ -40,6 +44,8 @@ class CoreConfig:
             default_threshold=settings.default_alert_threshold,
             repeat_interval=settings.alert_repeat_interval,
             channels=settings.enabled_channels,
+            check_time=settings.alert_check_time,
+            default_zone=settings.alert_timezone,
         )
 
 

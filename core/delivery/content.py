@@ -31,6 +31,8 @@ class Notice:
 
     kind: str
     items: tuple[NoticeItem, ...]
+    # A verification notice's 6-digit code (it lists no items); None for every other kind.
+    code: str | None = None
     # A held digest: how many messages waited in it, and the hourly limit they waited for.
     held: int = 0
     limit: int = 0
@@ -55,6 +57,8 @@ class Notice:
     @property
     def summary(self) -> str:
         """A one-line headline: an email subject, a WhatsApp template variable."""
+        if self.kind == Kind.VERIFICATION:
+            return verification_summary(self)
         if self.kind == Kind.ALERT:
             prefix = "Out of stock" if self.first.quantity == 0 else "Low stock"
             return f"{prefix}: {self.first.name} ({count(self.first.quantity)} left)"
@@ -82,6 +86,8 @@ def read_notice(kind: str, payload: Mapping[str, Any]) -> Notice:
     """The notice of an outbox row; ValueError when the payload is not one the core writes."""
     if kind not in set(Kind):
         raise ValueError(f"unknown notification kind {kind!r}")
+    if kind == Kind.VERIFICATION:
+        return read_verification(payload)
     try:
         raw_items = payload["alerts"] if kind in _DIGESTS else [payload]
         items = tuple(_item(raw) for raw in raw_items)
@@ -92,3 +98,17 @@ def read_notice(kind: str, payload: Mapping[str, Any]) -> Notice:
     if not items:
         raise ValueError(f"empty {kind} payload")
     return Notice(kind=kind, items=items, held=held, limit=limit)
+
+
+def read_verification(payload: Mapping[str, Any]) -> Notice:
+    """A verification notice: its payload holds the code (core.shops.verification writes it;
+    a closed code's row is scrubbed and cannot be sent again)."""
+    code = payload.get("code") if isinstance(payload, Mapping) else None
+    if not isinstance(code, str) or len(code) != 6 or not code.isdigit():
+        raise ValueError("malformed verification payload: no code")
+    return Notice(kind=Kind.VERIFICATION, items=(), code=code)
+
+
+def verification_summary(notice: Notice) -> str:
+    """The headline of a verification message, the code in it: "Your Stockbot code: 123456"."""
+    return f"Your Stockbot code: {notice.code}"

@@ -61,6 +61,8 @@ def render_whatsapp(environment: Environment, notice: Notice) -> str:
 
 def whatsapp_variables(notice: Notice) -> str:
     """ContentVariables for an approved template: {{1}} the headline, {{2}} the details."""
+    if notice.kind == Kind.VERIFICATION:
+        return verification_variables(notice)
     if notice.is_digest:
         details = "; ".join(f"{item.name}: {item.low}" for item in notice.items)
         if notice.kind == Kind.HELD_DIGEST:
@@ -76,3 +78,17 @@ def whatsapp_variables(notice: Notice) -> str:
 def _one_line(text: str) -> str:
     text = " ".join(text.split())
     return text if len(text) <= TEMPLATE_VARIABLE_MAX else text[: TEMPLATE_VARIABLE_MAX - 1] + "…"
+
+
+# What a verification message says under its code; core.shops.verification sets the hour.
+VERIFICATION_DETAILS = (
+    "Send /verify and this code to the Stockbot chat in Telegram within 1 hour. "
+    "If you did not ask for it, ignore this message."
+)
+
+
+def verification_variables(notice: Notice) -> str:
+    """A verification code as an approved template's variables: {{1}} the headline with the
+    code, {{2}} what to do with it."""
+    variables = {"1": _one_line(notice.summary), "2": VERIFICATION_DETAILS}
+    return json.dumps(variables, ensure_ascii=False)

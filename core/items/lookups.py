@@ -16,7 +16,14 @@ from core.items.rules import effective_threshold
 from core.results import ItemView
 from core.validation import clean_item_name
 
-ITEM_COLUMNS = (Item.id, Item.name, Item.quantity, effective_threshold(), Item.threshold)
+ITEM_COLUMNS = (
+    Item.id,
+    Item.name,
+    Item.quantity,
+    effective_threshold(),
+    Item.threshold,
+    Item.muted,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +36,7 @@ class ItemState:
     own_threshold: int | None
     alert_snoozed_until: datetime | None
     open_alert_id: int | None
+    muted: bool
 
     @property
     def is_low(self) -> bool:
@@ -43,14 +51,20 @@ class ItemState:
             quantity=self.quantity,
             threshold=self.threshold,
             own_threshold=self.own_threshold,
+            muted=self.muted,
         )
 
 
 def to_item_view(row: Any) -> ItemView:
     """An ItemView from a row of ITEM_COLUMNS."""
-    item_id, name, quantity, threshold, own = row
+    item_id, name, quantity, threshold, own, muted = row
     return ItemView(
-        id=item_id, name=name, quantity=quantity, threshold=threshold, own_threshold=own
+        id=item_id,
+        name=name,
+        quantity=quantity,
+        threshold=threshold,
+        own_threshold=own,
+        muted=muted,
     )
 
 
@@ -82,6 +96,7 @@ def _item_state_query() -> Select[Any]:
             Item.threshold,
             Item.alert_snoozed_until,
             Alert.id,
+            Item.muted,
         )
         .join(Shop, Shop.id == Item.shop_id)
         .outerjoin(Alert, and_(Alert.item_id == Item.id, Alert.resolved_at.is_(None)))

@@ -5,18 +5,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, bindparam, select
+from sqlalchemy import Select, bindparam, func, select
 
 from core.db.models import Member, Shop
 from core.db.session import UnitOfWork
 from core.db.statements import cached_statement
 from core.errors import NotAllowed, NotAMember
-from core.results import MemberView
+from core.results import MemberView, Prefs
 
 
 @cached_statement
 def _member_by_telegram_user() -> Select[Member]:
-    return select(Member).where(Member.telegram_user_id == bindparam("telegram_user_id"))
+    return select(Member).where(
+        Member.telegram_user_id == bindparam("telegram_user_id"), Member.left_at.is_(None)
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,7 +33,7 @@ class MemberRef:
 @cached_statement
 def _member_ref_query() -> Select[int, int, str]:
     return select(Member.id, Member.shop_id, Member.role).where(
-        Member.telegram_user_id == bindparam("telegram_user_id")
+        Member.telegram_user_id == bindparam("telegram_user_id"), Member.left_at.is_(None)
     )
 
 
@@ -73,19 +75,55 @@ def member_view(uow: UnitOfWork, member: Member) -> MemberView:
     )
 
 
+def prefs_view(uow: UnitOfWork, member: Member) -> Prefs:
+    """The member's alert channels (and whether each address is verified), and the shop's
+    default threshold and zone."""
+    shop = uow.session.get_one(Shop, member.shop_id)
+    return Prefs(
+        email=member.email,
+        whatsapp=member.whatsapp,
+        notify=member.notify,
+        shop_default_threshold=shop.default_threshold,
+        role=member.role,
+        shop_name=shop.name,
+        shop_zone=shop.timezone or uow.config.default_zone.key,
+        email_verified=member.email is not None and member.email_verified_at is not None,
+        whatsapp_verified=member.whatsapp is not None and member.whatsapp_verified_at is not None,
+    )
+
+
 def get_member(uow: UnitOfWork, telegram_user_id: int) -> MemberView:
     """Who this Telegram user is in their shop."""
     return member_view(uow, require_member(uow, telegram_user_id))
 
 
-def add_member(
-    uow: UnitOfWork, *, shop_id: int, telegram_user_id: int, chat_id: int, name: str, role: str
-) -> Member:
+def lock_shop(uow: UnitOfWork, shop_id: int) -> Shop:
+    """The shop's row, locked until commit: changes to its team are made one at a time, so
+    that two of them never both count the same admins or take the same member number."""
+    return uow.session.scalars(select(Shop).where(Shop.id == shop_id).with_for_update()).one()
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Who a Telegram user is, as a new member row records it."""
+
+    telegram_user_id: int
+    chat_id: int
+    display_name: str
+    username: str | None = None
+
+
+def add_member(uow: UnitOfWork, identity: Identity, *, shop_id: int, role: str) -> Member:
+    """A new member of the shop, numbered after everyone who ever joined it."""
+    lock_shop(uow, shop_id)
+    last = uow.session.scalar(select(func.max(Member.number)).where(Member.shop_id == shop_id))
     member = Member(
         shop_id=shop_id,
-        telegram_user_id=telegram_user_id,
-        chat_id=chat_id,
-        display_name=name[:128],
+        number=(last or 0) + 1,
+        telegram_user_id=identity.telegram_user_id,
+        chat_id=identity.chat_id,
+        display_name=identity.display_name[:128],
+        username=identity.username,
         role=role,
         notify=True,
         joined_at=uow.now(),

@@ -1,44 +1,41 @@
-"""Each member's alert preferences: email, WhatsApp, notifications on or off."""
+"""Each member's alert preferences: email, WhatsApp, notifications on or off.
+
+A new email address or WhatsApp number waits for /verify (core.shops.verification) before it
+receives alerts; until then it receives only its code."""
 
 from __future__ import annotations
 
-from core.db.models import Shop
 from core.db.session import UnitOfWork
 from core.results import Prefs
-from core.shops.members import require_member
+from core.shops.members import prefs_view, require_member
+from core.shops.verification import change_address
 from core.validation import normalize_email, normalize_whatsapp_number
+from core.vocabulary import Channel
 
 
 def get_prefs(uow: UnitOfWork, *, telegram_user_id: int) -> Prefs:
-    """The member's alert channels, and the shop's default threshold."""
-    member = require_member(uow, telegram_user_id)
-    shop = uow.session.get_one(Shop, member.shop_id)
-    return Prefs(
-        email=member.email,
-        whatsapp=member.whatsapp,
-        notify=member.notify,
-        shop_default_threshold=shop.default_threshold,
-        role=member.role,
-        shop_name=shop.name,
-    )
+    """The member's alert channels, whether each is verified, and the shop's default threshold."""
+    return prefs_view(uow, require_member(uow, telegram_user_id))
 
 
 def set_email(uow: UnitOfWork, *, telegram_user_id: int, email: str | None) -> Prefs:
-    """Set (validated) or clear the member's alert email."""
+    """Set (validated) or clear the member's alert email; a new address is sent a code and
+    waits for /verify. The same address, already verified, changes nothing."""
     member = require_member(uow, telegram_user_id)
-    member.email = None if email is None else normalize_email(email)
-    uow.session.flush()
-    prefs = get_prefs(uow, telegram_user_id=telegram_user_id)
+    address = None if email is None else normalize_email(email)
+    change_address(uow, member, Channel.EMAIL, address)
+    prefs = prefs_view(uow, member)
     uow.commit()
     return prefs
 
 
 def set_whatsapp(uow: UnitOfWork, *, telegram_user_id: int, number: str | None) -> Prefs:
-    """Set (E.164, validated) or clear the member's WhatsApp number."""
+    """Set (E.164, validated) or clear the member's WhatsApp number; a new number is sent a
+    code and waits for /verify. The same number, already verified, changes nothing."""
     member = require_member(uow, telegram_user_id)
-    member.whatsapp = None if number is None else normalize_whatsapp_number(number)
-    uow.session.flush()
-    prefs = get_prefs(uow, telegram_user_id=telegram_user_id)
+    address = None if number is None else normalize_whatsapp_number(number)
+    change_address(uow, member, Channel.WHATSAPP, address)
+    prefs = prefs_view(uow, member)
     uow.commit()
     return prefs
 
@@ -48,6 +45,6 @@ def set_notify(uow: UnitOfWork, *, telegram_user_id: int, on: bool) -> Prefs:
     member = require_member(uow, telegram_user_id)
     member.notify = on
     uow.session.flush()
-    prefs = get_prefs(uow, telegram_user_id=telegram_user_id)
+    prefs = prefs_view(uow, member)
     uow.commit()
     return prefs

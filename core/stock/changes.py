@@ -41,7 +41,7 @@ def _member_and_item_query() -> Select[int, int]:
                 Item.deleted_at.is_(None),
             ),
         )
-        .where(Member.telegram_user_id == bindparam("telegram_user_id"))
+        .where(Member.telegram_user_id == bindparam("telegram_user_id"), Member.left_at.is_(None))
     )
 
 

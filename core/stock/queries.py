@@ -13,6 +13,7 @@ from core.items.lookups import ITEM_COLUMNS, find_item_id, item_view, to_item_vi
 from core.items.rules import is_low
 from core.results import ItemDetails, ItemPage, MovementView
 from core.shops.members import require_member_ref
+from core.shops.zones import shop_zone
 from core.validation import item_name_key
 
 
@@ -73,4 +74,5 @@ def item_details(
         item=item_view(uow, item_id),
         open_alert=open_alerts[0] if open_alerts else None,
         movements=tuple(MovementView(*row) for row in history),
+        zone=shop_zone(uow, member.shop_id),
     )

@@ -49,7 +49,9 @@ def shop_stats(uow: UnitOfWork, *, telegram_user_id: int) -> Stats:
         alerts_total=alert_counts[0],
         alerts_open=alert_counts[1],
         alerts_resolved=alert_counts[0] - alert_counts[1],
-        members=_count(uow, select(Member.id).where(Member.shop_id == shop_id)),
+        members=_count(
+            uow, select(Member.id).where(Member.shop_id == shop_id, Member.left_at.is_(None))
+        ),
         notifications_pending=by_status.get("pending", 0),
         notifications_sent=by_status.get("sent", 0),
         notifications_dead=by_status.get("dead", 0),

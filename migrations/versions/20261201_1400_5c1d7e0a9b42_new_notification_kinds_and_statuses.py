@@ -1,7 +1,8 @@
 """new notification kinds and statuses
 
 Held digests and verification codes are new kinds; a notification can now be cancelled
-(its member left, its address changed) or folded into a held digest.
+(its member left, its address changed) or folded into a held digest; `cancelled` needs
+longer statuses.
 
 Revision ID: 5c1d7e0a9b42
 Revises: 98bf9d28ba63
@@ -10,6 +11,7 @@ Create Date: 2026-12-01 14:00:00
 
 from collections.abc import Sequence
 
+import sqlalchemy as sa
 from alembic import op
 
 revision: str = "5c1d7e0a9b42"
@@ -29,8 +31,15 @@ def _in(column: str, words: Sequence[str]) -> str:
     return f"{column} IN ({', '.join(repr(word) for word in words)})"
 
 
-def _replace_checks(kinds: Sequence[str], statuses: Sequence[str]) -> None:
+def _replace_checks(kinds: Sequence[str], statuses: Sequence[str], status_length: int) -> None:
     with op.batch_alter_table("notifications", schema=None) as batch_op:
+        batch_op.alter_column(
+            "status",
+            existing_type=sa.String(),
+            type_=sa.String(length=status_length),
+            existing_nullable=False,
+            existing_server_default=sa.text("'pending'"),
+        )
         batch_op.drop_constraint(op.f("ck_notifications_kind_known"), type_="check")
         batch_op.drop_constraint(op.f("ck_notifications_status_known"), type_="check")
         batch_op.create_check_constraint(op.f("ck_notifications_kind_known"), _in("kind", kinds))
@@ -40,7 +49,7 @@ def _replace_checks(kinds: Sequence[str], statuses: Sequence[str]) -> None:
 
 
 def upgrade() -> None:
-    _replace_checks(NEW_KINDS, NEW_STATUSES)
+    _replace_checks(NEW_KINDS, NEW_STATUSES, status_length=16)
 
 
 def downgrade() -> None:
@@ -48,4 +57,4 @@ def downgrade() -> None:
     op.execute(
         f"UPDATE notifications SET status = 'dead' WHERE NOT ({_in('status', OLD_STATUSES)})"
     )
-    _replace_checks(OLD_KINDS, OLD_STATUSES)
+    _replace_checks(OLD_KINDS, OLD_STATUSES, status_length=8)

@@ -29,3 +29,21 @@ async def shopfront(
     async with serving(application, poll_timeout=5):
         await bot_api.await_polled()
         yield Shopfront(bot_api, application, pg_db)
+
+
+@pytest.fixture
+async def with_channels(
+    bot_api: FakeBotApi, postgres_url: str, pg_db: Database
+) -> AsyncIterator[Shopfront]:
+    """The bot with email and WhatsApp configured."""
+    settings = bot_settings(
+        bot_api,
+        postgres_url,
+        smtp_host="127.0.0.1",
+        twilio_account_sid="AC" + "0" * 32,
+        twilio_auth_token="secret-twilio-token",
+        twilio_whatsapp_from="whatsapp:+14155550000",
+    )
+    application = build_application(settings, pg_db, delivery=None)
+    async with serving(application, poll_timeout=5):
+        yield Shopfront(bot_api, application, pg_db)

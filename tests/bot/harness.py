@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -128,6 +129,24 @@ class Shopfront:
         await self.open_shop()
         await self.join()
 
+    def queued_code(self, user: int) -> str:
+        """The code of the user's latest queued verification message, read from the outbox."""
+        rows = self.sql(
+            "SELECT n.payload FROM notifications n JOIN members m ON m.id = n.member_id"
+            " WHERE m.telegram_user_id = :user AND n.kind = 'verification'"
+            " ORDER BY n.id DESC LIMIT 1",
+            user=user,
+        )
+        assert rows, f"no code was queued for {user}"
+        payload = rows[0][0]
+        return str((json.loads(payload) if isinstance(payload, str) else payload)["code"])
+
+    async def verified(self, user: int, command: str) -> SentMessage:
+        """Set an address (`/email ADDRESS` or `/whatsapp +NUMBER`) and verify it with the
+        code queued for it; the reply to /verify."""
+        await self.say(user, command)
+        return await self.say(user, f"/verify {self.queued_code(user)}")
+
     def sql(self, query: str, **params: Any) -> list[Any]:
         """Rows of a read-only query, to check what the database holds."""
         with self.db.engine.connect() as connection:
@@ -144,11 +163,14 @@ class Shopfront:
         """Everything a command could change, to assert that a refused one changed nothing."""
         tables = {
             "shops": "SELECT id, name, default_threshold FROM shops ORDER BY id",
-            "members": "SELECT id, shop_id, role, email, whatsapp, notify FROM members ORDER BY id",
+            "members": "SELECT id, shop_id, role, email, whatsapp, notify, email_verified_at,"
+            " whatsapp_verified_at FROM members ORDER BY id",
+            "verification_codes": "SELECT id, address, wrong_tries, closed_as"
+            " FROM verification_codes ORDER BY id",
             "items": "SELECT id, name, quantity, threshold, deleted_at FROM items ORDER BY id",
             "movements": "SELECT id FROM movements ORDER BY id",
             "alerts": "SELECT id, resolved_at, resolution FROM alerts ORDER BY id",
             "invites": "SELECT id, used_at FROM invites ORDER BY id",
-            "notifications": "SELECT id FROM notifications ORDER BY id",
+            "notifications": "SELECT id, status FROM notifications ORDER BY id",
         }
         return {name: [tuple(row) for row in self.sql(query)] for name, query in tables.items()}

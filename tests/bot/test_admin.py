@@ -99,3 +99,57 @@ async def test_staff_are_refused_admin_commands_and_nothing_changes(
 
     assert reply.plain_text == "⚠️ Only a shop admin can do that."
     assert shopfront.state() == before
+
+
+async def test_timezone_shows_then_sets_the_shops_zone_and_its_next_check(
+    shopfront: Shopfront,
+) -> None:
+    await shopfront.shop_with_staff()
+
+    shown = await shopfront.say(ADMIN, "/timezone")
+    changed = await shopfront.say(ADMIN, "/timezone europe/berlin")
+
+    assert (shown.plain_text or "").startswith(
+        "The shop's time zone is UTC, this Stockbot's default. "
+        "The daily check runs next on 2 Mar 09:00 there."
+    )
+    assert (changed.plain_text or "").startswith(
+        "✅ The shop's time zone is now Europe/Berlin. "
+        "The daily check runs next on 3 Mar 09:00 there."
+    )
+    assert shopfront.sql("SELECT timezone FROM shops") == [("Europe/Berlin",)]
+
+
+async def test_timezone_refuses_unknown_zones_and_staff_changing_nothing(
+    shopfront: Shopfront,
+) -> None:
+    await shopfront.shop_with_staff()
+    before = shopfront.state(), shopfront.sql("SELECT timezone FROM shops")
+
+    unknown = await shopfront.say(ADMIN, "/timezone Berlin")
+    staff = await shopfront.say(STAFF, "/timezone Europe/Berlin")
+
+    assert "That is not a time zone I know: use its IANA name, like Europe/Berlin." in (
+        unknown.plain_text or ""
+    )
+    assert "Usage: /timezone [ZONE], e.g. /timezone Europe/Berlin" in (unknown.plain_text or "")
+    assert "Only a shop admin can do that." in (staff.plain_text or "")
+    assert (shopfront.state(), shopfront.sql("SELECT timezone FROM shops")) == before
+
+
+async def test_after_timezone_every_time_shown_is_on_the_shops_clock(shopfront: Shopfront) -> None:
+    await shopfront.open_shop()
+    await shopfront.say(ADMIN, "/additem Green tea 2")
+    before = (await shopfront.say(ADMIN, "/alerts")).plain_text or ""
+
+    await shopfront.say(ADMIN, "/timezone Asia/Kathmandu")  # UTC+05:45
+
+    assert "since 2 Mar 08:00" in before
+    assert "since 2 Mar 13:45" in ((await shopfront.say(ADMIN, "/alerts")).plain_text or "")
+    assert "Raised 2 Mar 13:45" in ((await shopfront.say(ADMIN, "/alert 1")).plain_text or "")
+    details = (await shopfront.say(ADMIN, "/item Green tea")).plain_text or ""
+    assert "raised 2 Mar 13:45" in details
+    assert "• 2 Mar 13:45" in details
+    invite = (await shopfront.say(ADMIN, "/invite")).plain_text or ""
+    assert "until 9 Mar 13:45 +0545" in invite
+    assert "works until 9 Mar 13:45" in ((await shopfront.say(ADMIN, "/invites")).plain_text or "")

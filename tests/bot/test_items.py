@@ -253,3 +253,29 @@ async def test_a_name_already_taken_asks_for_another_one(shopfront: Shopfront) -
         ("Green tea", 4),
         ("Green tea, loose", 7),
     ]
+
+
+async def test_mute_silences_an_item_that_stock_and_item_show_as_muted_until_unmute(
+    shopfront: Shopfront,
+) -> None:
+    await shopfront.shop_with_staff()
+    await shopfront.say(ADMIN, "/additem Pumpkin spice 2")
+
+    muted = await shopfront.say(ADMIN, "/mute pumpkin spice")
+    listing = await shopfront.say(STAFF, "/stock")
+    details = await shopfront.say(STAFF, "/item Pumpkin spice")
+    refused = await shopfront.say(STAFF, "/unmute Pumpkin spice")
+    unmuted = await shopfront.say(ADMIN, "/unmute Pumpkin spice")
+
+    assert (muted.plain_text or "").splitlines() == [
+        "🔕 Pumpkin spice is muted: it keeps its threshold but never alerts.",
+        "Its alert #1 is resolved.",
+        "/unmute Pumpkin spice turns its alerts back on.",
+    ]
+    assert "🔕 Pumpkin spice: 2 (alert below 5, muted)" in (listing.plain_text or "")
+    assert "Muted: never alerts (threshold 5)" in (details.plain_text or "")
+    assert "Only a shop admin can do that." in (refused.plain_text or "")
+    assert (unmuted.plain_text or "").splitlines() == [
+        "🔔 Pumpkin spice alerts again, below 5.",
+        "⚠️ Low: 2 left, below the threshold of 5. Alert #2 is raised and the shop is told.",
+    ]

@@ -2,14 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
-import pytest
-
-from bot.app import build_application
-from core.db.session import Database
-from tests.bot.harness import ADMIN, STAFF, Shopfront, bot_settings, serving
-from tests.fakes.telegram_api import FakeBotApi
+from tests.bot.harness import ADMIN, STAFF, Shopfront
 
 
 def member_prefs(shopfront: Shopfront, user: int) -> tuple[object, ...]:
@@ -33,6 +26,7 @@ async def test_prefs_shows_the_members_channels_and_the_shop_default(
         "Email: not set (/email me@shop.com)",
         "WhatsApp: not set (/whatsapp +14155550123)",
         "Shop default threshold: 5",
+        "Shop time zone: UTC",
     ]
 
 
@@ -43,9 +37,13 @@ async def test_email_sets_a_valid_address_and_off_clears_it(shopfront: Shopfront
     assert member_prefs(shopfront, STAFF) == ("Sam@example.com", None, True)
     off_reply = await shopfront.say(STAFF, "/email OFF")
 
-    assert (set_reply.plain_text or "").startswith("✅ Email alerts go to Sam@example.com.")
-    assert "Email: Sam@example.com · email alerts are switched off on this bot" in (
-        set_reply.plain_text or ""
+    assert (set_reply.plain_text or "").startswith(
+        "📨 A 6-digit code for Sam@example.com is queued, but email is switched off on this bot:"
+        " it goes out once the operator switches it on (codes work for 1 hour)."
+    )
+    assert (
+        "Email: Sam@example.com · waiting for /verify · email alerts are switched off on this bot"
+        in (set_reply.plain_text or "")
     )
     assert (off_reply.plain_text or "").startswith("✅ Email is off.")
     assert member_prefs(shopfront, STAFF) == (None, None, True)
@@ -60,7 +58,7 @@ async def test_whatsapp_sets_a_number_in_international_form_and_off_clears_it(
     assert member_prefs(shopfront, STAFF) == (None, "+14155552671", True)
     await shopfront.say(STAFF, "/whatsapp off")
 
-    assert (reply.plain_text or "").startswith("✅ WhatsApp alerts go to +14155552671.")
+    assert (reply.plain_text or "").startswith("📨 A 6-digit code for +14155552671 is queued")
     assert member_prefs(shopfront, STAFF) == (None, None, True)
 
 
@@ -76,30 +74,18 @@ async def test_notify_turns_the_members_alerts_off_and_on(shopfront: Shopfront) 
     assert member_prefs(shopfront, ADMIN) == (None, None, True)
 
 
-@pytest.fixture
-async def with_channels(
-    bot_api: FakeBotApi, postgres_url: str, pg_db: Database
-) -> AsyncIterator[Shopfront]:
-    """The bot with email and WhatsApp configured."""
-    settings = bot_settings(
-        bot_api,
-        postgres_url,
-        smtp_host="127.0.0.1",
-        twilio_account_sid="AC" + "0" * 32,
-        twilio_auth_token="secret-twilio-token",
-        twilio_whatsapp_from="whatsapp:+14155550000",
-    )
-    application = build_application(settings, pg_db, delivery=None)
-    async with serving(application, poll_timeout=5):
-        yield Shopfront(bot_api, application, pg_db)
-
-
 async def test_prefs_do_not_warn_about_channels_the_bot_has_on(with_channels: Shopfront) -> None:
     await with_channels.open_shop()
 
     reply = await with_channels.say(ADMIN, "/email ann@example.com")
-    await with_channels.say(ADMIN, "/whatsapp +14155552671")
+    assert (reply.plain_text or "").startswith(
+        "📨 I sent a 6-digit code to ann@example.com. Reply /verify CODE here within 1 hour:"
+        " email alerts start after that."
+    )
+    await with_channels.verified(ADMIN, "/whatsapp +14155552671")
     prefs = await with_channels.say(ADMIN, "/prefs")
 
     assert "switched off" not in (reply.plain_text or "")
-    assert "Email: ann@example.com\nWhatsApp: +14155552671" in (prefs.plain_text or "")
+    assert "Email: ann@example.com · waiting for /verify\nWhatsApp: +14155552671 · verified" in (
+        prefs.plain_text or ""
+    )

@@ -12,10 +12,10 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.engine import make_url
 
-from core.db.models import Alert, Base, Notification
+from core.db.models import Alert, Base, Member, Notification
 from core.db.session import Database, create_db_engine
 from core.results import StockChange
-from core.shops import onboarding
+from core.shops import onboarding, prefs, verification
 from core.stock import changes
 from tests.conftest import POSTGRES_ADMIN_URL
 
@@ -42,6 +42,29 @@ class ShopFixture:
             quantity=quantity,
             threshold=threshold,
         )
+
+    def verified_email(self, user: int, address: str) -> None:
+        """Set the member's email and verify it with the code the outbox was given for it."""
+        self.run(prefs.set_email, telegram_user_id=user, email=address)
+        self.run(verification.verify, telegram_user_id=user, code=self.code_sent(user))
+
+    def verified_whatsapp(self, user: int, number: str) -> None:
+        """Set the member's WhatsApp number and verify it with the code queued for it."""
+        self.run(prefs.set_whatsapp, telegram_user_id=user, number=number)
+        self.run(verification.verify, telegram_user_id=user, code=self.code_sent(user))
+
+    def code_sent(self, user: int) -> str:
+        """The code of the member's latest queued verification message, as it would arrive."""
+        with self.db.unit_of_work() as uow:
+            member_id = uow.session.scalar(select(Member.id).where(Member.telegram_user_id == user))
+            payload = uow.session.scalar(
+                select(Notification.payload)
+                .where(Notification.member_id == member_id, Notification.kind == "verification")
+                .order_by(Notification.id.desc())
+                .limit(1)
+            )
+        assert payload is not None, f"no code was queued for {user}"
+        return str(payload["code"])
 
     def notifications(self, **filters: Any) -> list[Notification]:
         """Outbox rows, oldest first, optionally filtered by column values."""

@@ -15,7 +15,6 @@ from sqlalchemy import select, text
 from core.alerts import check, lifecycle
 from core.db.models import Alert, Item, Movement, Notification
 from core.errors import CoreError
-from core.shops import prefs
 from core.stock import changes
 from tests.conftest import Clock
 from tests.core.conftest import ShopFixture
@@ -94,7 +93,7 @@ def has_open_alert(shop: ShopFixture, name: str) -> bool:
 
 def test_twenty_simultaneous_removes_leave_exactly_ten_and_one_alert(pg_shop: ShopFixture) -> None:
     shop = pg_shop
-    shop.run(prefs.set_email, telegram_user_id=shop.admin, email=ADMIN_EMAIL)
+    shop.verified_email(shop.admin, ADMIN_EMAIL)
     shop.add_item("Tea", 30, threshold=15)
     people = members(shop)
 

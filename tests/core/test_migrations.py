@@ -15,8 +15,9 @@ from sqlalchemy import Engine, inspect, text
 from core.alerts import lifecycle
 from core.db.migrations import alembic_config, upgrade_to_head
 from core.db.models import Base
-from core.db.session import Database, create_db_engine
-from core.stock import queries
+from core.db.session import CoreConfig, Database, create_db_engine
+from core.shops import prefs
+from core.stock import changes, queries
 
 REPO = Path(__file__).resolve().parents[2]
 ALEMBIC = Path(sys.executable).parent / "alembic"
@@ -141,5 +142,99 @@ def test_upgrading_a_database_in_use_keeps_every_row(
         with engine.connect() as connection:
             sent = connection.execute(text("SELECT count(*) FROM notifications")).scalar()
         assert sent == 1
+    finally:
+        engine.dispose()
+
+
+def test_members_from_before_team_control_are_numbered_in_each_shop_in_joining_order(
+    empty_database_url: str,
+) -> None:
+    command.upgrade(alembic_config(empty_database_url), "+1")
+    engine = create_db_engine(empty_database_url)
+    members = [  # id, shop, user, joined (ids out of joining order on purpose)
+        (1, 1, 1000, "2026-03-01 08:00:00"),
+        (2, 2, 2000, "2026-03-01 09:00:00"),
+        (3, 1, 1001, "2026-03-03 08:00:00"),
+        (4, 1, 1002, "2026-03-02 08:00:00"),
+    ]
+    try:
+        with engine.begin() as connection:
+            for shop in (1, 2):
+                connection.execute(
+                    text(
+                        "INSERT INTO shops (id, name, default_threshold, created_at)"
+                        " VALUES (:id, 'Shop', 5, '2026-03-01 08:00:00')"
+                    ),
+                    {"id": shop},
+                )
+            for member_id, shop, user, joined in members:
+                connection.execute(
+                    text(
+                        "INSERT INTO members (id, shop_id, telegram_user_id, chat_id,"
+                        " display_name, role, notify, joined_at)"
+                        " VALUES (:id, :shop, :user, :user, 'M', 'staff', true, :joined)"
+                    ),
+                    {"id": member_id, "shop": shop, "user": user, "joined": joined},
+                )
+
+        upgrade_to_head(engine)
+
+        with engine.connect() as connection:
+            numbered = connection.execute(
+                text("SELECT id, number, left_at FROM members ORDER BY id")
+            ).all()
+        assert [tuple(row) for row in numbered] == [
+            (1, 1, None),
+            (2, 1, None),
+            (3, 3, None),
+            (4, 2, None),
+        ]
+    finally:
+        engine.dispose()
+
+
+def test_addresses_set_before_verification_existed_count_as_verified_after_the_upgrade(
+    empty_database_url: str,
+) -> None:
+    command.upgrade(alembic_config(empty_database_url), "7b3e9d2c4f10")
+    engine = create_db_engine(empty_database_url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(text(FIRST_REVISION_ROWS[0]))
+            connection.execute(
+                text(
+                    "INSERT INTO members (id, shop_id, number, telegram_user_id, chat_id,"
+                    " display_name, role, email, whatsapp, notify, joined_at) VALUES"
+                    " (1, 1, 1, 1000, 1000, 'Ana', 'admin', 'ana@example.com', '+14155552671',"
+                    " true, '2026-03-01 08:00:00'),"
+                    " (2, 1, 2, 1001, 1001, 'Bo', 'staff', NULL, NULL, true,"
+                    " '2026-03-01 08:00:00')"
+                )
+            )
+
+        upgrade_to_head(engine)
+
+        with engine.connect() as connection:
+            rows = connection.execute(
+                text(
+                    "SELECT id, email_verified_at IS NOT NULL, whatsapp_verified_at IS NOT NULL"
+                    " FROM members ORDER BY id"
+                )
+            ).all()
+        assert [tuple(row) for row in rows] == [(1, True, True), (2, False, False)]
+        database = Database(engine, CoreConfig(channels=frozenset({"telegram", "email"})))
+        with database.unit_of_work() as uow:
+            found = prefs.get_prefs(uow, telegram_user_id=1000)
+            changes.create_item(uow, telegram_user_id=1000, name="Tea", quantity=1)
+        assert (found.email_verified, found.whatsapp_verified) == (True, True)
+        with engine.connect() as connection:
+            queued = connection.execute(
+                text("SELECT channel, recipient FROM notifications ORDER BY channel")
+            ).all()
+        assert [tuple(row) for row in queued] == [
+            ("email", "ana@example.com"),
+            ("telegram", "1000"),
+            ("telegram", "1001"),
+        ]
     finally:
         engine.dispose()

@@ -51,6 +51,19 @@ async def test_a_digest_email_counts_its_items_and_names_the_first_ones(
     assert "- Yeast: 4 left, below the threshold of 5 (alert #4)" in text
 
 
+async def test_a_verification_email_is_short_and_carries_the_code_in_subject_and_bodies(
+    bot_api: FakeBotApi, smtp_server: SmtpSink, live_db: Database, live_outbox: Outbox
+) -> None:
+    live_outbox.queue("email", ANN, kind="verification", payload={"code": "042917"})
+    async with running_relay(delivery_settings(bot_api, smtp=smtp_server), live_db):
+        (email,) = await smtp_server.await_messages(1)
+    assert email.subject == "Your Stockbot code: 042917"
+    assert email.message.get_content_type() == "multipart/alternative"
+    assert "/verify 042917" in email.body("plain")
+    assert "/verify 042917" in email.body("html")
+    assert len(email.body("plain")) < 400
+
+
 async def test_one_smtp_connection_serves_a_whole_batch(
     bot_api: FakeBotApi, smtp_server: SmtpSink, live_db: Database, live_outbox: Outbox
 ) -> None:

@@ -154,3 +154,20 @@ def test_twilio_refusing_our_credentials_keeps_the_message(
     outcome = WhatsAppSender(settings, DeliveryConfig()).send(claim_for(NUMBER))
     assert outcome.verdict == "retry"
     assert outcome.reason == "Twilio error 401 (code 20003): Unable to create record: Authenticate"
+
+
+async def test_a_verification_code_goes_as_a_short_body_or_as_the_templates_headline(
+    bot_api: FakeBotApi, twilio_api: FakeTwilioApi, live_db: Database, live_outbox: Outbox
+) -> None:
+    live_outbox.queue("whatsapp", NUMBER, kind="verification", payload={"code": "042917"})
+    async with running_relay(delivery_settings(bot_api, twilio=twilio_api), live_db):
+        (plain,) = await twilio_api.await_messages(1)
+    live_outbox.queue("whatsapp", NUMBER, kind="verification", payload={"code": "555123"})
+    settings = delivery_settings(bot_api, twilio=twilio_api, twilio_whatsapp_content_sid="HX123")
+    async with running_relay(settings, live_db):
+        (_, template) = await twilio_api.await_messages(2)
+
+    assert plain["Body"].startswith("Your Stockbot code: *042917*. Send /verify 042917 to")
+    assert template["ContentSid"] == "HX123"
+    assert template["ContentVariables"]["1"] == "Your Stockbot code: 555123"
+    assert "/verify" in template["ContentVariables"]["2"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 import time
 from collections.abc import AsyncIterator
 
@@ -61,19 +62,46 @@ async def all_settled(shop: Shopfront) -> None:
     await relay(shop).wait_settled(queued, status="sent")
 
 
+CODE = re.compile(r"Your Stockbot code: \*?([0-9]{6})")
+
+
+async def verify_email(shop: Shopfront, smtp: SmtpSink, user: int, address: str) -> None:
+    """Set the email and send /verify with the code as it arrived over SMTP."""
+    before = len(smtp.messages)
+    await shop.say(user, f"/email {address}")
+    received = (await smtp.await_messages(before + 1))[before]
+    match = CODE.search(received.subject)
+    assert match, received.subject
+    assert received.rcpt_tos == [address]
+    reply = await shop.say(user, f"/verify {match.group(1)}")
+    assert "✅ Verified" in (reply.plain_text or "")
+
+
+async def verify_whatsapp(shop: Shopfront, twilio: FakeTwilioApi, user: int, number: str) -> None:
+    """Set the WhatsApp number and send /verify with the code as it arrived over Twilio."""
+    before = len(twilio.messages)
+    await shop.say(user, f"/whatsapp {number}")
+    received = (await twilio.await_messages(before + 1))[before]
+    assert received["To"] == f"whatsapp:{number}"
+    match = CODE.search(received["Body"])
+    assert match, received["Body"]
+    reply = await shop.say(user, f"/verify {match.group(1)}")
+    assert "✅ Verified" in (reply.plain_text or "")
+
+
 async def test_an_alert_caused_by_a_command_reaches_chat_email_and_whatsapp(
     shop: Shopfront, smtp_server: SmtpSink, twilio_api: FakeTwilioApi
 ) -> None:
     await shop.open_shop()
-    await shop.say(ADMIN, f"/email {ANN_EMAIL}")
-    await shop.say(ADMIN, f"/whatsapp {ANN_PHONE}")
+    await verify_email(shop, smtp_server, ADMIN, ANN_EMAIL)
+    await verify_whatsapp(shop, twilio_api, ADMIN, ANN_PHONE)
     await shop.say(ADMIN, f"/additem {HOSTILE} 10")
     marker = shop.api.mark()
     sent_at = time.monotonic()
     shop.send(ADMIN, f"/remove {HOSTILE} 7")
     alert = await shop.api.await_message(ADMIN, after=marker, contains="Low stock:")
-    (email,) = await smtp_server.await_messages(1)
-    (whatsapp,) = await twilio_api.await_messages(1)
+    (_, email) = await smtp_server.await_messages(2)
+    (_, whatsapp) = await twilio_api.await_messages(2)
     print(f"\ncommand to Telegram alert: {alert.at - sent_at:.3f}s")
 
     low = "3 left, below the threshold of 5"
@@ -92,21 +120,21 @@ async def test_reminders_arrive_as_one_digest_per_member_per_channel(
     shop: Shopfront, smtp_server: SmtpSink, twilio_api: FakeTwilioApi, clock: Clock
 ) -> None:
     await shop.shop_with_staff()
-    await shop.say(ADMIN, f"/email {ANN_EMAIL}")
-    await shop.say(ADMIN, f"/whatsapp {ANN_PHONE}")
-    await shop.say(STAFF, f"/email {SAM_EMAIL}")
+    await verify_email(shop, smtp_server, ADMIN, ANN_EMAIL)
+    await verify_whatsapp(shop, twilio_api, ADMIN, ANN_PHONE)
+    await verify_email(shop, smtp_server, STAFF, SAM_EMAIL)
     for name in ("Cocoa", "Milk", "Tea"):
         await shop.say(ADMIN, f"/additem {name} 2")
-    await smtp_server.await_messages(6)
-    await twilio_api.await_messages(3)
+    await smtp_server.await_messages(2 + 6)
+    await twilio_api.await_messages(1 + 3)
     await all_settled(shop)
 
     clock.advance(hours=25)
     marker = shop.api.mark()
     await shop.say(ADMIN, "/check")
-    await smtp_server.await_messages(8)
+    await smtp_server.await_messages(2 + 8)
     await all_settled(shop)
-    (whatsapp,) = twilio_api.messages[3:]
+    (whatsapp,) = twilio_api.messages[4:]
     assert whatsapp["To"] == f"whatsapp:{ANN_PHONE}"
     assert whatsapp["Body"].startswith("*Still low* (3 items)")
 
@@ -117,8 +145,38 @@ async def test_reminders_arrive_as_one_digest_per_member_per_channel(
         assert len(pushed) == 1
         for name in ("Cocoa", "Milk", "Tea"):
             assert f"{name}: 2 left, below the threshold of 5" in (pushed[0].plain_text or "")
-        digests = [e for e in smtp_server.messages[6:] if e.rcpt_tos == [address]]
+        digests = [e for e in smtp_server.messages[8:] if e.rcpt_tos == [address]]
         assert [e.subject for e in digests] == ["Still low: 3 items \N{EM DASH} Cocoa, Milk, Tea"]
+
+
+async def test_an_address_gets_only_its_code_until_verified_then_alerts_arrive(
+    shop: Shopfront, smtp_server: SmtpSink, twilio_api: FakeTwilioApi
+) -> None:
+    await shop.open_shop()
+    await shop.say(ADMIN, f"/email {ANN_EMAIL}")
+    await shop.say(ADMIN, f"/whatsapp {ANN_PHONE}")
+    (code_email,) = await smtp_server.await_messages(1)
+    (code_whatsapp,) = await twilio_api.await_messages(1)
+    marker = shop.api.mark()
+    await shop.say(ADMIN, "/additem Milk 1")
+    await shop.api.await_message(ADMIN, after=marker, contains="Low stock: Milk")
+    await all_settled(shop)
+    assert len(smtp_server.messages) == len(twilio_api.messages) == 1  # the codes only
+
+    for received in (code_email.subject, code_whatsapp["Body"]):
+        match = CODE.search(received)
+        assert match, received
+        await shop.say(ADMIN, f"/verify {match.group(1)}")
+    await shop.say(ADMIN, "/additem Tea 1")
+    (_, alert_email) = await smtp_server.await_messages(2)
+    (_, alert_whatsapp) = await twilio_api.await_messages(2)
+
+    assert alert_email.subject == "Low stock: Tea (1 left)"
+    assert alert_email.rcpt_tos == [ANN_EMAIL]
+    assert alert_whatsapp["To"] == f"whatsapp:{ANN_PHONE}"
+    assert "Tea" in alert_whatsapp["Body"]
+    await all_settled(shop)
+    assert len(smtp_server.messages) == len(twilio_api.messages) == 2
 
 
 async def test_notify_off_silences_that_member_only(shop: Shopfront) -> None:

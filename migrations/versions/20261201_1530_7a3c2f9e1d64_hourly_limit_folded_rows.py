@@ -5,8 +5,8 @@ on (channel, recipient, status, sent_at) lets the relay count one address's mess
 last hour, and those in flight, without reading its whole history.
 
 Revision ID: 7a3c2f9e1d64
-Revises: 5c1d7e0a9b42
-Create Date: 2026-12-01 15:00:00
+Revises: a7d3e91c0f25
+Create Date: 2026-12-01 15:30:00
 """
 
 from collections.abc import Sequence
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "7a3c2f9e1d64"
-down_revision: str | None = "5c1d7e0a9b42"
+down_revision: str | None = "a7d3e91c0f25"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -49,7 +49,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     # Without the column a folded row reads as sent if its digest was, else as pending again
-    # (the digest itself goes with its kind, one revision down).
+    # (the digest itself goes with its kind, in revision 5c1d7e0a9b42's downgrade).
     op.execute(
         "UPDATE notifications SET status = CASE WHEN EXISTS (SELECT 1 FROM notifications AS d"
         " WHERE d.id = notifications.folded_into AND d.status = 'sent')"
