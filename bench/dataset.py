@@ -67,9 +67,9 @@ def _shops_and_members(connection: Connection, shape: Shape) -> None:
     )
     connection.execute(
         text(
-            "INSERT INTO members (id, shop_id, telegram_user_id, chat_id, display_name, role, "
-            "email, whatsapp, email_verified_at, whatsapp_verified_at, notify, joined_at) "
-            "SELECT s * 10 + m, s, s * 10 + m, s * 10 + m, 'Member ' || (s * 10 + m), "
+            "INSERT INTO members (id, shop_id, number, telegram_user_id, chat_id, display_name, "
+            "role, email, whatsapp, email_verified_at, whatsapp_verified_at, notify, joined_at) "
+            "SELECT s * 10 + m, s, m + 1, s * 10 + m, s * 10 + m, 'Member ' || (s * 10 + m), "
             "CASE WHEN m = 0 THEN 'admin' ELSE 'staff' END, "
             "'member' || (s * 10 + m) || '@example.com', "
             "'+4420' || lpad((s * 10 + m)::text, 9, '0'), "

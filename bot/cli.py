@@ -15,6 +15,7 @@ from core.db.session import Database, DatabaseError, display_url
 from core.delivery.dead_letters import (
     delivery_counts,
     describe_dead,
+    held_by_limit,
     list_dead,
     requeue_dead,
     waiting_for_channels,
@@ -60,12 +61,19 @@ def _deliveries(settings: Settings, arguments: argparse.Namespace) -> int:
                 return 0 if requeued == len(set(arguments.retry)) else 1
             counts = delivery_counts(uow)
             waiting = waiting_for_channels(uow, channels_on=settings.enabled_channels)
+            held = held_by_limit(uow)
             dead = list_dead(uow, limit=arguments.limit)
     finally:
         database.dispose()
     print(f"Notifications: {counts.pending} pending, {counts.sent} sent, {counts.dead} dead.")
     for channel, number in waiting.items():
         print(f"  {number} waiting for channel {channel} (off): sent once it is configured again")
+    if held.digests:
+        digests = "one digest" if held.digests == 1 else f"{held.digests} digests"
+        print(
+            f"  {held.notifications} held by the hourly limit (NOTIFY_MAX_PER_HOUR): they go out "
+            f"as {digests} when the hour allows"
+        )
     if dead:
         print(f"Dead notifications, newest first ({len(dead)} of {counts.dead}):")
         for notification in dead:

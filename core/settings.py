@@ -156,6 +156,9 @@ class Settings(BaseSettings):
     telegram_rate_limit: int = Field(default=30, ge=1, le=1000)
     # Commands one user may send in a minute; beyond, they are told once to slow down (SPEC 3).
     commands_per_minute: int = Field(default=30, ge=1, le=100_000)
+    # Emails, and as many WhatsApp messages, to one address in an hour; beyond, they wait and
+    # go out as one digest (SPEC 2.12).
+    notify_max_per_hour: int = Field(default=10, ge=1, le=100_000)
     log_level: Literal["CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG"] = "INFO"
 
     @field_validator("log_level", "smtp_security", mode="before")

@@ -48,7 +48,14 @@ class Delivery:
         hastening = [
             channel.traits.name for channel in opened if channel.traits.hastens_after_outage
         ]
-        self.store = RelayStore(database, config, hastening=hastening, on_settled=self._settled)
+        caps = {
+            channel.traits.name: settings.notify_max_per_hour
+            for channel in opened
+            if channel.traits.hourly_cap
+        }
+        self.store = RelayStore(
+            database, config, hastening=hastening, hourly_caps=caps, on_settled=self._settled
+        )
         context = LaneContext(self.store, config, self._executor, self._stopping, self._halt)
         self._lanes = [Lane(channel, context) for channel in opened]
 

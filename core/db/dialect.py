@@ -5,18 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import (
-    BigInteger,
-    ColumnElement,
-    Integer,
-    Table,
-    cast,
-    column,
-    func,
-    literal,
-    select,
-    values,
-)
+from sqlalchemy import ColumnElement, Integer, Table, func, literal, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import DeclarativeBase
 
@@ -63,7 +52,12 @@ def try_advisory_locks(uow: UnitOfWork, key: int, sub_keys: Sequence[int]) -> li
     another one holds. On SQLite, every one (the writer lock is exclusive)."""
     if uow.dialect != "postgresql" or not sub_keys:
         return list(sub_keys)
-    wanted = values(column("sub_key", BigInteger), name="wanted").data([(k,) for k in sub_keys])
-    sub_key = wanted.c.sub_key
-    lock = func.pg_try_advisory_xact_lock(literal(key, Integer), cast(sub_key % 2**31, Integer))
-    return list(uow.run(select(sub_key).select_from(wanted).where(lock)).scalars())
+    # One array parameter, not a VALUES list of literals: the statement is compiled once.
+    found = uow.run(_TRY_LOCKS, {"key": key, "sub_keys": list(sub_keys)})
+    return [int(sub_key) for sub_key in found.scalars()]
+
+
+_TRY_LOCKS = text(
+    "SELECT sub_key FROM unnest(CAST(:sub_keys AS bigint[])) AS wanted(sub_key) "
+    "WHERE pg_try_advisory_xact_lock(CAST(:key AS integer), CAST(sub_key % 2147483648 AS integer))"
+)

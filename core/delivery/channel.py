@@ -38,6 +38,9 @@ class ChannelTraits:
     # Its failures are outages of the whole service: when a message gets through again, the
     # channel's other rows that were waiting out a backoff are due at once.
     hastens_after_outage: bool = False
+    # At most NOTIFY_MAX_PER_HOUR messages to one address an hour; the rest wait, folded into
+    # one held digest (SPEC 2.12, core/delivery/throttle.py).
+    hourly_cap: bool = False
     # Said at start while the channel is off: the settings that turn it on.
     off_hint: str | None = None
 

@@ -11,12 +11,15 @@ from sqlalchemy import func, or_, select, update
 
 from core.db.models import Notification
 from core.db.session import UnitOfWork
+from core.delivery.throttle import admit
 from core.delivery.types import Claim, Outcome, RetryPolicy
 
 log = logging.getLogger("stockbot.delivery")
 
 # Why a row is dead whose relay kept stopping (killed, crashed) before it recorded an outcome.
 ABANDONED = "no outcome was recorded (the relay stopped while sending it)"
+# How many batches one claim may fold into held digests before it gives up for this poll.
+HOLD_ROUNDS = 5
 
 
 def _due(
@@ -51,6 +54,7 @@ def claim_due(
     one_per_recipient: bool = False,
     skip_recipients: Collection[str] = (),
     max_attempts: int | None = None,
+    hourly_cap: int | None = None,
 ) -> list[Claim]:
     """Lease up to `limit` due rows of these channels, oldest due first, and commit.
 
@@ -59,21 +63,33 @@ def claim_due(
     that already had `max_attempts` (its relay stopped each time before recording an
     outcome) is marked dead instead of handed out.
     `one_per_recipient` takes only each recipient's oldest due row, and `skip_recipients`
-    none of theirs: a long queue for one chat then never holds up the others."""
+    none of theirs: a long queue for one chat then never holds up the others.
+    With `hourly_cap`, at most that many messages go to one address in an hour; the rest
+    are folded into a held digest (core/delivery/throttle.py)."""
     if not channels or limit <= 0:
         return []
     now = uow.now()
     due = _due(now, channels, one_per_recipient=one_per_recipient, skip_recipients=skip_recipients)
-    ids = list(
-        uow.session.scalars(
-            select(Notification.id)
-            .where(*due)
-            .order_by(Notification.next_attempt_at, Notification.id)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
+    ids: list[int] = []
+    seen: list[int] = []
+    # Rows all folded into held digests leave nothing to send: look further (a few rounds),
+    # so that one address's flood does not make the others wait for the next poll.
+    for _ in range(1 if hourly_cap is None else HOLD_ROUNDS):
+        query = select(Notification.id).where(*due)
+        if seen:
+            query = query.where(Notification.id.not_in(seen))
+        found = list(
+            uow.session.scalars(
+                query.order_by(Notification.next_attempt_at, Notification.id)
+                .limit(limit)
+                .with_for_update(skip_locked=True)
+            )
         )
-    )
-    if not ids:
+        seen.extend(found)
+        ids = found if hourly_cap is None else admit(uow, found, hourly_cap)
+        if ids or not found:
+            break
+    if not seen:
         return []
     claims = _lease(uow, ids, now + lease)
     if max_attempts is not None:

@@ -33,6 +33,9 @@ class Notice:
     items: tuple[NoticeItem, ...]
     # A verification notice's 6-digit code (it lists no items); None for every other kind.
     code: str | None = None
+    # A held digest: how many messages waited in it, and the hourly limit they waited for.
+    held: int = 0
+    limit: int = 0
 
     @property
     def first(self) -> NoticeItem:
@@ -41,8 +44,9 @@ class Notice:
 
     @property
     def is_digest(self) -> bool:
-        """A reminder digest lists every still-low item of the member's shop."""
-        return self.kind == Kind.REMINDER_DIGEST
+        """A reminder digest lists every still-low item of the member's shop; a held digest,
+        the items of the messages that waited for the hourly limit."""
+        return self.kind in _DIGESTS
 
     def names(self, limit: int) -> str:
         """The first `limit` item names, comma separated, with how many more there are."""
@@ -61,7 +65,12 @@ class Notice:
         if self.kind == Kind.BACK_IN_STOCK:
             return f"Back in stock: {self.first.name} ({count(self.first.quantity)})"
         noun = "item" if len(self.items) == 1 else "items"
+        if self.kind == Kind.HELD_DIGEST:
+            return f"Stock alerts: {count(len(self.items))} {noun} \N{EM DASH} {self.names(3)}"
         return f"Still low: {count(len(self.items))} {noun} \N{EM DASH} {self.names(3)}"
+
+
+_DIGESTS = frozenset({Kind.REMINDER_DIGEST, Kind.HELD_DIGEST})
 
 
 def _item(raw: Mapping[str, Any]) -> NoticeItem:
@@ -80,13 +89,15 @@ def read_notice(kind: str, payload: Mapping[str, Any]) -> Notice:
     if kind == Kind.VERIFICATION:
         return read_verification(payload)
     try:
-        raw_items = payload["alerts"] if kind == Kind.REMINDER_DIGEST else [payload]
+        raw_items = payload["alerts"] if kind in _DIGESTS else [payload]
         items = tuple(_item(raw) for raw in raw_items)
+        held = int(payload.get("held", len(items))) if kind == Kind.HELD_DIGEST else 0
+        limit = int(payload.get("limit", 0)) if kind == Kind.HELD_DIGEST else 0
     except (KeyError, TypeError, ValueError) as exc:
         raise ValueError(f"malformed {kind} payload: {exc!r}") from None
     if not items:
         raise ValueError(f"empty {kind} payload")
-    return Notice(kind=kind, items=items)
+    return Notice(kind=kind, items=items, held=held, limit=limit)
 
 
 def read_verification(payload: Mapping[str, Any]) -> Notice:

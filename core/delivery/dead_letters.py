@@ -7,10 +7,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select, update
+from sqlalchemy.orm import aliased
 
 from core.db.models import Notification
 from core.db.session import UnitOfWork
 from core.delivery.masking import mask_recipient
+from core.vocabulary import Kind, Status
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,31 @@ def delivery_counts(uow: UnitOfWork) -> DeliveryCounts:
         sent=by_status.get("sent", 0),
         dead=by_status.get("dead", 0),
     )
+
+
+@dataclass(frozen=True)
+class HeldCounts:
+    """What the hourly limit holds: notifications folded into held digests not sent yet."""
+
+    notifications: int
+    digests: int
+
+
+def held_by_limit(uow: UnitOfWork) -> HeldCounts:
+    """Notifications waiting for the hourly limit, and the held digests that carry them."""
+    digest = aliased(Notification)
+    notifications = uow.session.scalar(
+        select(func.count())
+        .select_from(Notification)
+        .join(digest, digest.id == Notification.folded_into)
+        .where(Notification.status == Status.FOLDED, digest.status == Status.PENDING)
+    )
+    digests = uow.session.scalar(
+        select(func.count()).where(
+            Notification.status == Status.PENDING, Notification.kind == Kind.HELD_DIGEST
+        )
+    )
+    return HeldCounts(notifications=int(notifications or 0), digests=int(digests or 0))
 
 
 def waiting_for_channels(uow: UnitOfWork, *, channels_on: Collection[str]) -> dict[str, int]:

@@ -30,6 +30,7 @@ class EmailSender:
     traits: ClassVar[ChannelTraits] = ChannelTraits(
         Channel.EMAIL,
         hastens_after_outage=True,
+        hourly_cap=True,
         off_hint="set SMTP_HOST (and SMTP_USERNAME, SMTP_PASSWORD, SMTP_FROM) to turn it on",
     )
 

@@ -34,6 +34,7 @@ class RelayStore:
         config: DeliveryConfig,
         *,
         hastening: Collection[str] = (),
+        hourly_caps: Mapping[str, int] | None = None,
         on_settled: OnSettled = lambda: None,
     ) -> None:
         self.database = database
@@ -44,6 +45,8 @@ class RelayStore:
         self.margin = min(timedelta(seconds=30), config.lease / 4)
         # Channels whose backlog is due at once when a message gets through after failures.
         self._hastening = frozenset(hastening)
+        # Channels whose messages to one address are limited, and to how many an hour.
+        self._caps = dict(hourly_caps or {})
         self._on_settled = on_settled
         self._lock = threading.Lock()
         self._unsettled: dict[int, Claim] = {}
@@ -64,6 +67,7 @@ class RelayStore:
                 one_per_recipient=busy is not None,
                 skip_recipients=busy or (),
                 max_attempts=self.policy.max_attempts,
+                hourly_cap=self._caps.get(channel),
             )
         with self._lock:
             self._unsettled.update((claim.id, claim) for claim in claims)

@@ -65,6 +65,8 @@ def whatsapp_variables(notice: Notice) -> str:
         return verification_variables(notice)
     if notice.is_digest:
         details = "; ".join(f"{item.name}: {item.low}" for item in notice.items)
+        if notice.kind == Kind.HELD_DIGEST:
+            details = f"Held back by the hourly limit: {details}"
     elif notice.kind == "back_in_stock":
         details = f"{count(notice.first.quantity)} in stock now"
     else:

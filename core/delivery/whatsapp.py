@@ -59,6 +59,7 @@ class WhatsAppSender:
     traits: ClassVar[ChannelTraits] = ChannelTraits(
         Channel.WHATSAPP,
         hastens_after_outage=True,
+        hourly_cap=True,
         off_hint="set TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_WHATSAPP_FROM to turn it on",
     )
 

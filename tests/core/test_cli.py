@@ -104,6 +104,7 @@ def test_check_queues_reminders_prints_its_report_and_exits_zero(
         ("migrate", "DATABASE_URL", "mysql://shop:pw-never-shown@db/stock"),
         ("check", "SMTP_FROM", "alerts@"),
         ("deliveries", "SMTP_FROM", "Shop Alerts <@shop.com>"),
+        ("run", "NOTIFY_MAX_PER_HOUR", "0"),
     ],
 )
 def test_an_invalid_setting_stops_the_command_with_its_name_and_no_traceback(

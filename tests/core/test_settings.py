@@ -60,6 +60,7 @@ def test_the_defaults_are_those_of_the_spec() -> None:
     assert settings.twilio_api_base_url is None
     assert settings.twilio_whatsapp_content_sid is None
     assert (settings.telegram_rate_limit, settings.log_level) == (30, "INFO")
+    assert settings.notify_max_per_hour == 10
     assert settings.enabled_channels == {"telegram"}
 
 
@@ -143,6 +144,9 @@ def test_time_zones_are_iana_names(monkeypatch: pytest.MonkeyPatch, zone: str) -
         ("DEFAULT_ALERT_THRESHOLD", "1000000001", "less than or equal to 1000000000"),
         ("SMTP_PORT", "70000", "less than or equal to 65535"),
         ("TELEGRAM_RATE_LIMIT", "0", "greater than or equal to 1"),
+        ("NOTIFY_MAX_PER_HOUR", "0", "greater than or equal to 1"),
+        ("NOTIFY_MAX_PER_HOUR", "-3", "greater than or equal to 1"),
+        ("NOTIFY_MAX_PER_HOUR", "ten", "valid integer"),
         ("LOG_LEVEL", "chatty", "'INFO'"),
         ("DATABASE_URL", "stockbot.db", "like postgresql+psycopg2://"),
         ("DATABASE_URL", "mysql://shop:pw-never-shown@db/stock", "runs on PostgreSQL or SQLite"),

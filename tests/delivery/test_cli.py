@@ -51,3 +51,23 @@ def test_dead_notifications_can_be_queued_again_from_the_command_line(
     row = live_outbox.row(dead_email)
     assert (row.status, row.attempts, row.claimed_until) == ("pending", 0, None)
     assert main(["deliveries", "--retry", str(dead_email)]) == 1  # not dead any more
+
+
+def test_operators_see_how_many_notifications_the_hourly_limit_holds(
+    live_outbox: Outbox,
+    postgres_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", postgres_url)
+    monkeypatch.setenv("LOG_LEVEL", "WARNING")
+    live_outbox.queue_many([("email", "ann@example.com")] * 5)
+    with live_outbox.db.unit_of_work() as uow:
+        claims = claim_due(
+            uow, channels={"email"}, limit=10, lease=timedelta(minutes=1), hourly_cap=2
+        )
+    assert len(claims) == 2
+    assert main(["deliveries"]) == 0
+    out = capsys.readouterr().out
+    assert "Notifications: 3 pending, 0 sent, 0 dead." in out
+    assert "3 held by the hourly limit (NOTIFY_MAX_PER_HOUR): they go out as one digest" in out

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import (
     CheckConstraint,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -17,6 +18,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db.base import Base, Id, partial_index
 from core.vocabulary import Channel, Kind, Status, sql_in
+
+_WINDOW_COLUMNS = ("channel", "recipient", "status", "sent_at")
 
 
 class Notification(Base):
@@ -28,6 +31,12 @@ class Notification(Base):
         # The relay's claim query: due pending rows in order.
         partial_index(
             "ix_notifications_due", "next_attempt_at", where=f"status = '{Status.PENDING}'"
+        ),
+        # The hourly limit's count: one address's messages sent lately, and those in flight.
+        Index("ix_notifications_channel_recipient_status_sent_at", *_WINDOW_COLUMNS),
+        # The rows a held digest carried (and its foreign key's checks when rows are deleted).
+        partial_index(
+            "ix_notifications_folded_into", "folded_into", where="folded_into IS NOT NULL"
         ),
     )
 
@@ -50,3 +59,7 @@ class Notification(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
+    # A row sent as part of a held digest (status folded): the digest's row.
+    folded_into: Mapped[int | None] = mapped_column(
+        ForeignKey("notifications.id", ondelete="SET NULL")
+    )
