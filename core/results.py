@@ -118,6 +118,8 @@ class AlertView:
     # "I'm on it": who took the alert, and when.
     acknowledged_by_name: str | None
     acknowledged_at: datetime | None
+    # No reminders before this time.
+    snoozed_until: datetime | None
     zone: ZoneInfo  # the shop's, in which its members read times
 
     @property

@@ -36,7 +36,7 @@ def render_notification(kind: str, payload: Mapping[str, Any]) -> list[TelegramM
 
 
 def alert_message(item: NoticeItem) -> TelegramMessage:
-    """A new low-stock alert with its Resolve, Restock and I'm on it buttons."""
+    """A new low-stock alert with its Resolve, Restock, I'm on it and Snooze 1d buttons."""
     title = "Out of stock" if item.quantity == 0 else "Low stock"
     icon = (
         "\N{NO ENTRY SIGN}" if item.quantity == 0 else "\N{WARNING SIGN}\N{VARIATION SELECTOR-16}"
@@ -52,14 +52,17 @@ def alert_message(item: NoticeItem) -> TelegramMessage:
 
 def alert_buttons(alert_id: int) -> InlineKeyboardMarkup:
     """Resolve (`alert:resolve:<id>`) and Restock (`alert:restock:<id>`), then I'm on it
-    (`alert:ack:<id>`)."""
+    (`alert:ack:<id>`) and Snooze 1d (`alert:snooze:<id>`)."""
     return InlineKeyboardMarkup(
         [
             [
                 InlineKeyboardButton("Resolve", callback_data=_data(f"alert:resolve:{alert_id}")),
                 InlineKeyboardButton("Restock", callback_data=_data(f"alert:restock:{alert_id}")),
             ],
-            [InlineKeyboardButton("I'm on it", callback_data=_data(f"alert:ack:{alert_id}"))],
+            [
+                InlineKeyboardButton("I'm on it", callback_data=_data(f"alert:ack:{alert_id}")),
+                InlineKeyboardButton("Snooze 1d", callback_data=_data(f"alert:snooze:{alert_id}")),
+            ],
         ]
     )
 

@@ -1,4 +1,5 @@
-"""Handling an alert without resolving it: /ack and the I'm on it button of alert messages."""
+"""Handling an alert without resolving it: /ack, /snooze, and the I'm on it and Snooze 1d
+buttons of alert messages."""
 
 from __future__ import annotations
 
@@ -10,12 +11,11 @@ from bot.context import Context
 from bot.errors import Refusal
 from bot.handlers.alerts import button_alert
 from bot.handlers.common import args_text, button, reply, user_of
-from bot.parsing import alert_id, is_alert_id, item_name
+from bot.parsing import alert_id, is_alert_id, item_name, usage_error
 from bot.render import MAX_MESSAGE
 from bot.runner import call_core
 from bot.texts import alerts as texts
 from core.alerts import handling
-from core.results import AckChange
 
 
 async def ack(update: Update, context: Context) -> None:
@@ -32,12 +32,29 @@ async def ack(update: Update, context: Context) -> None:
     await reply(update, context, texts.acked(change))
 
 
-async def _note_on(query: CallbackQuery, change: AckChange) -> None:
-    """Say on the alert message who is on it; its buttons stay."""
+async def snooze(update: Update, context: Context) -> None:
+    """/snooze ID DURATION or /snooze NAME DURATION: no reminders until then."""
+    *target_words, duration = args_text(context).split() or [""]
+    if not target_words:
+        raise usage_error(texts.SNOOZE_ARGUMENTS)
+    text = " ".join(target_words)
+    target = {"alert_id": alert_id(text)} if is_alert_id(text) else {"item_name": item_name(text)}
+    done = await call_core(
+        context,
+        handling.snooze_alert,
+        telegram_user_id=user_of(update),
+        duration=duration,
+        **target,
+    )
+    await reply(update, context, texts.snoozed(done))
+
+
+async def _note_on(query: CallbackQuery, note: str) -> None:
+    """Say on the alert message what was done; its buttons stay."""
     message = query.message
     if not isinstance(message, Message) or message.text is None:
         return
-    text = message.text_html + texts.acked_note(change)
+    text = message.text_html + note
     if len(text) > MAX_MESSAGE:
         return
     try:
@@ -56,5 +73,20 @@ async def ack_button(update: Update, context: Context, query: CallbackQuery) -> 
     change = await call_core(
         context, handling.ack_alert, telegram_user_id=user_of(update), alert_id=wanted
     )
-    await _note_on(query, change)
+    await _note_on(query, texts.acked_note(change))
     return texts.BUTTON_ACKED.format(alert_id=wanted)
+
+
+@button
+async def snooze_button(update: Update, context: Context, query: CallbackQuery) -> str | None:
+    """The Snooze 1d button: no reminders of the alert for a day."""
+    wanted = button_alert(query)
+    done = await call_core(
+        context,
+        handling.snooze_alert,
+        telegram_user_id=user_of(update),
+        alert_id=wanted,
+        duration="1d",
+    )
+    await _note_on(query, texts.snoozed_note(done))
+    return texts.BUTTON_SNOOZED.format(alert_id=wanted)

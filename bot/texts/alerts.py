@@ -7,6 +7,7 @@ from core.results import AckChange, AlertView
 from core.wording import count, low_phrase
 
 ALERTS_ARGUMENT = "Say /alerts, or /alerts all for the history too."
+SNOOZE_ARGUMENTS = "Say which alert and for how long."
 RESOLUTION_WORDS = {
     "restocked": "restocked",
     "manual": "by hand",
@@ -23,13 +24,20 @@ def resolution_phrase(alert: AlertView) -> str:
     return f"resolved {when(alert.resolved_at, alert.zone)}, {how}{who}"
 
 
+def _handled(alert: AlertView) -> str:
+    """` · 🙋 Sam · 💤 until 3 Mar 09:00`: who is on an open alert, and its snooze."""
+    taken = f" · 🙋 {esc(alert.acknowledged_by_name)}" if alert.acknowledged_by_name else ""
+    if alert.snoozed_until is not None:
+        taken += f" · 💤 until {when(alert.snoozed_until, alert.zone)}"
+    return taken
+
+
 def alert_line(alert: AlertView) -> str:
     """One line of /alerts."""
     head = f"#{alert.id} {bold(alert.item_name)}"
     if alert.is_open:
         phrase = low_phrase(alert.current_quantity, alert.threshold_at_alert)
-        taken = f" · 🙋 {esc(alert.acknowledged_by_name)}" if alert.acknowledged_by_name else ""
-        return f"⚠️ {head}: {phrase} · since {when(alert.created_at, alert.zone)}{taken}"
+        return f"⚠️ {head}: {phrase} · since {when(alert.created_at, alert.zone)}{_handled(alert)}"
     return f"✅ {head}: {resolution_phrase(alert)}"
 
 
@@ -61,6 +69,8 @@ def alert_details(alert: AlertView) -> str:
             f"🙋 {esc(alert.acknowledged_by_name or 'a former member')} is on it "
             f"since {when(alert.acknowledged_at, alert.zone)}"
         )
+    if alert.is_open and alert.snoozed_until is not None:
+        lines.append(f"💤 No reminders until {when(alert.snoozed_until, alert.zone)}")
     if alert.is_open:
         lines.append(
             f"Last told {when(alert.last_notified_at, alert.zone)}, "
@@ -87,6 +97,7 @@ def resolved_note(alert: AlertView) -> str:
 # Answers to the buttons of alert messages, to fill in with str.format (plain text).
 BUTTON_RESOLVED = "Alert #{alert_id} resolved."
 BUTTON_ACKED = "You are on alert #{alert_id}."
+BUTTON_SNOOZED = "Alert #{alert_id}: no reminders for a day."
 BUTTON_ALREADY_RESOLVED = "Alert #{alert_id} was already resolved."
 NOTHING_TO_RESTOCK = "Alert #{alert_id} is already resolved: nothing to restock for it."
 RESTOCK_ASKED = "How many {item_name} arrived?"
@@ -105,3 +116,17 @@ def acked(change: AckChange) -> str:
 def acked_note(change: AckChange) -> str:
     """Added to the alert message whose I'm on it button was pressed."""
     return f"\n\n🙋 {esc(change.alert.acknowledged_by_name or '')} is on it"
+
+
+def snoozed(alert: AlertView) -> str:
+    """The reply to /snooze."""
+    head = f"alert #{alert.id} for {bold(alert.item_name)}"
+    if alert.snoozed_until is None:
+        return f"🔔 Reminders of {head} are on again."
+    return f"💤 No reminders of {head} until {when(alert.snoozed_until, alert.zone)}."
+
+
+def snoozed_note(alert: AlertView) -> str:
+    """Added to the alert message whose Snooze 1d button was pressed."""
+    assert alert.snoozed_until is not None
+    return f"\n\n💤 Snoozed until {when(alert.snoozed_until, alert.zone)}"

@@ -71,6 +71,7 @@ def remind_due_alerts(uow: UnitOfWork, shop_ids: Sequence[int]) -> tuple[int, in
         Alert.shop_id.in_(shop_ids),
         Alert.resolved_at.is_(None),
         Alert.last_notified_at <= reminder_due_before(uow),
+        or_(Alert.snoozed_until.is_(None), Alert.snoozed_until <= uow.now()),
         item_kept,
     ]
     due_shops = list(

@@ -98,23 +98,24 @@ def evaluate_item(
 
 def _alert_view_query(*conditions: Any, limit: int | None) -> Executable:
     resolver, acknowledger = aliased(Member), aliased(Member)
-    # The columns of an AlertView, in the order of its fields.
+    # Labelled as the AlertView fields they fill (the shop's timezone becomes its zone).
     return (
         select(
             Alert.id,
             Alert.item_id,
-            Item.name,
-            Alert.quantity,
-            Alert.threshold,
-            Item.quantity,
+            Item.name.label("item_name"),
+            Alert.quantity.label("quantity_at_alert"),
+            Alert.threshold.label("threshold_at_alert"),
+            Item.quantity.label("current_quantity"),
             Alert.created_at,
             Alert.last_notified_at,
             Alert.next_reminder_at,
             Alert.resolved_at,
             Alert.resolution,
-            resolver.display_name,
-            acknowledger.display_name,
+            resolver.display_name.label("resolved_by_name"),
+            acknowledger.display_name.label("acknowledged_by_name"),
             Alert.acknowledged_at,
+            Alert.snoozed_until,
             Shop.timezone,
         )
         .join(Item, Item.id == Alert.item_id)
@@ -128,10 +129,17 @@ def _alert_view_query(*conditions: Any, limit: int | None) -> Executable:
 
 
 def alert_views(uow: UnitOfWork, *conditions: Any, limit: int | None = None) -> list[AlertView]:
-    """Alerts matching the conditions, open ones first, newest first."""
-    rows: Any = uow.run(_alert_view_query(*conditions, limit=limit))
-    # The row's columns are an AlertView's fields in order, its shop's timezone last.
-    return [AlertView(*row[:-1], zone=zone_named(uow, row[-1])) for row in rows]  # type: ignore[misc]
+    """Alerts matching the conditions, open ones first, newest first; a snooze that is over
+    shows as none."""
+    now = uow.now()
+    views = []
+    for row in uow.run(_alert_view_query(*conditions, limit=limit)).mappings():
+        fields = dict(row)
+        fields["zone"] = zone_named(uow, fields.pop("timezone"))
+        if fields["snoozed_until"] is not None and fields["snoozed_until"] <= now:
+            fields["snoozed_until"] = None
+        views.append(AlertView(**fields))
+    return views
 
 
 def list_alerts(

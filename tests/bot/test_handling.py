@@ -44,3 +44,41 @@ async def test_ack_refuses_what_it_cannot_take_changing_nothing(shopfront: Shopf
     assert "There is no item called “Oat milk”." in (no_alert.plain_text or "")
     assert "Usage: /ack ID or /ack NAME, e.g. /ack 12" in (empty.plain_text or "")
     assert shopfront.state() == before
+
+
+async def test_snooze_silences_an_alerts_reminders_until_then_and_off_ends_it(
+    shopfront: Shopfront,
+) -> None:
+    await shopfront.shop_with_staff()
+    await shopfront.say(ADMIN, "/additem Green tea 2")
+
+    snoozed = await shopfront.say(STAFF, "/snooze green tea 2d")
+    listing = await shopfront.say(STAFF, "/alerts")
+    details = await shopfront.say(STAFF, "/alert 1")
+    ended = await shopfront.say(STAFF, "/snooze 1 off")
+
+    assert snoozed.plain_text == "💤 No reminders of alert #1 for Green tea until 4 Mar 08:00."
+    assert "· 💤 until 4 Mar 08:00" in (listing.plain_text or "")
+    assert "💤 No reminders until 4 Mar 08:00" in (details.plain_text or "")
+    assert ended.plain_text == "🔔 Reminders of alert #1 for Green tea are on again."
+    assert shopfront.sql("SELECT snoozed_until FROM alerts") == [(None,)]
+
+
+async def test_snooze_refuses_a_missing_or_bad_duration_changing_nothing(
+    shopfront: Shopfront,
+) -> None:
+    await shopfront.shop_with_staff()
+    await shopfront.say(ADMIN, "/additem Green tea 2")
+    before = shopfront.state(), shopfront.sql("SELECT snoozed_until FROM alerts")
+
+    bad = await shopfront.say(STAFF, "/snooze 1 forever")
+    alone = await shopfront.say(STAFF, "/snooze 1")
+
+    assert "Say for how long: 30m, 4h, 2d, 1w or tomorrow (at most 90 days), or off." in (
+        bad.plain_text or ""
+    )
+    assert "Say which alert and for how long." in (alone.plain_text or "")
+    assert "Usage: /snooze ID|NAME 4h|2d|tomorrow|off, e.g. /snooze 12 2d" in (
+        alone.plain_text or ""
+    )
+    assert (shopfront.state(), shopfront.sql("SELECT snoozed_until FROM alerts")) == before

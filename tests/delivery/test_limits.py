@@ -107,5 +107,10 @@ def test_split_texts_keep_whole_lines_within_the_limit() -> None:
 def test_alert_buttons_carry_short_prefixed_callback_data() -> None:
     markup = alert_buttons(10**18)
     data = [button.callback_data for row in markup.inline_keyboard for button in row]
-    assert data == [f"alert:resolve:{10**18}", f"alert:restock:{10**18}", f"alert:ack:{10**18}"]
+    assert data == [
+        f"alert:resolve:{10**18}",
+        f"alert:restock:{10**18}",
+        f"alert:ack:{10**18}",
+        f"alert:snooze:{10**18}",
+    ]
     assert all(len(str(d).encode()) <= MAX_CALLBACK_DATA for d in data)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from tests.bot.harness import ADMIN, STAFF, Shopfront
 from tests.e2e.test_shop_day import expect
 
@@ -21,7 +23,7 @@ async def test_im_on_it_takes_the_alert_and_says_so_on_the_message_keeping_its_b
     edited = live.api.current(STAFF, alert.message_id)
     assert edited["text"].endswith("🙋 Sam is on it")
     buttons = [b["text"] for row in edited["reply_markup"]["inline_keyboard"] for b in row]
-    assert buttons == ["Resolve", "Restock", "I'm on it"]
+    assert buttons == ["Resolve", "Restock", "I'm on it", "Snooze 1d"]
     assert live.sql(
         "SELECT m.display_name FROM alerts a JOIN members m ON m.id = a.acknowledged_by"
     ) == [("Sam",)]
@@ -29,3 +31,21 @@ async def test_im_on_it_takes_the_alert_and_says_so_on_the_message_keeping_its_b
     again = await live.press(STAFF, alert, "I'm on it")
     assert again["text"] == "You are already on alert #1."
     assert again["show_alert"] is True
+
+
+async def test_snooze_1d_on_an_alert_message_silences_its_reminders_for_a_day(
+    live: Shopfront,
+) -> None:
+    await live.shop_with_staff()
+    marker = live.api.mark()
+    await expect(live, ADMIN, "/additem Green tea 3", "Added Green tea")
+    alert = await live.api.await_message(STAFF, contains="Low stock: Green tea", after=marker)
+
+    answer = await live.press(STAFF, alert, "Snooze 1d")
+
+    assert answer["text"] == "Alert #1: no reminders for a day."
+    assert live.api.current(STAFF, alert.message_id)["text"].endswith(
+        "💤 Snoozed until 3 Mar 08:00"
+    )
+    [(until, created)] = live.sql("SELECT snoozed_until, created_at FROM alerts")
+    assert until - created == timedelta(days=1)
