@@ -14,7 +14,17 @@ from enum import Enum
 from telegram import Bot, BotCommand, BotCommandScopeChat
 from telegram.error import TelegramError
 
-from bot.handlers import admin, alerts, handling, items, onboarding, prefs, stock_list, team
+from bot.handlers import (
+    admin,
+    alerts,
+    handling,
+    items,
+    onboarding,
+    orders,
+    prefs,
+    stock_list,
+    team,
+)
 from bot.handlers.common import Handler, guarded
 from bot.texts.common import usage_line
 from bot.texts.onboarding import HelpSection
@@ -77,6 +87,11 @@ COMMANDS = (
             "One item with its history", "/item NAME", "/item Green tea"),
     Command("add", items.add, MEMBER, STOCK,
             "Receive stock (restock)", "/add NAME N", "/add Green tea 10"),
+    Command("received", items.add, MEMBER, STOCK,
+            "An order arrived: same as /add", "/received NAME N", "/received Green tea 48"),
+    Command("ordered", orders.ordered, MEMBER, STOCK,
+            "Record an order (or off)", "/ordered NAME [QTY] [DATE] or /ordered NAME off",
+            "/ordered Green tea 48 fri"),
     Command("remove", items.remove, MEMBER, STOCK,
             "Take stock out (sold, used)", "/remove NAME N", "/remove Green tea 2"),
     Command("set", items.set_quantity, MEMBER, STOCK,

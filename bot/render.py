@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Iterable
-from datetime import datetime, tzinfo
+from datetime import date, datetime, tzinfo
 
 from core.wording import count
 
@@ -50,3 +50,8 @@ def chunks(lines: Iterable[str], limit: int = CHUNK) -> list[str]:
     if current:
         messages.append(current)
     return messages
+
+
+def day(on: date) -> str:
+    """A date as shop staff read it: `Fri 4 Dec`."""
+    return f"{on:%a} {on.day} {on:%b}"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 
@@ -69,6 +69,9 @@ class ItemView:
     own_threshold: int | None
     # A muted item keeps its threshold but never alerts.
     muted: bool = False
+    # What is on order, and when it is due (a date on the shop's clock).
+    on_order: int = 0
+    order_due: date | None = None
 
     @property
     def is_low(self) -> bool:
@@ -234,3 +237,14 @@ class AckChange:
 
     alert: AlertView
     taken_from: str | None = None
+
+
+@dataclass(frozen=True)
+class OrderChange:
+    """What /ordered did: the item, what is on order and when it is due (None: cancelled),
+    and the open alert that now waits for it, if any."""
+
+    item: ItemView
+    quantity: int
+    due: date | None
+    alert_id: int | None

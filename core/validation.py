@@ -7,6 +7,7 @@ import functools
 import re
 import unicodedata
 import zoneinfo
+from datetime import date, timedelta
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
@@ -104,3 +105,50 @@ def normalize_zone(raw: str) -> str:
     if name is None:
         raise InvalidInput("That is not a time zone I know: use its IANA name, like Europe/Berlin.")
     return name
+
+
+_DAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_IN_DAYS = re.compile(r"(\d{1,3})\s*(d|w)")
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+LATEST_DUE = timedelta(days=365)
+DUE_FORMS = "Say when it is due: fri, 2026-12-05, 3d, 2w or tomorrow (within a year)."
+
+
+def _weekday(word: str) -> int | None:
+    """Monday = 0, … for `fri`, `friday` or any start of a day's name of 3 letters or more."""
+    for number, name in enumerate(_DAY_NAMES):
+        if len(word) >= 3 and name.startswith(word):
+            return number
+    return None
+
+
+def looks_like_due_date(word: str) -> bool:
+    """Whether a word is written as an expected date is (`fri`, `3d`, `2026-12-05`, …), so
+    that `/ordered Green tea 48 fri` can tell the date from the name."""
+    word = word.strip().casefold()
+    return (
+        word in ("today", "tomorrow")
+        or _weekday(word) is not None
+        or bool(_IN_DAYS.fullmatch(word) or _ISO_DATE.fullmatch(word))
+    )
+
+
+def parse_due_date(raw: str, today: date) -> date:
+    """An expected date as staff type it, on the shop's `today`: a weekday (the next one
+    after today), `tomorrow`, `3d`, `2w`, or `2026-12-05`; today at the earliest."""
+    word = raw.strip().casefold()
+    due: date | None = None
+    if word in ("today", "tomorrow"):
+        due = today + timedelta(days=int(word == "tomorrow"))
+    elif (weekday := _weekday(word)) is not None:
+        due = today + timedelta(days=(weekday - today.weekday() - 1) % 7 + 1)
+    elif match := _IN_DAYS.fullmatch(word):
+        due = today + timedelta(days=int(match.group(1)) * (7 if match.group(2) == "w" else 1))
+    elif _ISO_DATE.fullmatch(word):
+        try:
+            due = date.fromisoformat(word)
+        except ValueError:
+            due = None
+    if due is None or not today <= due <= today + LATEST_DUE:
+        raise InvalidInput(DUE_FORMS)
+    return due

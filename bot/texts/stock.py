@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import tzinfo
 
 from bot.render import bold, esc, signed, when
+from bot.texts.orders import on_order
 from core.results import ItemDetails, ItemPage, ItemView, MovementView, MuteChange, StockChange
 from core.wording import count, low_phrase
 
@@ -57,6 +58,8 @@ def stock_change(change: StockChange, reason: str) -> str:
         )
     elif item.is_low:
         lines.append(f"⚠️ Still low: {low_phrase(item.quantity, item.threshold)}.")
+    if reason == "add" and item.on_order:
+        lines.append(f"{on_order(item)}.")
     if change.alert_resolved is not None:
         lines.append(f"Alert #{change.alert_resolved} is resolved: back in stock.")
     return "\n".join(lines)
@@ -68,7 +71,8 @@ def item_line(item: ItemView) -> str:
     threshold = "no alert" if item.threshold == 0 else f"alert below {count(item.threshold)}"
     if item.muted:
         marker, threshold = ("🔕 " if item.is_low else "• "), f"{threshold}, muted"
-    return f"{marker}{bold(item.name)}: {count(item.quantity)} ({threshold})"
+    ordered = f" · {on_order(item)}" if item.on_order else ""
+    return f"{marker}{bold(item.name)}: {count(item.quantity)} ({threshold}){ordered}"
 
 
 def stock_page(page: ItemPage, *, only_low: bool, search: str | None) -> str:
@@ -105,6 +109,8 @@ def item_details(details: ItemDetails) -> str:
         f"In stock: {quantity_phrase(item)}",
         threshold_phrase(item).capitalize(),
     ]
+    if item.on_order:
+        lines.append(on_order(item))
     alert = details.open_alert
     if alert is not None:
         taken = f" · 🙋 {esc(alert.acknowledged_by_name)}" if alert.acknowledged_by_name else ""

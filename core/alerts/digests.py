@@ -72,6 +72,12 @@ def remind_due_alerts(uow: UnitOfWork, shop_ids: Sequence[int]) -> tuple[int, in
         Alert.resolved_at.is_(None),
         Alert.last_notified_at <= reminder_due_before(uow),
         or_(Alert.snoozed_until.is_(None), Alert.snoozed_until <= uow.now()),
+        # Ordered: no reminder before the order is overdue, while something is on order.
+        or_(
+            Alert.order_overdue_at.is_(None),
+            Alert.order_overdue_at <= uow.now(),
+            ~exists().where(Item.id == Alert.item_id, Item.on_order > 0),
+        ),
         item_kept,
     ]
     due_shops = list(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Select, and_, bindparam, select
@@ -23,6 +23,8 @@ ITEM_COLUMNS = (
     effective_threshold(),
     Item.threshold,
     Item.muted,
+    Item.on_order,
+    Item.order_due,
 )
 
 
@@ -37,6 +39,8 @@ class ItemState:
     alert_snoozed_until: datetime | None
     open_alert_id: int | None
     muted: bool
+    on_order: int
+    order_due: date | None
 
     @property
     def is_low(self) -> bool:
@@ -52,12 +56,14 @@ class ItemState:
             threshold=self.threshold,
             own_threshold=self.own_threshold,
             muted=self.muted,
+            on_order=self.on_order,
+            order_due=self.order_due,
         )
 
 
 def to_item_view(row: Any) -> ItemView:
     """An ItemView from a row of ITEM_COLUMNS."""
-    item_id, name, quantity, threshold, own, muted = row
+    item_id, name, quantity, threshold, own, muted, on_order, order_due = row
     return ItemView(
         id=item_id,
         name=name,
@@ -65,6 +71,8 @@ def to_item_view(row: Any) -> ItemView:
         threshold=threshold,
         own_threshold=own,
         muted=muted,
+        on_order=on_order,
+        order_due=order_due,
     )
 
 
@@ -97,6 +105,8 @@ def _item_state_query() -> Select[Any]:
             Item.alert_snoozed_until,
             Alert.id,
             Item.muted,
+            Item.on_order,
+            Item.order_due,
         )
         .join(Shop, Shop.id == Item.shop_id)
         .outerjoin(Alert, and_(Alert.item_id == Item.id, Alert.resolved_at.is_(None)))

@@ -11,7 +11,9 @@ from sqlalchemy import (
     Update,
     and_,
     bindparam,
+    case,
     insert,
+    null,
     select,
     update,
 )
@@ -54,9 +56,19 @@ def _quantity_update(*, adding: bool) -> Update:
         .values(
             quantity=Item.quantity + amount if adding else Item.quantity - amount,
             updated_at=bindparam("changed_at", type_=Item.updated_at.type),
+            **(_received(amount) if adding else {}),
         )
         .returning(Item.quantity)
     )
+
+
+def _received(amount: BindParameter[int]) -> dict[str, Any]:
+    """Stock received covers what was on order first (SPEC 2.8); all of it ends the order."""
+    covered = Item.on_order <= amount
+    return {
+        "on_order": case((covered, 0), else_=Item.on_order - amount),
+        "order_due": case((covered, null()), else_=Item.order_due),
+    }
 
 
 @cached_statement

@@ -66,6 +66,7 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("ordered_at", AWARE, nullable=True))
         batch_op.add_column(sa.Column("ordered_quantity", sa.BigInteger(), nullable=True))
         batch_op.add_column(sa.Column("order_due", sa.Date(), nullable=True))
+        batch_op.add_column(sa.Column("order_overdue_at", AWARE, nullable=True))
         batch_op.add_column(sa.Column("snoozed_until", AWARE, nullable=True))
         batch_op.add_column(sa.Column("escalated_at", AWARE, nullable=True))
         batch_op.drop_constraint(op.f("ck_alerts_resolution_known"), type_="check")
@@ -78,7 +79,9 @@ def downgrade() -> None:
     with op.batch_alter_table("alerts", schema=None) as batch_op:
         batch_op.drop_constraint(op.f("ck_alerts_resolution_known"), type_="check")
         batch_op.create_check_constraint(op.f("ck_alerts_resolution_known"), OLD_RESOLUTIONS)
-        for column in ("escalated_at", "snoozed_until", "order_due", "ordered_quantity"):
+        for column in ("escalated_at", "snoozed_until", "order_overdue_at", "order_due"):
+            batch_op.drop_column(column)
+        for column in ("ordered_quantity",):
             batch_op.drop_column(column)
         batch_op.drop_column("ordered_at")
         batch_op.drop_column("acknowledged_at")

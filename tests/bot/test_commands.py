@@ -10,7 +10,8 @@ from tests.bot.harness import ADMIN, STAFF, Shopfront
 
 # The menus as users see them today, in their order.
 STAFF_MENU = [
-    *("stock", "item", "add", "remove", "set", "additem", "alerts", "alert", "resolve", "ack"),
+    *("stock", "item", "add", "received", "ordered", "remove", "set", "additem"),
+    *("alerts", "alert", "resolve", "ack"),
     "snooze",
     *("prefs", "email", "whatsapp", "verify", "notify", "leave", "cancel", "help"),
 ]

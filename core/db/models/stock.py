@@ -114,6 +114,9 @@ class Alert(Base):
     ordered_at: Mapped[datetime | None]
     ordered_quantity: Mapped[int | None]
     order_due: Mapped[date | None] = mapped_column(Date)
+    # The start of the day after `order_due` on the shop's clock: no reminders before it,
+    # "overdue" ones after.
+    order_overdue_at: Mapped[datetime | None]
     # No reminders before this time.
     snoozed_until: Mapped[datetime | None]
     # When it was sent to the admins as unhandled; it is escalated once.

@@ -1,0 +1,37 @@
+"""What the bot says about orders: /ordered, and what is on order where items show."""
+
+from __future__ import annotations
+
+from bot.render import bold, day, esc
+from core.results import ItemView, OrderChange
+from core.wording import count
+
+ORDER_WHAT = "Say which item was ordered, and optionally how many and when it is due."
+
+
+def on_order(item: ItemView) -> str:
+    """`📦 48 on order, due Fri 4 Dec`, or nothing when nothing is on order."""
+    if not item.on_order:
+        return ""
+    due = f", due {day(item.order_due)}" if item.order_due else ""
+    return f"📦 {count(item.on_order)} on order{due}"
+
+
+def order_recorded(change: OrderChange) -> str:
+    """The reply to /ordered."""
+    assert change.due is not None
+    text = f"📦 {count(change.quantity)} {bold(change.item.name)} on order, due {day(change.due)}."
+    if change.alert_id is not None:
+        text += (
+            f"\nAlert #{change.alert_id} waits for it: no reminders before then, "
+            "and after it they say the order is late."
+        )
+    return f"{text}\nWhen it arrives: <code>/received {esc(change.item.name)} N</code>"
+
+
+def order_cancelled(change: OrderChange) -> str:
+    """The reply to /ordered NAME off."""
+    text = f"The order for {bold(change.item.name)} is cancelled: nothing is on order."
+    if change.alert_id is not None:
+        text += f"\nAlert #{change.alert_id} is reminded again."
+    return text

@@ -1,0 +1,89 @@
+"""Orders (SPEC 2.8): what is on order for an item and when it is due. An open alert waits
+for it (no reminders before the due date, "overdue" ones after); stock received clears what
+it covers (core.stock.changes)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+
+from sqlalchemy import update
+
+from core.db.models import Alert, Item
+from core.db.session import UnitOfWork
+from core.errors import InvalidInput
+from core.items.lookups import ensure_not_deleted, find_item_id, item_state, item_view
+from core.results import OrderChange
+from core.shops.members import require_member_ref
+from core.shops.zones import shop_zone
+from core.validation import check_amount, parse_due_date
+
+# When nobody says: due in three days, and enough to reach twice the threshold.
+DEFAULT_DELIVERY = timedelta(days=3)
+
+
+def _set_order(uow: UnitOfWork, item_id: int, name: str, quantity: int, due: date | None) -> None:
+    updated = uow.run(
+        update(Item)
+        .where(Item.id == item_id, Item.deleted_at.is_(None))
+        .values(on_order=quantity, order_due=due, updated_at=uow.now())
+    )
+    if not updated.rowcount:
+        ensure_not_deleted(uow, item_id, name)
+
+
+def _alert_waits(uow: UnitOfWork, item_id: int, values: dict[str, object]) -> int | None:
+    return uow.run(
+        update(Alert)
+        .where(Alert.item_id == item_id, Alert.resolved_at.is_(None))
+        .values(**values)
+        .returning(Alert.id)
+    ).scalar()
+
+
+def order_item(
+    uow: UnitOfWork,
+    *,
+    telegram_user_id: int,
+    name: str,
+    quantity: int | None = None,
+    due: str | None = None,
+) -> OrderChange:
+    """Record an order for an item: `quantity` (default: enough to reach twice its
+    threshold) due on `due` (default: in three days), on the shop's clock."""
+    member = require_member_ref(uow, telegram_user_id)
+    item_id = find_item_id(uow, member.shop_id, name)
+    zone = shop_zone(uow, member.shop_id)
+    today = uow.now().astimezone(zone).date()
+    due_date = today + DEFAULT_DELIVERY if due is None else parse_due_date(due, today)
+    state = item_state(uow, item_id)
+    wanted = max(2 * state.threshold - state.quantity, 1) if quantity is None else quantity
+    check_amount(wanted)
+    _set_order(uow, item_id, name, wanted, due_date)
+    overdue_at = datetime.combine(due_date + timedelta(days=1), time(0), tzinfo=zone)
+    alert_id = _alert_waits(
+        uow,
+        item_id,
+        {
+            "ordered_by": member.id,
+            "ordered_at": uow.now(),
+            "ordered_quantity": wanted,
+            "order_due": due_date,
+            "order_overdue_at": overdue_at.astimezone(UTC),
+        },
+    )
+    change = OrderChange(item_view(uow, item_id), wanted, due_date, alert_id)
+    uow.commit()
+    return change
+
+
+def cancel_order(uow: UnitOfWork, *, telegram_user_id: int, name: str) -> OrderChange:
+    """`/ordered NAME off`: nothing is on order any more; its alert is reminded again."""
+    member = require_member_ref(uow, telegram_user_id)
+    item_id = find_item_id(uow, member.shop_id, name)
+    if item_state(uow, item_id).on_order == 0:
+        raise InvalidInput(f"Nothing is on order for {item_view(uow, item_id).name}.")
+    _set_order(uow, item_id, name, 0, None)
+    alert_id = _alert_waits(uow, item_id, {"order_overdue_at": None})
+    change = OrderChange(item_view(uow, item_id), 0, None, alert_id)
+    uow.commit()
+    return change
