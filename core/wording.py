@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 
 def count(number: int) -> str:
     """A whole number with thousands separators: 1,250."""
@@ -13,3 +15,18 @@ def low_phrase(quantity: int, threshold: int) -> str:
     if quantity == 0:
         return f"out of stock, below the threshold of {count(threshold)}"
     return f"{count(quantity)} left, below the threshold of {count(threshold)}"
+
+
+def short_date(on: date) -> str:
+    """A date as it reads in a message: `4 Dec`."""
+    return f"{on.day} {on:%b}"
+
+
+def order_phrase(quantity: int, ordered_on: date, due: date, days_late: int) -> str:
+    """`⏰ ordered 48 on 1 Dec, due 4 Dec: 2 days late`, or `📦 48 ordered on 1 Dec, due
+    4 Dec` while it is not late."""
+    when = f"on {short_date(ordered_on)}, due {short_date(due)}"
+    if days_late <= 0:
+        return f"📦 {count(quantity)} ordered {when}"
+    late = "1 day" if days_late == 1 else f"{count(days_late)} days"
+    return f"⏰ ordered {count(quantity)} {when}: {late} late"

@@ -86,7 +86,8 @@ def digest_texts(notice: Notice, limit: int = MAX_TEXT) -> list[str]:
     total = len(notice.items)
     header = f"\N{ALARM CLOCK} <b>Still low</b>: {count(total)} {'item' if total == 1 else 'items'}"
     lines = [
-        f"\N{BULLET} <b>{escape(item.name)}</b>: {item.low} \N{MIDDLE DOT} /alert {item.alert_id}"
+        f"\N{BULLET} <b>{escape(item.name)}</b>: {escape(item.line)} "
+        f"\N{MIDDLE DOT} /alert {item.alert_id}"
         for item in notice.items
     ]
     return split_lines(header, lines, limit=limit)

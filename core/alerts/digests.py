@@ -30,6 +30,7 @@ from sqlalchemy import (
     values,
 )
 
+from core.alerts.notes import handling_notes
 from core.alerts.notifications import NOTIFICATION_COLUMNS, RECIPIENT_COLUMNS
 from core.db.base import Id
 from core.db.models import Alert, Item, Member, Notification
@@ -87,6 +88,7 @@ def remind_due_alerts(uow: UnitOfWork, shop_ids: Sequence[int]) -> tuple[int, in
     # A chunk of shops at a time, so that memory stays flat however many shops there are.
     for chunk in in_chunks(due_shops):
         entries = _mark_reminded(uow, [*due, Alert.shop_id.in_(chunk)])
+        _add_notes(uow, entries)
         reminded += sum(len(shop_entries) for shop_entries in entries.values())
         queued += _insert_digests(uow, _audiences(uow, entries))
     return reminded, queued
@@ -125,6 +127,14 @@ def _mark_reminded(uow: UnitOfWork, conditions: list[Any]) -> dict[int, list[Ent
         entry["threshold"] = threshold
         entries.setdefault(shop_id, []).append(Entry(entry, taken_by))
     return entries
+
+
+def _add_notes(uow: UnitOfWork, entries: dict[int, list[Entry]]) -> None:
+    """Add to each entry who is on its alert and what is on order (core.alerts.notes)."""
+    listed = [entry for shop_entries in entries.values() for entry in shop_entries]
+    notes = handling_notes(uow, [entry.fields["alert_id"] for entry in listed])
+    for entry in listed:
+        entry.fields.update(notes.get(entry.fields["alert_id"], {}))
 
 
 def _payload(entries: Sequence[Entry]) -> dict[str, Any]:

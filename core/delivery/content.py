@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from core.vocabulary import Kind
-from core.wording import count, low_phrase
+from core.wording import count, low_phrase, order_phrase
 
 
 @dataclass(frozen=True)
@@ -18,11 +19,21 @@ class NoticeItem:
     name: str
     quantity: int
     threshold: int
+    # A reminder's notes (core.alerts.notes): who is on the alert, and its order.
+    taken_by: str | None = None
+    order: str | None = None
 
     @property
     def low(self) -> str:
         """What low means for this item: "3 left, below the threshold of 5"."""
         return low_phrase(self.quantity, self.threshold)
+
+    @property
+    def line(self) -> str:
+        """What low means, then the reminder's notes: "3 left, below the threshold of 5 ·
+        🙋 Sam is on it · ⏰ ordered 48 on 1 Dec, due 4 Dec: 2 days late"."""
+        taken = f"🙋 {self.taken_by} is on it" if self.taken_by else None
+        return " · ".join(part for part in (self.low, taken, self.order) if part)
 
 
 @dataclass(frozen=True)
@@ -73,12 +84,26 @@ class Notice:
 _DIGESTS = frozenset({Kind.REMINDER_DIGEST, Kind.HELD_DIGEST})
 
 
+def _order(raw: Mapping[str, Any] | None) -> str | None:
+    if raw is None:
+        return None
+    return order_phrase(
+        int(raw["quantity"]),
+        date.fromisoformat(str(raw["ordered_on"])),
+        date.fromisoformat(str(raw["due"])),
+        int(raw["days_late"]),
+    )
+
+
 def _item(raw: Mapping[str, Any]) -> NoticeItem:
+    taken_by = raw.get("taken_by")
     return NoticeItem(
         alert_id=int(raw["alert_id"]),
         name=str(raw["item_name"]),
         quantity=int(raw["quantity"]),
         threshold=int(raw["threshold"]),
+        taken_by=None if taken_by is None else str(taken_by),
+        order=_order(raw.get("order")),
     )
 
 

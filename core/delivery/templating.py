@@ -64,7 +64,7 @@ def whatsapp_variables(notice: Notice) -> str:
     if notice.kind == Kind.VERIFICATION:
         return verification_variables(notice)
     if notice.is_digest:
-        details = "; ".join(f"{item.name}: {item.low}" for item in notice.items)
+        details = "; ".join(f"{item.name}: {item.line}" for item in notice.items)
         if notice.kind == Kind.HELD_DIGEST:
             details = f"Held back by the hourly limit: {details}"
     elif notice.kind == "back_in_stock":

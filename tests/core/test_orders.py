@@ -6,7 +6,8 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from core.alerts import check
+from core.alerts import check, handling
+from core.delivery.content import read_notice
 from core.errors import InvalidInput, NotFound
 from core.results import OrderChange
 from core.shops import zones
@@ -135,3 +136,21 @@ def test_bad_quantities_unknown_items_and_nothing_to_cancel_are_refused_changing
     with pytest.raises(InvalidInput, match=r"Nothing is on order for Green tea\."):
         shop.run(orders.cancel_order, telegram_user_id=shop.admin, name="Green tea")
     assert snapshot(shop.db) == before
+
+
+def test_a_late_orders_reminder_says_how_late_it_is_and_who_is_on_it(
+    shop: ShopFixture, clock: Clock
+) -> None:
+    shop.add_item("Green tea", 2)
+    order(shop, quantity=48, due="thu")  # Thursday 5 Mar
+    shop.run(handling.ack_alert, telegram_user_id=shop.staff[0], item_name="Green tea")
+    clock.advance(days=5)  # Saturday 7 Mar: two days late
+
+    shop.run(check.run_check)
+
+    [digest] = shop.notifications(kind="reminder_digest", recipient=str(shop.admin))
+    [item] = read_notice(digest.kind, digest.payload).items
+    assert item.line == (
+        f"2 left, below the threshold of 5 · 🙋 Staff {shop.staff[0]} is on it · "
+        "⏰ ordered 48 on 2 Mar, due 5 Mar: 2 days late"
+    )
