@@ -22,7 +22,7 @@ from bot.delivery.limits import build_rate_limiter
 from bot.delivery.relay import Delivery
 from bot.flood import FloodGate
 from bot.handlers import alerts, fallbacks, flood, handling, stock_list, team
-from bot.jobs import schedule_daily_check
+from bot.jobs import schedule_daily_check, schedule_escalations
 from bot.ordering import PerChatUpdateProcessor
 from bot.runner import create_executor
 from core.db.session import Database
@@ -100,6 +100,7 @@ def build_application(
     application.add_handlers(handlers())
     application.add_error_handler(fallbacks.on_error)
     schedule_daily_check(application)
+    schedule_escalations(application)
     return application
 
 

@@ -1,6 +1,7 @@
-"""The daily check on the bot's job queue: one job, due at the next moment some shop's
-check is (ALERT_CHECK_TIME in that shop's zone), that runs the due checks and sets itself
-again. At start it runs at once, so a check missed while the bot was down runs then."""
+"""The bot's jobs. The daily check: one job, due at the next moment some shop's check is
+(ALERT_CHECK_TIME in that shop's zone), that runs the due checks and sets itself again; at
+start it runs at once, so a check missed while the bot was down runs then. Escalations: a
+look for unhandled alerts every minute."""
 
 from __future__ import annotations
 
@@ -13,12 +14,16 @@ from telegram.ext import Job, JobQueue
 from bot.context import App, Context
 from bot.runner import call_core
 from core.alerts.daily import run_due_checks, time_to_next_check
+from core.alerts.escalation import run_escalations
 
 log = logging.getLogger("stockbot.bot")
 
 DAILY_CHECK = "daily-check"
 # When the database cannot be reached, the job tries again after this long.
 RETRY_AFTER = timedelta(minutes=1)
+ESCALATIONS = "escalations"
+# How often unhandled alerts are looked for: an escalation comes at most this late.
+ESCALATION_EVERY = timedelta(minutes=1)
 
 
 async def daily_check(context: Context) -> None:
@@ -58,3 +63,17 @@ def reschedule_daily_check(application: App) -> Job[Any]:
     for job in _queue(application).get_jobs_by_name(DAILY_CHECK):
         job.schedule_removal()
     return schedule_daily_check(application)
+
+
+async def escalate(context: Context) -> None:
+    """Send the alerts nobody handled in time to their shops' admins (SPEC 2.11)."""
+    escalated = await call_core(context, run_escalations)
+    if escalated:
+        log.info("Escalated %d unhandled alerts to their shops' admins", escalated)
+
+
+def schedule_escalations(application: App) -> Job[Any]:
+    """Look for unhandled alerts every ESCALATION_EVERY."""
+    return _queue(application).run_repeating(
+        escalate, interval=ESCALATION_EVERY, first=ESCALATION_EVERY, name=ESCALATIONS
+    )

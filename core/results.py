@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 
@@ -248,3 +248,10 @@ class OrderChange:
     quantity: int
     due: date | None
     alert_id: int | None
+
+
+@dataclass(frozen=True)
+class EscalationSetting:
+    """A shop's escalation: after how long an unhandled alert goes to the admins (None: off)."""
+
+    after: timedelta | None

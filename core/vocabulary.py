@@ -22,6 +22,8 @@ class Kind(StrEnum):
     ALERT = "alert"
     BACK_IN_STOCK = "back_in_stock"
     REMINDER_DIGEST = "reminder_digest"
+    # An alert nobody handled within the shop's escalation time, sent to its admins.
+    ESCALATION = "escalation"
     # Messages to one address that waited (its hourly limit, quiet hours) and go out as one.
     HELD_DIGEST = "held_digest"
     # The code that proves a member owns an email address or WhatsApp number.

@@ -30,3 +30,14 @@ def order_phrase(quantity: int, ordered_on: date, due: date, days_late: int) -> 
         return f"📦 {count(quantity)} ordered {when}"
     late = "1 day" if days_late == 1 else f"{count(days_late)} days"
     return f"⏰ ordered {count(quantity)} {when}: {late} late"
+
+
+def span(seconds: int) -> str:
+    """A length of time in the largest whole unit: `4 hours`, `30 minutes`, `2 days`."""
+    unit, size = next(
+        (unit, size)
+        for unit, size in (("day", 86_400), ("hour", 3_600), ("minute", 60))
+        if (seconds >= size and seconds % size == 0) or unit == "minute"
+    )
+    number = max(seconds // size, 1)
+    return f"{count(number)} {unit}{'' if number == 1 else 's'}"

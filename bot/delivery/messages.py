@@ -32,6 +32,8 @@ def render_notification(kind: str, payload: Mapping[str, Any]) -> list[TelegramM
         return [alert_message(notice.first)]
     if notice.kind == "back_in_stock":
         return [back_in_stock_message(notice.first)]
+    if notice.kind == "escalation":
+        return [escalation_message(notice)]
     return [TelegramMessage(text) for text in digest_texts(notice)]
 
 
@@ -45,6 +47,18 @@ def alert_message(item: NoticeItem) -> TelegramMessage:
     text = (
         f"{icon} <b>{title}: {name}</b>\n"
         f"{name}: {item.low}.\n"
+        f"Alert #{item.alert_id} \N{MIDDLE DOT} /alert {item.alert_id}"
+    )
+    return TelegramMessage(text, alert_buttons(item.alert_id))
+
+
+def escalation_message(notice: Notice) -> TelegramMessage:
+    """An alert nobody handled, sent again to the shop's admins, with the alert's buttons."""
+    item = notice.first
+    name = escape(item.name)
+    text = (
+        f"\N{POLICE CARS REVOLVING LIGHT} <b>Unhandled for {notice.unhandled}: {name}</b>\n"
+        f"{name}: {item.low}. Nobody has taken it, ordered it or resolved it yet.\n"
         f"Alert #{item.alert_id} \N{MIDDLE DOT} /alert {item.alert_id}"
     )
     return TelegramMessage(text, alert_buttons(item.alert_id))

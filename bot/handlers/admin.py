@@ -1,4 +1,4 @@
-"""Shop admin commands: /threshold, /stats, /check, /invite, /timezone."""
+"""Shop admin commands: /threshold, /stats, /check, /invite, /timezone, /escalate."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from bot.parsing import usage_error, whole_number
 from bot.runner import call_core
 from bot.texts import admin as texts
 from bot.texts.parsing import THRESHOLD
-from core.alerts import check
+from core.alerts import check, escalation
 from core.shops import onboarding, zones
 from core.stock import stats, thresholds
 
@@ -70,3 +70,17 @@ async def timezone(update: Update, context: Context) -> None:
     changed = await call_core(context, zones.set_timezone, telegram_user_id=user, zone=wanted)
     reschedule_daily_check(context.application)
     await reply(update, context, texts.zone_text(changed, changed=True))
+
+
+async def escalate(update: Update, context: Context) -> None:
+    """/escalate DURATION or /escalate off; /escalate alone shows the setting."""
+    wanted = args_text(context).strip()
+    user = user_of(update)
+    if not wanted:
+        shown = await call_core(context, escalation.get_escalation, telegram_user_id=user)
+        await reply(update, context, texts.escalation_text(shown, changed=False))
+        return
+    done = await call_core(
+        context, escalation.set_escalation, telegram_user_id=user, duration=wanted
+    )
+    await reply(update, context, texts.escalation_text(done, changed=True))

@@ -3,8 +3,15 @@
 from __future__ import annotations
 
 from bot.render import bold, esc, when
-from core.results import CheckReport, InviteView, ShopZone, Stats, ThresholdChange
-from core.wording import count
+from core.results import (
+    CheckReport,
+    EscalationSetting,
+    InviteView,
+    ShopZone,
+    Stats,
+    ThresholdChange,
+)
+from core.wording import count, span
 
 NO_THRESHOLD = "Give a threshold."
 
@@ -89,4 +96,20 @@ def zone_text(shown: ShopZone, *, changed: bool) -> str:
     return (
         f"{head} The daily check runs next on {when(next_check, shown.zone)} there.\n"
         "Change it with <code>/timezone ZONE</code>, e.g. <code>/timezone Europe/Berlin</code>."
+    )
+
+
+def escalation_text(setting: EscalationSetting, *, changed: bool) -> str:
+    """The reply to /escalate."""
+    if setting.after is None:
+        head = "✅ Escalation is off." if changed else "Escalation is off."
+        return (
+            f"{head} <code>/escalate 4h</code> sends an alert nobody has taken, ordered or "
+            "resolved within 4 hours to the shop's admins."
+        )
+    after = span(int(setting.after.total_seconds()))
+    head = "✅ Escalation is on:" if changed else "Escalation is on:"
+    return (
+        f"{head} an alert nobody has taken, ordered or resolved within {after} is sent to "
+        "the shop's admins once more. <code>/escalate off</code> stops it."
     )

@@ -77,10 +77,32 @@ def _payload(dialect: str, *, quantity: Any, threshold: Any) -> Any:
     )
 
 
+def _escalation_payload(dialect: str) -> Any:
+    """An escalation's payload: the alert's item as it is now, and how long the alert has
+    gone unhandled (the shop's escalation time, which it has just passed)."""
+    return json_object(
+        dialect,
+        alert_id=Alert.id,
+        item_name=Item.name,
+        quantity=Item.quantity,
+        threshold=effective_threshold(),
+        unhandled_seconds=Shop.escalate_after_seconds,
+    )
+
+
 @cached_statement
-def _alert_messages_insert(dialect: str, channel: str) -> Any:
+def _alert_messages_insert(dialect: str, channel: str, kind: str) -> Any:
     recipient = RECIPIENT_COLUMNS[Channel(channel)]
     now = bindparam("now", type_=Notification.created_at.type)
+    escalation = kind == Kind.ESCALATION
+    audience = [Member.shop_id == Alert.shop_id, Member.notify.is_(True)]
+    if escalation:  # an escalation goes to the shop's admins only
+        audience.append(Member.role == "admin")
+    payload = (
+        _escalation_payload(dialect)
+        if escalation
+        else _payload(dialect, quantity=Alert.quantity, threshold=Alert.threshold)
+    )
     rows = (
         select(
             Alert.shop_id,
@@ -88,28 +110,32 @@ def _alert_messages_insert(dialect: str, channel: str) -> Any:
             Alert.id,
             literal(channel),
             cast(recipient, String),
-            literal(Kind.ALERT.value),
-            _payload(dialect, quantity=Alert.quantity, threshold=Alert.threshold),
-            _key("alert", channel),
+            literal(kind),
+            payload,
+            _key(kind, channel),
             literal(Status.PENDING.value),
             literal(0),
             now,
             now,
         )
         .join(Item, Item.id == Alert.item_id)
-        .join(Member, and_(Member.shop_id == Alert.shop_id, Member.notify.is_(True)))
+        .join(Shop, Shop.id == Alert.shop_id)
+        .join(Member, and_(*audience))
         .where(Alert.id.in_(bindparam("alert_ids", expanding=True)), recipient.is_not(None))
     )
     return _insert_statement(dialect, rows)
 
 
-def enqueue_alert_messages(uow: UnitOfWork, alert_ids: Sequence[int]) -> int:
-    """Queue a new-alert message for every member of the shop with alerts on, on each of
-    their channels that is switched on; returns how many were queued."""
+def enqueue_alert_messages(
+    uow: UnitOfWork, alert_ids: Sequence[int], *, kind: str = Kind.ALERT
+) -> int:
+    """Queue a new-alert message (or an escalation, to the admins) for every member of the
+    shop with alerts on, on each of their channels that is switched on; returns how many
+    were queued."""
     queued = 0
     now = uow.now()
     for channel in sorted(uow.config.channels):
-        statement = _alert_messages_insert(uow.dialect, channel)
+        statement = _alert_messages_insert(uow.dialect, channel, str(kind))
         for chunk in in_chunks(alert_ids):
             queued += _insert(uow, statement, {"alert_ids": list(chunk), "now": now})
     return queued

@@ -8,7 +8,7 @@ from datetime import date
 from typing import Any
 
 from core.vocabulary import Kind
-from core.wording import count, low_phrase, order_phrase
+from core.wording import count, low_phrase, order_phrase, span
 
 
 @dataclass(frozen=True)
@@ -47,6 +47,8 @@ class Notice:
     # A held digest: how many messages waited in it, and the hourly limit they waited for.
     held: int = 0
     limit: int = 0
+    # An escalation: how long the alert has gone unhandled, in words ("4 hours").
+    unhandled: str = ""
 
     @property
     def first(self) -> NoticeItem:
@@ -73,6 +75,9 @@ class Notice:
         if self.kind == Kind.ALERT:
             prefix = "Out of stock" if self.first.quantity == 0 else "Low stock"
             return f"{prefix}: {self.first.name} ({count(self.first.quantity)} left)"
+        if self.kind == Kind.ESCALATION:
+            left = count(self.first.quantity)
+            return f"Unhandled for {self.unhandled}: {self.first.name} ({left} left)"
         if self.kind == Kind.BACK_IN_STOCK:
             return f"Back in stock: {self.first.name} ({count(self.first.quantity)})"
         noun = "item" if len(self.items) == 1 else "items"
@@ -118,11 +123,12 @@ def read_notice(kind: str, payload: Mapping[str, Any]) -> Notice:
         items = tuple(_item(raw) for raw in raw_items)
         held = int(payload.get("held", len(items))) if kind == Kind.HELD_DIGEST else 0
         limit = int(payload.get("limit", 0)) if kind == Kind.HELD_DIGEST else 0
+        unhandled = span(int(payload["unhandled_seconds"])) if kind == Kind.ESCALATION else ""
     except (KeyError, TypeError, ValueError) as exc:
         raise ValueError(f"malformed {kind} payload: {exc!r}") from None
     if not items:
         raise ValueError(f"empty {kind} payload")
-    return Notice(kind=kind, items=items, held=held, limit=limit)
+    return Notice(kind=kind, items=items, held=held, limit=limit, unhandled=unhandled)
 
 
 def read_verification(payload: Mapping[str, Any]) -> Notice:

@@ -27,7 +27,7 @@ log = logging.getLogger("stockbot.delivery")
 WINDOW = timedelta(hours=1)
 # The kinds the limit counts, holds and folds; a verification code is never held (its own
 # limit is 3 an hour) and back-in-stock notes go to Telegram only.
-CAPPED_KINDS = frozenset({Kind.ALERT, Kind.REMINDER_DIGEST, Kind.HELD_DIGEST})
+CAPPED_KINDS = frozenset({Kind.ALERT, Kind.ESCALATION, Kind.REMINDER_DIGEST, Kind.HELD_DIGEST})
 # The advisory lock under which one address's budget is decided, in every process.
 THROTTLE_LOCK_KEY = 0x7_400_CA9
 

@@ -1,6 +1,6 @@
 """new notification kinds and statuses
 
-Held digests and verification codes are new kinds; a notification can now be cancelled
+Held digests, verification codes and escalations are new kinds; a notification can now be cancelled
 (its member left, its address changed) or folded into a held digest; `cancelled` needs
 longer statuses.
 
@@ -22,7 +22,7 @@ depends_on: str | Sequence[str] | None = None
 # The words as this revision knows them: later changes to core.vocabulary must not change
 # what this migration does.
 OLD_KINDS = ("alert", "back_in_stock", "reminder_digest")
-NEW_KINDS = (*OLD_KINDS, "held_digest", "verification")
+NEW_KINDS = (*OLD_KINDS, "held_digest", "verification", "escalation")
 OLD_STATUSES = ("pending", "sent", "dead")
 NEW_STATUSES = (*OLD_STATUSES, "cancelled", "folded")
 

@@ -153,3 +153,28 @@ async def test_after_timezone_every_time_shown_is_on_the_shops_clock(shopfront: 
     invite = (await shopfront.say(ADMIN, "/invite")).plain_text or ""
     assert "until 9 Mar 13:45 +0545" in invite
     assert "works until 9 Mar 13:45" in ((await shopfront.say(ADMIN, "/invites")).plain_text or "")
+
+
+async def test_escalate_turns_escalation_on_and_off_and_refuses_bad_durations(
+    shopfront: Shopfront,
+) -> None:
+    await shopfront.shop_with_staff()
+
+    shown = await shopfront.say(ADMIN, "/escalate")
+    on = await shopfront.say(ADMIN, "/escalate 4h")
+    bad = await shopfront.say(ADMIN, "/escalate 5m")
+    staff = await shopfront.say(STAFF, "/escalate off")
+    seconds = shopfront.sql("SELECT escalate_after_seconds FROM shops")
+    off = await shopfront.say(ADMIN, "/escalate off")
+
+    assert (shown.plain_text or "").startswith("Escalation is off.")
+    assert (on.plain_text or "").startswith(
+        "✅ Escalation is on: an alert nobody has taken, ordered or resolved within 4 hours"
+    )
+    assert "Say after how long: 30m, 4h or 2d (15 minutes to 14 days), or off." in (
+        bad.plain_text or ""
+    )
+    assert "Only a shop admin can do that." in (staff.plain_text or "")
+    assert seconds == [(4 * 3600,)]
+    assert (off.plain_text or "").startswith("✅ Escalation is off.")
+    assert shopfront.sql("SELECT escalate_after_seconds FROM shops") == [(None,)]

@@ -25,6 +25,7 @@ ADMIN_ONLY = [
     "check",
     "invite",
     "timezone",
+    "escalate",
     *TEAM_ADMIN,
 ]
 

@@ -1,10 +1,13 @@
-"""The I'm on it button of a pushed alert, with the relay running."""
+"""Alert handling with the relay running: the I'm on it and Snooze 1d buttons of a pushed
+alert, and escalations reaching the admins."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
+from bot.jobs import escalate
 from tests.bot.harness import ADMIN, STAFF, Shopfront
+from tests.conftest import Clock
 from tests.e2e.test_shop_day import expect
 
 
@@ -49,3 +52,21 @@ async def test_snooze_1d_on_an_alert_message_silences_its_reminders_for_a_day(
     )
     [(until, created)] = live.sql("SELECT snoozed_until, created_at FROM alerts")
     assert until - created == timedelta(days=1)
+
+
+async def test_the_escalation_job_sends_an_unhandled_alert_to_the_admins_with_its_buttons(
+    live: Shopfront, clock: Clock
+) -> None:
+    await live.shop_with_staff()
+    await expect(live, ADMIN, "/escalate 30m", "Escalation is on")
+    await expect(live, STAFF, "/additem Green tea 3", "Added Green tea")
+    clock.advance(minutes=30)
+    marker = live.api.mark()
+    assert live.app.job_queue is not None
+
+    live.app.job_queue.run_once(escalate, when=0)
+    pushed = await live.api.await_message(ADMIN, contains="Unhandled for 30 minutes", after=marker)
+
+    assert "Green tea: 3 left, below the threshold of 5" in (pushed.plain_text or "")
+    assert pushed.callback_data("I'm on it") == "alert:ack:1"
+    assert [m for m in live.api.replies_since(STAFF, marker) if "Unhandled" in (m.text or "")] == []
