@@ -46,6 +46,8 @@ class Prefs:
     role: str
     shop_name: str
     shop_zone: str
+    # The member's quiet hours, `21:00-07:30` on the shop's clock, or None.
+    quiet: str | None
     # False while the address waits for /verify (it receives only its code until then).
     email_verified: bool = False
     whatsapp_verified: bool = False

@@ -152,3 +152,21 @@ def parse_due_date(raw: str, today: date) -> date:
     if due is None or not today <= due <= today + LATEST_DUE:
         raise InvalidInput(DUE_FORMS)
     return due
+
+
+_QUIET = re.compile(r"(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})")
+QUIET_FORMS = "Say from when to when, like 21:00-07:30, or off."
+
+
+def parse_quiet_hours(raw: str) -> tuple[int, int]:
+    """`21:00-07:30` as minutes after midnight (from, until); they may span midnight."""
+    match = _QUIET.fullmatch(raw.strip())
+    if match is None:
+        raise InvalidInput(QUIET_FORMS)
+    hours_from, minutes_from, hours_until, minutes_until = (int(part) for part in match.groups())
+    if max(hours_from, hours_until) > 23 or max(minutes_from, minutes_until) > 59:
+        raise InvalidInput(QUIET_FORMS)
+    start, end = hours_from * 60 + minutes_from, hours_until * 60 + minutes_until
+    if start == end:
+        raise InvalidInput("Quiet hours need an end that differs from their start.")
+    return start, end

@@ -114,6 +114,7 @@ class TelegramChannel:
                         message.text,
                         parse_mode=ParseMode.HTML,
                         reply_markup=message.reply_markup,
+                        disable_notification=claim.silent,
                         **self._push_args,
                     )
                 return None, chat_id

@@ -9,7 +9,7 @@ from bot.handlers.common import args_text, reply, settings_of, user_of
 from bot.parsing import off_or_value, on_off
 from bot.runner import call_core
 from bot.texts import prefs as texts
-from bot.texts.parsing import EMAIL_ADDRESS, WHATSAPP_NUMBER
+from bot.texts.parsing import EMAIL_ADDRESS, QUIET_HOURS, WHATSAPP_NUMBER
 from core.shops import prefs as member_prefs
 from core.shops import verification
 
@@ -56,4 +56,14 @@ async def notify(update: Update, context: Context) -> None:
         context, member_prefs.set_notify, telegram_user_id=user_of(update), on=on
     )
     done = texts.notify_done(found)
+    await reply(update, context, texts.changed(done, found, settings_of(context)))
+
+
+async def quiet(update: Update, context: Context) -> None:
+    """/quiet HH:MM-HH:MM or /quiet off: the member's quiet hours, on the shop's clock."""
+    hours = off_or_value(args_text(context), QUIET_HOURS)
+    found = await call_core(
+        context, member_prefs.set_quiet, telegram_user_id=user_of(update), hours=hours
+    )
+    done = texts.quiet_done(found)
     await reply(update, context, texts.changed(done, found, settings_of(context)))

@@ -10,6 +10,7 @@ AMOUNT = "The amount"
 THRESHOLD = "The threshold"
 EMAIL_ADDRESS = "your email address"
 WHATSAPP_NUMBER = "your number in international form"
+QUIET_HOURS = "your quiet hours (like 21:00-07:30)"
 
 NUMBERS_AFTER_QUOTES = "Put the numbers after the quoted name."
 NAME_THEN_NUMBER = "Give the item name and then the number."

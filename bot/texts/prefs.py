@@ -34,6 +34,7 @@ def prefs_text(prefs: Prefs, settings: Settings) -> str:
             f"Email: {email}",
             f"WhatsApp: {whatsapp}",
             f"Shop default threshold: {count(prefs.shop_default_threshold)}",
+            f"Quiet hours: {esc(prefs.quiet) if prefs.quiet else 'none (/quiet 21:00-07:30)'}",
             f"Shop time zone: {esc(prefs.shop_zone)}",
         ]
     )
@@ -83,3 +84,13 @@ def verified_done(verified: Verified) -> str:
 def notify_done(prefs: Prefs) -> str:
     """The reply to /notify."""
     return "✅ Alerts are on." if prefs.notify else "✅ Alerts are off for you."
+
+
+def quiet_done(prefs: Prefs) -> str:
+    """The reply to /quiet."""
+    if prefs.quiet is None:
+        return "✅ No quiet hours: alerts come with a sound, email and WhatsApp at once."
+    return (
+        f"✅ Quiet hours {esc(prefs.quiet)} ({esc(prefs.shop_zone)}): Telegram alerts come "
+        "without a sound then, and email and WhatsApp wait until they end."
+    )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Collection, Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -11,6 +12,7 @@ from sqlalchemy import func, or_, select, update
 
 from core.db.models import Notification
 from core.db.session import UnitOfWork
+from core.delivery.quiet import quiet_ends
 from core.delivery.throttle import admit
 from core.delivery.types import Claim, Outcome, RetryPolicy
 
@@ -94,6 +96,8 @@ def claim_due(
     claims = _lease(uow, ids, now + lease)
     if max_attempts is not None:
         claims = _give_up_abandoned(uow, claims, max_attempts)
+    quiet = quiet_ends(uow, {claim.member_id for claim in claims})
+    claims = [replace(claim, silent=claim.member_id in quiet) for claim in claims]
     uow.commit()
     return sorted(claims, key=lambda claim: ids.index(claim.id))
 

@@ -47,6 +47,8 @@ class Notice:
     # A held digest: how many messages waited in it, and the hourly limit they waited for.
     held: int = 0
     limit: int = 0
+    # A held digest that waited (also) for the end of the member's quiet hours.
+    quiet: bool = False
     # An escalation: how long the alert has gone unhandled, in words ("4 hours").
     unhandled: str = ""
 
@@ -124,11 +126,12 @@ def read_notice(kind: str, payload: Mapping[str, Any]) -> Notice:
         held = int(payload.get("held", len(items))) if kind == Kind.HELD_DIGEST else 0
         limit = int(payload.get("limit", 0)) if kind == Kind.HELD_DIGEST else 0
         unhandled = span(int(payload["unhandled_seconds"])) if kind == Kind.ESCALATION else ""
+        quiet = bool(payload.get("quiet", False)) if kind == Kind.HELD_DIGEST else False
     except (KeyError, TypeError, ValueError) as exc:
         raise ValueError(f"malformed {kind} payload: {exc!r}") from None
     if not items:
         raise ValueError(f"empty {kind} payload")
-    return Notice(kind=kind, items=items, held=held, limit=limit, unhandled=unhandled)
+    return Notice(kind=kind, items=items, held=held, limit=limit, unhandled=unhandled, quiet=quiet)
 
 
 def read_verification(payload: Mapping[str, Any]) -> Notice:

@@ -66,7 +66,8 @@ def whatsapp_variables(notice: Notice) -> str:
     if notice.is_digest:
         details = "; ".join(f"{item.name}: {item.line}" for item in notice.items)
         if notice.kind == Kind.HELD_DIGEST:
-            details = f"Held back by the hourly limit: {details}"
+            why = "until your quiet hours ended" if notice.quiet else "by the hourly limit"
+            details = f"Held back {why}: {details}"
     elif notice.kind == "back_in_stock":
         details = f"{count(notice.first.quantity)} in stock now"
     else:

@@ -6,20 +6,19 @@ dropped. See docs/delivery.md, "The hourly limit"."""
 from __future__ import annotations
 
 import logging
-import uuid
 import zlib
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy import and_, func, or_, select
 
 from core.db.dialect import try_advisory_locks
 from core.db.models import Notification
 from core.db.session import UnitOfWork
-from core.delivery.content import NoticeItem, read_notice
-from core.delivery.masking import mask_recipient
+from core.delivery.held import hold
+from core.delivery.quiet import quiet_ends
 from core.vocabulary import Kind, Status
 
 log = logging.getLogger("stockbot.delivery")
@@ -35,20 +34,29 @@ THROTTLE_LOCK_KEY = 0x7_400_CA9
 def admit(uow: UnitOfWork, ids: Sequence[int], cap: int) -> list[int]:
     """Of the due rows a claim selected (and locked), those to lease now, in their order.
 
-    Per address, up to its budget (the cap less the messages sent to it in the last hour and
-    those in flight) are admitted; the others are folded into the address's held digest,
-    due when the budget allows one more message. An address another process is deciding on
-    right now is left for the next claim. Rows of other kinds pass untouched."""
-    columns = (Notification.id, Notification.channel, Notification.recipient, Notification.kind)
+    Rows of members in their quiet hours wait, folded into a held digest due when the quiet
+    hours end. Per address, up to its budget (the cap less the messages sent to it in the
+    last hour and those in flight) are admitted; the others are folded into the address's
+    held digest, due when the budget allows one more message. An address another process is
+    deciding on right now is left for the next claim. Rows of other kinds pass untouched."""
+    columns = (
+        Notification.id,
+        Notification.channel,
+        Notification.recipient,
+        Notification.kind,
+        Notification.member_id,
+    )
     found = uow.session.execute(select(*columns).where(Notification.id.in_(list(ids)))).all()
     order = {row_id: index for index, row_id in enumerate(ids)}
+    found = sorted(found, key=lambda row: order[row[0]])
+    waiting = _hold_quiet(uow, [row for row in found if row[3] in CAPPED_KINDS], cap)
     by_address: dict[tuple[str, str], list[int]] = defaultdict(list)
     admitted: set[int] = set()
-    for row_id, channel, recipient, kind in sorted(found, key=lambda row: order[row[0]]):
-        if kind in CAPPED_KINDS:
-            by_address[channel, recipient].append(row_id)
-        else:
+    for row_id, channel, recipient, kind, _ in found:
+        if kind not in CAPPED_KINDS:
             admitted.add(row_id)
+        elif row_id not in waiting:
+            by_address[channel, recipient].append(row_id)
     now = uow.now()
     decided = _lock(uow, by_address)
     counted = _window(uow, decided, now)
@@ -57,8 +65,20 @@ def admit(uow: UnitOfWork, ids: Sequence[int], cap: int) -> list[int]:
         budget = max(cap - counted.get(address, 0), 0)
         admitted.update(due[:budget])
         if len(due) > budget:
-            _hold(uow, due[budget:], _reopening(uow, address, now, cap, budget), cap)
+            hold(uow, due[budget:], _reopening(uow, address, now, cap, budget), cap)
     return [row_id for row_id in ids if row_id in admitted]
+
+
+def _hold_quiet(uow: UnitOfWork, rows: Sequence[Any], cap: int) -> set[int]:
+    """Hold the rows of members in quiet hours until those end; the ids held."""
+    ends = quiet_ends(uow, {row[4] for row in rows})
+    waiting: dict[tuple[str, str, int], list[int]] = defaultdict(list)
+    for row_id, channel, recipient, _, member_id in rows:
+        if member_id in ends:
+            waiting[channel, recipient, member_id].append(row_id)
+    for (_, _, member_id), held in waiting.items():
+        hold(uow, held, ends[member_id], cap, quiet=True)
+    return {row_id for held in waiting.values() for row_id in held}
 
 
 def _lock(uow: UnitOfWork, by_address: dict[tuple[str, str], list[int]]) -> list[tuple[str, str]]:
@@ -116,131 +136,3 @@ def _reopening(
     times = [now if status != Status.SENT else sent_at or now for status, sent_at in found]
     times = sorted([*times, *[now] * claimed])
     return times[max(len(times) - cap, 0)] + WINDOW
-
-
-def _hold(uow: UnitOfWork, held: Sequence[int], reopens: datetime, cap: int) -> None:
-    """Fold held rows (all to one address) into a held digest per member, due at `reopens`."""
-    loaded = uow.session.scalars(select(Notification).where(Notification.id.in_(list(held))))
-    order = {row_id: index for index, row_id in enumerate(held)}
-    by_member: dict[int, list[Notification]] = defaultdict(list)
-    for row in sorted(loaded, key=lambda row: order[row.id]):
-        by_member[row.member_id].append(row)
-    for rows in by_member.values():
-        readable = [row for row in rows if _readable(uow, row)]
-        if not readable:
-            continue
-        digest = _open_digest(uow, readable)
-        folded = [row for row in readable if row is not digest]
-        base = [] if digest is None else [digest]
-        notices = [read_notice(row.kind, row.payload) for row in (*base, *folded)]
-        items = merge_items(item for notice in notices for item in notice.items)
-        payload = {
-            "alerts": [_raw(item) for item in items],
-            "held": sum(notice.held or 1 for notice in notices),
-            "limit": cap,
-        }
-        digest_id = _save_digest(uow, digest, readable[0], payload, reopens)
-        uow.session.execute(
-            update(Notification)
-            .where(Notification.id.in_([row.id for row in folded]))
-            .values(status=Status.FOLDED, folded_into=digest_id, claimed_until=None)
-        )
-        where = (
-            f"{readable[0].channel} to {mask_recipient(readable[0].channel, readable[0].recipient)}"
-        )
-        due = reopens.strftime("%H:%M:%S UTC")
-        log.info(
-            "%s: %d held by the hourly limit of %d, in digest %d due at %s",
-            *(where, payload["held"], cap, digest_id, due),
-        )
-
-
-def _readable(uow: UnitOfWork, row: Notification) -> bool:
-    """Whether the row's payload is one the senders can read; if not, it is dead (as its
-    sender would have made it), not folded into a digest it would break."""
-    try:
-        read_notice(row.kind, row.payload)
-    except ValueError as exc:
-        uow.session.execute(
-            update(Notification)
-            .where(Notification.id == row.id)
-            .values(status=Status.DEAD, claimed_until=None, last_error=f"cannot fold it: {exc}")
-        )
-        return False
-    return True
-
-
-def _open_digest(uow: UnitOfWork, rows: Sequence[Notification]) -> Notification | None:
-    """The held digest to add these rows to: one of them never tried yet, else the member's
-    pending untried digest to this address (never one that is leased or retrying)."""
-    for row in rows:
-        if row.kind == Kind.HELD_DIGEST and row.attempts == 0:
-            return row
-    first = rows[0]
-    return uow.session.scalars(
-        select(Notification)
-        .where(
-            Notification.status == Status.PENDING,
-            Notification.kind == Kind.HELD_DIGEST,
-            Notification.channel == first.channel,
-            Notification.recipient == first.recipient,
-            Notification.member_id == first.member_id,
-            Notification.attempts == 0,
-            Notification.claimed_until.is_(None),
-            Notification.id.not_in([row.id for row in rows]),
-        )
-        .order_by(Notification.id)
-        .limit(1)
-        .with_for_update(skip_locked=True)
-    ).first()
-
-
-def _save_digest(
-    uow: UnitOfWork,
-    digest: Notification | None,
-    first: Notification,
-    payload: dict[str, Any],
-    due: datetime,
-) -> int:
-    if digest is not None:
-        uow.session.execute(
-            update(Notification)
-            .where(Notification.id == digest.id)
-            .values(payload=payload, next_attempt_at=due, claimed_until=None)
-        )
-        return digest.id
-    row = {
-        "shop_id": first.shop_id,
-        "member_id": first.member_id,
-        "alert_id": None,
-        "channel": first.channel,
-        "recipient": first.recipient,
-        "kind": Kind.HELD_DIGEST.value,
-        "payload": payload,
-        "idempotency_key": f"held:{first.channel}:{uuid.uuid4().hex}",
-        "status": Status.PENDING.value,
-        "attempts": 0,
-        "next_attempt_at": due,
-        "created_at": uow.now(),
-    }
-    return int(uow.session.scalars(insert(Notification).returning(Notification.id), [row]).one())
-
-
-def merge_items(items: Iterable[NoticeItem]) -> list[NoticeItem]:
-    """The items of held rows, in order, each item once with its latest figures: several
-    rows of one alert, or of one item that flapped (new alerts), collapse to the last."""
-    merged: list[NoticeItem] = []
-    for item in items:
-        name = item.name.casefold()
-        merged = [m for m in merged if m.alert_id != item.alert_id and m.name.casefold() != name]
-        merged.append(item)
-    return merged
-
-
-def _raw(item: NoticeItem) -> dict[str, Any]:
-    return {
-        "alert_id": item.alert_id,
-        "item_name": item.name,
-        "quantity": item.quantity,
-        "threshold": item.threshold,
-    }

@@ -70,6 +70,8 @@ class Claim:
     attempts: int
     idempotency_key: str
     leased_until: datetime
+    # Its member is in quiet hours: a Telegram message goes without a sound (SPEC 2.10).
+    silent: bool = False
 
 
 @dataclass(frozen=True)

@@ -75,6 +75,13 @@ def member_view(uow: UnitOfWork, member: Member) -> MemberView:
     )
 
 
+def _quiet_hours(member: Member) -> str | None:
+    if member.quiet_from is None or member.quiet_until is None:
+        return None
+    start, end = divmod(member.quiet_from, 60), divmod(member.quiet_until, 60)
+    return f"{start[0]:02d}:{start[1]:02d}-{end[0]:02d}:{end[1]:02d}"
+
+
 def prefs_view(uow: UnitOfWork, member: Member) -> Prefs:
     """The member's alert channels (and whether each address is verified), and the shop's
     default threshold and zone."""
@@ -87,6 +94,7 @@ def prefs_view(uow: UnitOfWork, member: Member) -> Prefs:
         role=member.role,
         shop_name=shop.name,
         shop_zone=shop.timezone or uow.config.default_zone.key,
+        quiet=_quiet_hours(member),
         email_verified=member.email is not None and member.email_verified_at is not None,
         whatsapp_verified=member.whatsapp is not None and member.whatsapp_verified_at is not None,
     )

@@ -9,7 +9,7 @@ from core.db.session import UnitOfWork
 from core.results import Prefs
 from core.shops.members import prefs_view, require_member
 from core.shops.verification import change_address
-from core.validation import normalize_email, normalize_whatsapp_number
+from core.validation import normalize_email, normalize_whatsapp_number, parse_quiet_hours
 from core.vocabulary import Channel
 
 
@@ -44,6 +44,19 @@ def set_notify(uow: UnitOfWork, *, telegram_user_id: int, on: bool) -> Prefs:
     """Turn all of the member's alerts on or off."""
     member = require_member(uow, telegram_user_id)
     member.notify = on
+    uow.session.flush()
+    prefs = prefs_view(uow, member)
+    uow.commit()
+    return prefs
+
+
+def set_quiet(uow: UnitOfWork, *, telegram_user_id: int, hours: str | None) -> Prefs:
+    """Set the member's quiet hours (`21:00-07:30`, on the shop's clock) or clear them with
+    None: Telegram messages in them are silent, email and WhatsApp wait for their end."""
+    member = require_member(uow, telegram_user_id)
+    member.quiet_from, member.quiet_until = (
+        (None, None) if hours is None else parse_quiet_hours(hours)
+    )
     uow.session.flush()
     prefs = prefs_view(uow, member)
     uow.commit()

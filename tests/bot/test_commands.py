@@ -13,7 +13,7 @@ STAFF_MENU = [
     *("stock", "item", "add", "received", "ordered", "remove", "set", "additem"),
     *("alerts", "alert", "resolve", "ack"),
     "snooze",
-    *("prefs", "email", "whatsapp", "verify", "notify", "leave", "cancel", "help"),
+    *("prefs", "email", "whatsapp", "verify", "notify", "quiet", "leave", "cancel", "help"),
 ]
 TEAM_ADMIN = ["members", "dismiss", "promote", "demote", "invites", "revoke"]
 ADMIN_ONLY = [

@@ -26,6 +26,7 @@ async def test_prefs_shows_the_members_channels_and_the_shop_default(
         "Email: not set (/email me@shop.com)",
         "WhatsApp: not set (/whatsapp +14155550123)",
         "Shop default threshold: 5",
+        "Quiet hours: none (/quiet 21:00-07:30)",
         "Shop time zone: UTC",
     ]
 
@@ -89,3 +90,36 @@ async def test_prefs_do_not_warn_about_channels_the_bot_has_on(with_channels: Sh
     assert "Email: ann@example.com · waiting for /verify\nWhatsApp: +14155552671 · verified" in (
         prefs.plain_text or ""
     )
+
+
+async def test_quiet_sets_and_clears_quiet_hours_and_refuses_bad_ones_changing_nothing(
+    shopfront: Shopfront,
+) -> None:
+    await shopfront.shop_with_staff()
+
+    set_reply = await shopfront.say(STAFF, "/quiet 21:00-07:30")
+    stored = shopfront.sql("SELECT quiet_from, quiet_until FROM members WHERE role = 'staff'")
+    before = shopfront.state(), stored
+    bad = [await shopfront.say(STAFF, text) for text in ("/quiet 25:00-07:00", "/quiet 9-5")]
+    same = await shopfront.say(STAFF, "/quiet 07:00-07:00")
+    empty = await shopfront.say(STAFF, "/quiet")
+    after_bad = (
+        shopfront.state(),
+        shopfront.sql("SELECT quiet_from, quiet_until FROM members WHERE role = 'staff'"),
+    )
+    cleared = await shopfront.say(STAFF, "/quiet off")
+
+    assert (set_reply.plain_text or "").startswith(
+        "✅ Quiet hours 21:00-07:30 (UTC): Telegram alerts come without a sound then, and "
+        "email and WhatsApp wait until they end."
+    )
+    assert "Quiet hours: 21:00-07:30" in (set_reply.plain_text or "")
+    assert stored == [(21 * 60, 7 * 60 + 30)]
+    for reply in bad:
+        assert "Say from when to when, like 21:00-07:30, or off." in (reply.plain_text or "")
+    assert "Quiet hours need an end that differs from their start." in (same.plain_text or "")
+    assert "Give your quiet hours (like 21:00-07:30), or off to clear it." in (
+        empty.plain_text or ""
+    )
+    assert after_bad == before
+    assert "Quiet hours: none (/quiet 21:00-07:30)" in (cleared.plain_text or "")

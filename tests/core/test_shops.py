@@ -261,6 +261,7 @@ def test_prefs_show_the_members_channels_and_the_shops_default_threshold(
         role="staff",
         shop_name=f"Admin {shop.admin}'s shop",
         shop_zone="UTC",
+        quiet=None,
     )
 
 

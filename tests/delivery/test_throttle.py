@@ -9,7 +9,7 @@ from core.db.session import Database
 from core.delivery.claims import claim_due, record_outcome
 from core.delivery.content import NoticeItem, read_notice
 from core.delivery.dead_letters import delivery_counts
-from core.delivery.throttle import merge_items
+from core.delivery.held import merge_items
 from core.delivery.types import Claim, Outcome, RetryPolicy
 from tests.conftest import Clock
 from tests.delivery.conftest import Outbox, item

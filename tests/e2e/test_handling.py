@@ -70,3 +70,23 @@ async def test_the_escalation_job_sends_an_unhandled_alert_to_the_admins_with_it
     assert "Green tea: 3 left, below the threshold of 5" in (pushed.plain_text or "")
     assert pushed.callback_data("I'm on it") == "alert:ack:1"
     assert [m for m in live.api.replies_since(STAFF, marker) if "Unhandled" in (m.text or "")] == []
+
+
+async def test_a_member_in_quiet_hours_gets_the_alert_on_telegram_without_a_sound(
+    live: Shopfront,
+) -> None:
+    await live.shop_with_staff()
+    await expect(live, STAFF, "/quiet 00:00-23:59", "Quiet hours 00:00-23:59 (UTC)")
+    marker = live.api.mark()
+    await expect(live, ADMIN, "/additem Green tea 3", "Added Green tea")
+    for user in (ADMIN, STAFF):
+        await live.api.await_message(user, contains="Low stock: Green tea", after=marker)
+
+    pushes = {
+        int(request.params["chat_id"]): request.params.get("disable_notification")
+        for request in live.api.requests
+        if request.method == "sendMessage"
+        and request.seq > marker
+        and "Low stock" in str(request.params.get("text"))
+    }
+    assert pushes == {STAFF: True, ADMIN: False}
