@@ -125,6 +125,9 @@ class AlertView:
     acknowledged_at: datetime | None
     # No reminders before this time.
     snoozed_until: datetime | None
+    # What is on order for its item, and when it is due (on the shop's clock).
+    on_order: int
+    order_due: date | None
     zone: ZoneInfo  # the shop's, in which its members read times
 
     @property

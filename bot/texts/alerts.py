@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.render import bold, chunks, esc, when
+from bot.render import bold, chunks, day, esc, when
 from core.results import AckChange, AlertView
 from core.wording import count, low_phrase
 
@@ -29,6 +29,9 @@ def _handled(alert: AlertView) -> str:
     taken = f" · 🙋 {esc(alert.acknowledged_by_name)}" if alert.acknowledged_by_name else ""
     if alert.snoozed_until is not None:
         taken += f" · 💤 until {when(alert.snoozed_until, alert.zone)}"
+    if alert.on_order:
+        due = f", due {day(alert.order_due)}" if alert.order_due else ""
+        taken += f" · 📦 {count(alert.on_order)} on order{due}"
     return taken
 
 
@@ -71,6 +74,9 @@ def alert_details(alert: AlertView) -> str:
         )
     if alert.is_open and alert.snoozed_until is not None:
         lines.append(f"💤 No reminders until {when(alert.snoozed_until, alert.zone)}")
+    if alert.is_open and alert.on_order:
+        due = f", due {day(alert.order_due)}" if alert.order_due else ""
+        lines.append(f"📦 {count(alert.on_order)} on order{due}")
     if alert.is_open:
         lines.append(
             f"Last told {when(alert.last_notified_at, alert.zone)}, "

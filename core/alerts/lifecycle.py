@@ -116,6 +116,8 @@ def _alert_view_query(*conditions: Any, limit: int | None) -> Executable:
             acknowledger.display_name.label("acknowledged_by_name"),
             Alert.acknowledged_at,
             Alert.snoozed_until,
+            Item.on_order,
+            Item.order_due,
             Shop.timezone,
         )
         .join(Item, Item.id == Alert.item_id)

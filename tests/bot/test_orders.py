@@ -14,6 +14,8 @@ async def test_ordered_records_an_order_that_item_stock_and_received_show(
     ordered = await shopfront.say(STAFF, "/ordered Green tea 48 fri")
     details = await shopfront.say(STAFF, "/item Green tea")
     listing = await shopfront.say(STAFF, "/stock")
+    alerts = await shopfront.say(STAFF, "/alerts")
+    alert = await shopfront.say(STAFF, "/alert 1")
     received = await shopfront.say(STAFF, "/received Green tea 30")
 
     assert (ordered.plain_text or "").splitlines() == [
@@ -22,6 +24,8 @@ async def test_ordered_records_an_order_that_item_stock_and_received_show(
         "When it arrives: /received Green tea N",
     ]
     assert "📦 48 on order, due Fri 6 Mar" in (details.plain_text or "")
+    assert "since 2 Mar 08:00 · 📦 48 on order, due Fri 6 Mar" in (alerts.plain_text or "")
+    assert "📦 48 on order, due Fri 6 Mar" in (alert.plain_text or "")
     assert "Green tea: 2 (alert below 5) · 📦 48 on order, due Fri 6 Mar" in (
         listing.plain_text or ""
     )
