@@ -57,6 +57,8 @@ def handlers() -> list[BaseHandler[Any, Any, Any]]:
         CallbackQueryHandler(alerts.restock_button, pattern=r"^alert:restock:"),
         CallbackQueryHandler(handling.ack_button, pattern=r"^alert:ack:"),
         CallbackQueryHandler(handling.snooze_button, pattern=r"^alert:snooze:"),
+        CallbackQueryHandler(handling.order_button, pattern=r"^alert:order:"),
+        CallbackQueryHandler(handling.order_defaults_button, pattern=r"^alert:orderdefault:"),
         CallbackQueryHandler(stock_list.turn_page, pattern=rf"^{stock_list.PREFIX}"),
         CallbackQueryHandler(team.leave_button, pattern=rf"^{team.PREFIX}"),
         CallbackQueryHandler(fallbacks.stale_button),

@@ -38,7 +38,8 @@ def render_notification(kind: str, payload: Mapping[str, Any]) -> list[TelegramM
 
 
 def alert_message(item: NoticeItem) -> TelegramMessage:
-    """A new low-stock alert with its Resolve, Restock, I'm on it and Snooze 1d buttons."""
+    """A new low-stock alert with its Resolve, Restock, I'm on it, Ordered and Snooze 1d
+    buttons."""
     title = "Out of stock" if item.quantity == 0 else "Low stock"
     icon = (
         "\N{NO ENTRY SIGN}" if item.quantity == 0 else "\N{WARNING SIGN}\N{VARIATION SELECTOR-16}"
@@ -66,7 +67,7 @@ def escalation_message(notice: Notice) -> TelegramMessage:
 
 def alert_buttons(alert_id: int) -> InlineKeyboardMarkup:
     """Resolve (`alert:resolve:<id>`) and Restock (`alert:restock:<id>`), then I'm on it
-    (`alert:ack:<id>`) and Snooze 1d (`alert:snooze:<id>`)."""
+    (`alert:ack:<id>`), Ordered (`alert:order:<id>`) and Snooze 1d (`alert:snooze:<id>`)."""
     return InlineKeyboardMarkup(
         [
             [
@@ -75,6 +76,7 @@ def alert_buttons(alert_id: int) -> InlineKeyboardMarkup:
             ],
             [
                 InlineKeyboardButton("I'm on it", callback_data=_data(f"alert:ack:{alert_id}")),
+                InlineKeyboardButton("Ordered", callback_data=_data(f"alert:order:{alert_id}")),
                 InlineKeyboardButton("Snooze 1d", callback_data=_data(f"alert:snooze:{alert_id}")),
             ],
         ]

@@ -21,7 +21,7 @@ from bot.texts.conversation import restock_question
 from core.alerts import lifecycle
 from core.results import AlertView
 
-BUTTON = re.compile(r"alert:(resolve|restock|ack|snooze):(\d{1,18})")
+BUTTON = re.compile(r"alert:(resolve|restock|ack|snooze|order|orderdefault):(\d{1,18})")
 
 
 async def list_alerts(update: Update, context: Context) -> None:

@@ -1,5 +1,6 @@
-"""Short questions the bot asks (a new item's name and quantity, a restock amount) and the
-answers, which arrive as plain messages. /cancel or any other command leaves the question."""
+"""Short questions the bot asks (a new item's name and quantity, a restock amount, what was
+ordered) and the answers, which arrive as plain messages. /cancel or any other command leaves
+the question."""
 
 from __future__ import annotations
 
@@ -15,13 +16,14 @@ from bot.parsing import usage_error, whole_number
 from bot.runner import call_core
 from bot.texts import conversation as texts
 from bot.texts.common import refusal_text
+from bot.texts.orders import order_recorded
 from bot.texts.parsing import AMOUNT, QUANTITY, THRESHOLD
 from bot.texts.stock import stock_change
 from core.errors import CoreError
 from core.results import StockChange
 from core.shops import members
-from core.stock import changes, queries
-from core.validation import clean_item_name
+from core.stock import changes, orders, queries
+from core.validation import clean_item_name, looks_like_due_date
 
 
 @dataclass(frozen=True)
@@ -34,6 +36,14 @@ class AdditemQuantity:
     """The next message is the new item's quantity (and, optionally, its threshold)."""
 
     name: str
+
+
+@dataclass(frozen=True)
+class OrderDetails:
+    """The Ordered button of an alert: the next message is the quantity and/or due date."""
+
+    alert_id: int
+    item_name: str
 
 
 @dataclass(frozen=True)
@@ -104,6 +114,24 @@ async def _restock(update: Update, context: Context, pending: RestockAmount, tex
     await reply(update, context, stock_change(change, "add"))
 
 
+async def _order(update: Update, context: Context, pending: OrderDetails, text: str) -> None:
+    tokens = text.split()
+    due = tokens.pop() if tokens and looks_like_due_date(tokens[-1]) else None
+    if len(tokens) > 1 or (not tokens and due is None):
+        raise usage_error(texts.ORDER_AS_NUMBER_AND_DATE)
+    quantity = whole_number(tokens[0], QUANTITY) if tokens else None
+    change = await call_core(
+        context,
+        orders.order_item,
+        telegram_user_id=user_of(update),
+        name=pending.item_name,
+        quantity=quantity,
+        due=due,
+    )
+    forget_question(context)
+    await reply(update, context, order_recorded(change))
+
+
 async def answer(update: Update, context: Context, pending: object, text: str) -> None:
     """Take the user's message as the answer to the open question."""
     try:
@@ -113,6 +141,8 @@ async def answer(update: Update, context: Context, pending: object, text: str) -
             await _quantity(update, context, pending, text)
         elif isinstance(pending, RestockAmount):
             await _restock(update, context, pending, text)
+        elif isinstance(pending, OrderDetails):
+            await _order(update, context, pending, text)
     except (Refusal, CoreError) as error:
         refusal = error if isinstance(error, Refusal) else Refusal.from_core(error)
         if not refusal.show_usage:

@@ -1,21 +1,25 @@
-"""Handling an alert without resolving it: /ack, /snooze, and the I'm on it and Snooze 1d
-buttons of alert messages."""
+"""Handling an alert without resolving it: /ack, /snooze, and the I'm on it, Ordered and
+Snooze 1d buttons of alert messages."""
 
 from __future__ import annotations
 
-from telegram import CallbackQuery, Message, Update
+from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
 from bot.context import Context
 from bot.errors import Refusal
 from bot.handlers.alerts import button_alert
-from bot.handlers.common import args_text, button, reply, user_of
+from bot.handlers.common import args_text, ask, button, forget_question, reply, user_of
+from bot.handlers.conversation import OrderDetails
 from bot.parsing import alert_id, is_alert_id, item_name, usage_error
 from bot.render import MAX_MESSAGE
 from bot.runner import call_core
 from bot.texts import alerts as texts
-from core.alerts import handling
+from bot.texts.conversation import order_question
+from bot.texts.orders import DEFAULTS, order_recorded
+from core.alerts import handling, lifecycle
+from core.stock import orders
 
 
 async def ack(update: Update, context: Context) -> None:
@@ -90,3 +94,36 @@ async def snooze_button(update: Update, context: Context, query: CallbackQuery) 
     )
     await _note_on(query, texts.snoozed_note(done))
     return texts.BUTTON_SNOOZED.format(alert_id=wanted)
+
+
+@button
+async def order_button(update: Update, context: Context, query: CallbackQuery) -> str | None:
+    """The Ordered button: ask how many and when, with the defaults one tap away."""
+    wanted = button_alert(query)
+    found = await call_core(
+        context, lifecycle.get_alert, telegram_user_id=user_of(update), alert_id=wanted
+    )
+    if not found.is_open:
+        raise Refusal(texts.NOTHING_TO_ORDER.format(alert_id=wanted))
+    ask(context, OrderDetails(alert_id=found.id, item_name=found.item_name))
+    defaults = InlineKeyboardMarkup(
+        [[InlineKeyboardButton(DEFAULTS, callback_data=f"alert:orderdefault:{found.id}")]]
+    )
+    await reply(update, context, order_question(found.item_name), defaults)
+    return None
+
+
+@button
+async def order_defaults_button(
+    update: Update, context: Context, query: CallbackQuery
+) -> str | None:
+    """The defaults under the Ordered question: twice the threshold, due in three days."""
+    wanted = button_alert(query)
+    user = user_of(update)
+    found = await call_core(context, lifecycle.get_alert, telegram_user_id=user, alert_id=wanted)
+    change = await call_core(
+        context, orders.order_item, telegram_user_id=user, name=found.item_name
+    )
+    forget_question(context)
+    await reply(update, context, order_recorded(change))
+    return None

@@ -103,6 +103,7 @@ def resolved_note(alert: AlertView) -> str:
 # Answers to the buttons of alert messages, to fill in with str.format (plain text).
 BUTTON_RESOLVED = "Alert #{alert_id} resolved."
 BUTTON_ACKED = "You are on alert #{alert_id}."
+NOTHING_TO_ORDER = "Alert #{alert_id} is already resolved."
 BUTTON_SNOOZED = "Alert #{alert_id}: no reminders for a day."
 BUTTON_ALREADY_RESOLVED = "Alert #{alert_id} was already resolved."
 NOTHING_TO_RESTOCK = "Alert #{alert_id} is already resolved: nothing to restock for it."

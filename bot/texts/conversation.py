@@ -30,3 +30,15 @@ def name_taken(name: str) -> str:
 def answer_again(reason: str) -> str:
     """A refused answer the user can fix by sending it again (the reason is plain text)."""
     return f"{refusal_text(reason)} Send it again, or /cancel."
+
+
+ORDER_AS_NUMBER_AND_DATE = "Send how many and when they are due, like 48 fri."
+
+
+def order_question(item_name: str) -> str:
+    """Asks what was ordered, after the Ordered button."""
+    return (
+        f"How many {bold(item_name)} were ordered, and when are they due? Send e.g. "
+        "<code>48 fri</code>, <code>48</code> or <code>2026-12-05</code>, or tap the button "
+        "for enough to reach twice the threshold, due in 3 days. (/cancel)"
+    )

@@ -7,6 +7,8 @@ from core.results import ItemView, OrderChange
 from core.wording import count
 
 ORDER_WHAT = "Say which item was ordered, and optionally how many and when it is due."
+# The button under the Ordered question.
+DEFAULTS = "Twice the threshold, due in 3 days"
 
 
 def on_order(item: ItemView) -> str:

@@ -111,6 +111,7 @@ def test_alert_buttons_carry_short_prefixed_callback_data() -> None:
         f"alert:resolve:{10**18}",
         f"alert:restock:{10**18}",
         f"alert:ack:{10**18}",
+        f"alert:order:{10**18}",
         f"alert:snooze:{10**18}",
     ]
     assert all(len(str(d).encode()) <= MAX_CALLBACK_DATA for d in data)

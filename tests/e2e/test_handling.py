@@ -26,7 +26,7 @@ async def test_im_on_it_takes_the_alert_and_says_so_on_the_message_keeping_its_b
     edited = live.api.current(STAFF, alert.message_id)
     assert edited["text"].endswith("🙋 Sam is on it")
     buttons = [b["text"] for row in edited["reply_markup"]["inline_keyboard"] for b in row]
-    assert buttons == ["Resolve", "Restock", "I'm on it", "Snooze 1d"]
+    assert buttons == ["Resolve", "Restock", "I'm on it", "Ordered", "Snooze 1d"]
     assert live.sql(
         "SELECT m.display_name FROM alerts a JOIN members m ON m.id = a.acknowledged_by"
     ) == [("Sam",)]
@@ -90,3 +90,38 @@ async def test_a_member_in_quiet_hours_gets_the_alert_on_telegram_without_a_soun
         and "Low stock" in str(request.params.get("text"))
     }
     assert pushes == {STAFF: True, ADMIN: False}
+
+
+async def test_ordered_asks_how_many_and_when_and_the_defaults_are_one_tap_away(
+    live: Shopfront,
+) -> None:
+    await live.shop_with_staff()
+    marker = live.api.mark()
+    await expect(live, ADMIN, "/additem Green tea 3", "Added Green tea")
+    await expect(live, ADMIN, "/additem Oat milk 1", "Added Oat milk")
+    tea = await live.api.await_message(STAFF, contains="Low stock: Green tea", after=marker)
+    milk = await live.api.await_message(STAFF, contains="Low stock: Oat milk", after=marker)
+
+    marker = live.api.mark()
+    await live.press(STAFF, tea, "Ordered")
+    question = await live.api.await_message(STAFF, contains="were ordered", after=marker)
+    again = await expect(live, STAFF, "lots", "Send it again")
+    assert live.sql("SELECT on_order FROM items WHERE name = 'Green tea'") == [(0,)]
+    recorded = await expect(live, STAFF, "48 fri", "on order")
+
+    assert "How many Green tea were ordered, and when are they due?" in (question.plain_text or "")
+    assert "The quantity must be a whole number, not “lots”." in (again.plain_text or "")
+    assert (recorded.plain_text or "").startswith("📦 48 Green tea on order, due Fri 6 Mar.")
+
+    marker = live.api.mark()
+    await live.press(STAFF, milk, "Ordered")
+    question = await live.api.await_message(STAFF, contains="were ordered", after=marker)
+    marker = live.api.mark()
+    await live.press(STAFF, question, "Twice the threshold")
+    defaults = await live.api.await_message(STAFF, contains="on order", after=marker)
+
+    assert (defaults.plain_text or "").startswith("📦 9 Oat milk on order, due Thu 5 Mar.")
+    assert live.sql("SELECT name, on_order FROM items ORDER BY id") == [
+        ("Green tea", 48),
+        ("Oat milk", 9),
+    ]
