@@ -74,6 +74,9 @@ class ItemView:
     # What is on order, and when it is due (a date on the shop's clock).
     on_order: int = 0
     order_due: date | None = None
+    # Its open alert, as /stock shows it: who is on it, and whether it is snoozed.
+    taken_by: str | None = None
+    snoozed: bool = False
 
     @property
     def is_low(self) -> bool:

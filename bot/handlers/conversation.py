@@ -7,20 +7,23 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from telegram import Update
+from telegram import Message, Update
+from telegram.constants import ParseMode
+from telegram.error import BadRequest
 
 from bot.context import Context
 from bot.errors import Refusal
 from bot.handlers.common import ask, forget_question, reply, user_of
 from bot.parsing import usage_error, whole_number
+from bot.render import MAX_MESSAGE
 from bot.runner import call_core
 from bot.texts import conversation as texts
 from bot.texts.common import refusal_text
-from bot.texts.orders import order_recorded
+from bot.texts.orders import order_recorded, ordered_note
 from bot.texts.parsing import AMOUNT, QUANTITY, THRESHOLD
 from bot.texts.stock import stock_change
 from core.errors import CoreError
-from core.results import StockChange
+from core.results import OrderChange, StockChange
 from core.shops import members
 from core.stock import changes, orders, queries
 from core.validation import clean_item_name, looks_like_due_date
@@ -40,10 +43,27 @@ class AdditemQuantity:
 
 @dataclass(frozen=True)
 class OrderDetails:
-    """The Ordered button of an alert: the next message is the quantity and/or due date."""
+    """The Ordered button of an alert: the next message is the quantity and/or due date.
+    The alert message it was pressed on is noted, to say the order on it once recorded."""
 
     alert_id: int
     item_name: str
+    on_message: Message | None = None
+
+
+async def note_order(pending: OrderDetails, change: OrderChange) -> None:
+    """Say the order on the alert message whose Ordered button was pressed; its buttons stay."""
+    message = pending.on_message
+    if message is None or message.text is None:
+        return
+    text = message.text_html + ordered_note(change)
+    if len(text) > MAX_MESSAGE:
+        return
+    try:
+        await message.edit_text(text, parse_mode=ParseMode.HTML, reply_markup=message.reply_markup)
+    except BadRequest as error:
+        if "not modified" not in error.message:
+            raise
 
 
 @dataclass(frozen=True)
@@ -129,6 +149,7 @@ async def _order(update: Update, context: Context, pending: OrderDetails, text: 
         due=due,
     )
     forget_question(context)
+    await note_order(pending, change)
     await reply(update, context, order_recorded(change))
 
 

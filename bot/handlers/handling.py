@@ -11,7 +11,7 @@ from bot.context import Context
 from bot.errors import Refusal
 from bot.handlers.alerts import button_alert
 from bot.handlers.common import args_text, ask, button, forget_question, reply, user_of
-from bot.handlers.conversation import OrderDetails
+from bot.handlers.conversation import OrderDetails, note_order
 from bot.parsing import alert_id, is_alert_id, item_name, usage_error
 from bot.render import MAX_MESSAGE
 from bot.runner import call_core
@@ -105,7 +105,8 @@ async def order_button(update: Update, context: Context, query: CallbackQuery) -
     )
     if not found.is_open:
         raise Refusal(texts.NOTHING_TO_ORDER.format(alert_id=wanted))
-    ask(context, OrderDetails(alert_id=found.id, item_name=found.item_name))
+    on_message = query.message if isinstance(query.message, Message) else None
+    ask(context, OrderDetails(found.id, found.item_name, on_message))
     defaults = InlineKeyboardMarkup(
         [[InlineKeyboardButton(DEFAULTS, callback_data=f"alert:orderdefault:{found.id}")]]
     )
@@ -124,6 +125,8 @@ async def order_defaults_button(
     change = await call_core(
         context, orders.order_item, telegram_user_id=user, name=found.item_name
     )
-    forget_question(context)
+    pending = forget_question(context)
+    if isinstance(pending, OrderDetails) and pending.alert_id == wanted:
+        await note_order(pending, change)
     await reply(update, context, order_recorded(change))
     return None

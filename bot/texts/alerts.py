@@ -24,12 +24,13 @@ def resolution_phrase(alert: AlertView) -> str:
     return f"resolved {when(alert.resolved_at, alert.zone)}, {how}{who}"
 
 
-def _handled(alert: AlertView) -> str:
-    """` · 🙋 Sam · 💤 until 3 Mar 09:00`: who is on an open alert, and its snooze."""
+def handled_note(alert: AlertView, *, with_order: bool = True) -> str:
+    """` · 🙋 Sam · 💤 until 3 Mar 09:00 · 📦 48 on order, due Fri 6 Mar`: who is on an open
+    alert, its snooze, and (`with_order`) what is on order for its item."""
     taken = f" · 🙋 {esc(alert.acknowledged_by_name)}" if alert.acknowledged_by_name else ""
     if alert.snoozed_until is not None:
         taken += f" · 💤 until {when(alert.snoozed_until, alert.zone)}"
-    if alert.on_order:
+    if with_order and alert.on_order:
         due = f", due {day(alert.order_due)}" if alert.order_due else ""
         taken += f" · 📦 {count(alert.on_order)} on order{due}"
     return taken
@@ -40,7 +41,9 @@ def alert_line(alert: AlertView) -> str:
     head = f"#{alert.id} {bold(alert.item_name)}"
     if alert.is_open:
         phrase = low_phrase(alert.current_quantity, alert.threshold_at_alert)
-        return f"⚠️ {head}: {phrase} · since {when(alert.created_at, alert.zone)}{_handled(alert)}"
+        return (
+            f"⚠️ {head}: {phrase} · since {when(alert.created_at, alert.zone)}{handled_note(alert)}"
+        )
     return f"✅ {head}: {resolution_phrase(alert)}"
 
 

@@ -37,3 +37,9 @@ def order_cancelled(change: OrderChange) -> str:
     if change.alert_id is not None:
         text += f"\nAlert #{change.alert_id} is reminded again."
     return text
+
+
+def ordered_note(change: OrderChange) -> str:
+    """Added to the alert message whose Ordered button was pressed."""
+    due = f", due {day(change.due)}" if change.due else ""
+    return f"\n\n📦 {count(change.quantity)} ordered{due}"

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import tzinfo
 
 from bot.render import bold, esc, signed, when
+from bot.texts.alerts import handled_note
 from bot.texts.orders import on_order
 from core.results import ItemDetails, ItemPage, ItemView, MovementView, MuteChange, StockChange
 from core.wording import count, low_phrase
@@ -71,8 +72,13 @@ def item_line(item: ItemView) -> str:
     threshold = "no alert" if item.threshold == 0 else f"alert below {count(item.threshold)}"
     if item.muted:
         marker, threshold = ("🔕 " if item.is_low else "• "), f"{threshold}, muted"
-    ordered = f" · {on_order(item)}" if item.on_order else ""
-    return f"{marker}{bold(item.name)}: {count(item.quantity)} ({threshold}){ordered}"
+    notes = [
+        f"🙋 {esc(item.taken_by)}" if item.taken_by else "",
+        "💤 snoozed" if item.snoozed else "",
+        on_order(item),
+    ]
+    shown = "".join(f" · {note}" for note in notes if note)
+    return f"{marker}{bold(item.name)}: {count(item.quantity)} ({threshold}){shown}"
 
 
 def stock_page(page: ItemPage, *, only_low: bool, search: str | None) -> str:
@@ -113,8 +119,8 @@ def item_details(details: ItemDetails) -> str:
         lines.append(on_order(item))
     alert = details.open_alert
     if alert is not None:
-        taken = f" · 🙋 {esc(alert.acknowledged_by_name)}" if alert.acknowledged_by_name else ""
-        lines.append(f"Open alert: #{alert.id}, raised {when(alert.created_at, zone)}{taken}")
+        raised = f"Open alert: #{alert.id}, raised {when(alert.created_at, zone)}"
+        lines.append(raised + handled_note(alert, with_order=False))
     if details.movements:
         lines.append("Last changes:")
         lines += [movement_line(movement, zone) for movement in details.movements]

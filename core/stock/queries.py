@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import func, select
@@ -11,7 +12,7 @@ from core.db.models import Alert, Item, Member, Movement, Shop
 from core.db.session import UnitOfWork
 from core.items.lookups import ITEM_COLUMNS, find_item_id, item_view, to_item_view
 from core.items.rules import is_low
-from core.results import ItemDetails, ItemPage, MovementView
+from core.results import ItemDetails, ItemPage, ItemView, MovementView
 from core.shops.members import require_member_ref
 from core.shops.zones import shop_zone
 from core.validation import item_name_key
@@ -44,9 +45,27 @@ def list_items(
     total: int = uow.run(select(func.count()).select_from(base.subquery())).scalar() or 0
     offset = max(0, min(offset, max(total - 1, 0) // limit * limit))
     rows = uow.run(base.order_by(Item.name_key).offset(offset).limit(limit))
-    return ItemPage(
-        items=tuple(to_item_view(row) for row in rows), total=total, offset=offset, limit=limit
+    items = _with_alerts(uow, [to_item_view(row) for row in rows])
+    return ItemPage(items=tuple(items), total=total, offset=offset, limit=limit)
+
+
+def _with_alerts(uow: UnitOfWork, items: list[ItemView]) -> list[ItemView]:
+    """The items with who is on their open alerts, and which of those are snoozed."""
+    if not items:
+        return items
+    rows: Any = uow.run(
+        select(Alert.item_id, Member.display_name, Alert.snoozed_until)
+        .outerjoin(Member, Member.id == Alert.acknowledged_by)
+        .where(Alert.item_id.in_([item.id for item in items]), Alert.resolved_at.is_(None))
     )
+    now = uow.now()
+    handled = {item_id: (name, until is not None and until > now) for item_id, name, until in rows}
+    return [
+        replace(item, taken_by=handled[item.id][0], snoozed=handled[item.id][1])
+        if item.id in handled
+        else item
+        for item in items
+    ]
 
 
 def item_details(

@@ -82,3 +82,20 @@ async def test_snooze_refuses_a_missing_or_bad_duration_changing_nothing(
         alone.plain_text or ""
     )
     assert (shopfront.state(), shopfront.sql("SELECT snoozed_until FROM alerts")) == before
+
+
+async def test_stock_and_item_show_who_is_on_an_alert_and_that_it_is_snoozed(
+    shopfront: Shopfront,
+) -> None:
+    await shopfront.shop_with_staff()
+    await shopfront.say(ADMIN, "/additem Green tea 2")
+    await shopfront.say(ADMIN, "/additem Oat milk 1")
+    await shopfront.say(STAFF, "/ack Green tea")
+    await shopfront.say(STAFF, "/snooze Oat milk 1d")
+
+    listing = (await shopfront.say(ADMIN, "/stock")).plain_text or ""
+    details = (await shopfront.say(ADMIN, "/item Oat milk")).plain_text or ""
+
+    assert "⚠️ Green tea: 2 (alert below 5) · 🙋 Sam" in listing
+    assert "⚠️ Oat milk: 1 (alert below 5) · 💤 snoozed" in listing
+    assert "Open alert: #2, raised 2 Mar 08:00 · 💤 until 3 Mar 08:00" in details

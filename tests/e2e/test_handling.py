@@ -112,6 +112,9 @@ async def test_ordered_asks_how_many_and_when_and_the_defaults_are_one_tap_away(
     assert "How many Green tea were ordered, and when are they due?" in (question.plain_text or "")
     assert "The quantity must be a whole number, not “lots”." in (again.plain_text or "")
     assert (recorded.plain_text or "").startswith("📦 48 Green tea on order, due Fri 6 Mar.")
+    edited = live.api.current(STAFF, tea.message_id)
+    assert edited["text"].endswith("📦 48 ordered, due Fri 6 Mar")
+    assert "reply_markup" in edited
 
     marker = live.api.mark()
     await live.press(STAFF, milk, "Ordered")
@@ -121,6 +124,7 @@ async def test_ordered_asks_how_many_and_when_and_the_defaults_are_one_tap_away(
     defaults = await live.api.await_message(STAFF, contains="on order", after=marker)
 
     assert (defaults.plain_text or "").startswith("📦 9 Oat milk on order, due Thu 5 Mar.")
+    assert live.api.current(STAFF, milk.message_id)["text"].endswith("📦 9 ordered, due Thu 5 Mar")
     assert live.sql("SELECT name, on_order FROM items ORDER BY id") == [
         ("Green tea", 48),
         ("Oat milk", 9),
