@@ -43,8 +43,12 @@ async def daily_check(context: Context) -> None:
             )
         next_in = await call_core(context, time_to_next_check)
     finally:
-        # Also after a failure (the error handler logs it): the job must never stop coming.
+        # Also after a failure (the error handler logs it): the job must never stop coming,
+        # and it stays one job (a /timezone meanwhile may have set another).
         assert context.job_queue is not None
+        for other in context.job_queue.get_jobs_by_name(DAILY_CHECK):
+            if other is not context.job:
+                other.schedule_removal()
         context.job_queue.run_once(daily_check, when=next_in, name=DAILY_CHECK)
 
 

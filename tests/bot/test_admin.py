@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
-import pytest
+import asyncio
+from datetime import UTC, datetime, timedelta
 
+import pytest
+from apscheduler.events import EVENT_JOB_EXECUTED, JobExecutionEvent
+
+from bot.jobs import DAILY_CHECK
 from tests.bot.harness import ADMIN, STAFF, Shopfront
 from tests.conftest import Clock
 
@@ -178,3 +183,27 @@ async def test_escalate_turns_escalation_on_and_off_and_refuses_bad_durations(
     assert seconds == [(4 * 3600,)]
     assert (off.plain_text or "").startswith("✅ Escalation is off.")
     assert shopfront.sql("SELECT escalate_after_seconds FROM shops") == [(None,)]
+
+
+async def test_timezone_makes_the_daily_check_job_look_again_and_it_stays_one_job(
+    shopfront: Shopfront,
+) -> None:
+    await shopfront.open_shop()
+    queue = shopfront.app.job_queue
+    assert queue is not None
+    loop = asyncio.get_running_loop()
+    ran: asyncio.Future[None] = loop.create_future()
+
+    def on_job(event: JobExecutionEvent) -> None:
+        if event.job_id and not ran.done():
+            loop.call_soon_threadsafe(lambda: ran.done() or ran.set_result(None))
+
+    queue.scheduler.add_listener(on_job, EVENT_JOB_EXECUTED)
+    await shopfront.say(ADMIN, "/timezone Asia/Kathmandu")
+    await asyncio.wait_for(ran, timeout=10)
+
+    [job] = queue.get_jobs_by_name(DAILY_CHECK)
+    # The shop's clock: 2 Mar 13:45 in Kathmandu; its next 09:00 is 3 Mar 03:15 UTC, after
+    # 09:00 UTC (ALERT_TIMEZONE) today, 1 h away on the test clock.
+    assert job.next_t is not None
+    assert timedelta(minutes=59) < job.next_t - datetime.now(UTC) <= timedelta(hours=1)
