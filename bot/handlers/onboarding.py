@@ -11,8 +11,8 @@ from bot.render import esc
 from bot.runner import call_core
 from bot.texts import onboarding as texts
 from bot.texts.common import NOT_A_MEMBER
-from core.results import MemberView
 from core.shops import members, onboarding
+from core.shops.views import MemberView
 
 
 def _help_text(member: MemberView) -> str:

@@ -16,8 +16,8 @@ from bot.handlers.common import PENDING, args_text, button, reply, user_of
 from bot.runner import call_core
 from bot.texts import team as texts
 from bot.texts.common import BUTTON_GONE
-from core.results import TeamChange
 from core.shops import onboarding, team
+from core.shops.views import TeamChange
 
 log = logging.getLogger("stockbot.bot")
 PREFIX = "team:"

@@ -3,14 +3,8 @@
 from __future__ import annotations
 
 from bot.render import bold, esc, when
-from core.results import (
-    CheckReport,
-    EscalationSetting,
-    InviteView,
-    ShopZone,
-    Stats,
-    ThresholdChange,
-)
+from core.results import CheckReport, EscalationSetting, Stats, ThresholdChange
+from core.shops.views import InviteView, ShopZone
 from core.wording import count, span
 
 NO_THRESHOLD = "Give a threshold."

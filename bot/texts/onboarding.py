@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bot.render import bold, esc
-from core.results import MemberView, StartResult
+from core.shops.views import MemberView, StartResult
 
 # A /help section: its title, then each command's example and line.
 HelpSection = tuple[str, Sequence[tuple[str, str]]]

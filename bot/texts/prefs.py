@@ -4,8 +4,8 @@
 from __future__ import annotations
 
 from bot.render import bold, esc
-from core.results import Prefs, Verified
 from core.settings import Settings
+from core.shops.views import Prefs, Verified
 from core.wording import count
 
 WAITING = "waiting for <code>/verify</code>"

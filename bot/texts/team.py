@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from bot.render import bold, esc, when
-from core.results import InviteView, TeamChange, TeamMember
+from core.shops.views import InviteView, TeamChange, TeamMember
 from core.wording import count
 
 NO_MEMBER = "Say which member: their number from /members, their @username or their name."

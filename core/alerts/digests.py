@@ -170,11 +170,9 @@ def _audiences(uow: UnitOfWork, entries: dict[int, list[Entry]]) -> list[Audienc
     return audiences
 
 
-def _digest_rows(uow: UnitOfWork, audiences: list[Audience]) -> Any:
-    """Rows of NOTIFICATION_COLUMNS: each payload for its member (or, with no member named,
-    for each member of the shop not named in another), on each channel switched on that they
-    have set up, in member then channel order."""
-    now = uow.now()
+def _audiences_of_members(audiences: list[Audience]) -> tuple[Any, Any]:
+    """The audiences as a table, and the condition that joins each member to theirs: the
+    payload naming them, else their shop's payload for everyone else."""
     digests = (
         values(
             column("shop_id", Id),
@@ -193,6 +191,15 @@ def _digest_rows(uow: UnitOfWork, audiences: list[Audience]) -> Any:
             ~exists().where(named.c.shop_id == Member.shop_id, named.c.member_id == Member.id),
         ),
     )
+    return digests, and_(digests.c.shop_id == Member.shop_id, for_member)
+
+
+def _digest_rows(uow: UnitOfWork, audiences: list[Audience]) -> Any:
+    """Rows of NOTIFICATION_COLUMNS: each payload for its member (or, with no member named,
+    for each member of the shop not named in another), on each channel switched on that they
+    have set up, in member then channel order."""
+    now = uow.now()
+    digests, for_member = _audiences_of_members(audiences)
     channels = (
         values(column("channel", String(10)), name="channels")
         .data([(channel,) for channel in sorted(uow.config.channels)])
@@ -219,7 +226,7 @@ def _digest_rows(uow: UnitOfWork, audiences: list[Audience]) -> Any:
             literal(now, type_=Notification.created_at.type),
         )
         .select_from(Member)
-        .join(digests, and_(digests.c.shop_id == Member.shop_id, for_member))
+        .join(digests, for_member)
         .join(channels, true())
         .where(Member.notify.is_(True), recipient.is_not(None))
         .order_by(Member.id, channel)

@@ -72,10 +72,26 @@ def claim_due(
         return []
     now = uow.now()
     due = _due(now, channels, one_per_recipient=one_per_recipient, skip_recipients=skip_recipients)
+    ids, seen = _select(uow, due, limit, hourly_cap)
+    if not seen:
+        return []
+    claims = _lease(uow, ids, now + lease)
+    if max_attempts is not None:
+        claims = _give_up_abandoned(uow, claims, max_attempts)
+    quiet = quiet_ends(uow, {claim.member_id for claim in claims})
+    claims = [replace(claim, silent=claim.member_id in quiet) for claim in claims]
+    uow.commit()
+    return sorted(claims, key=lambda claim: ids.index(claim.id))
+
+
+def _select(
+    uow: UnitOfWork, due: list[Any], limit: int, hourly_cap: int | None
+) -> tuple[list[int], list[int]]:
+    """(the due rows to lease, every row looked at), the rows locked. Rows all folded into
+    held digests leave nothing to send: look further (a few rounds), so that one address's
+    flood does not make the others wait for the next poll."""
     ids: list[int] = []
     seen: list[int] = []
-    # Rows all folded into held digests leave nothing to send: look further (a few rounds),
-    # so that one address's flood does not make the others wait for the next poll.
     for _ in range(1 if hourly_cap is None else HOLD_ROUNDS):
         query = select(Notification.id).where(*due)
         if seen:
@@ -91,15 +107,7 @@ def claim_due(
         ids = found if hourly_cap is None else admit(uow, found, hourly_cap)
         if ids or not found:
             break
-    if not seen:
-        return []
-    claims = _lease(uow, ids, now + lease)
-    if max_attempts is not None:
-        claims = _give_up_abandoned(uow, claims, max_attempts)
-    quiet = quiet_ends(uow, {claim.member_id for claim in claims})
-    claims = [replace(claim, silent=claim.member_id in quiet) for claim in claims]
-    uow.commit()
-    return sorted(claims, key=lambda claim: ids.index(claim.id))
+    return ids, seen
 
 
 def _give_up_abandoned(uow: UnitOfWork, claims: list[Claim], max_attempts: int) -> list[Claim]:

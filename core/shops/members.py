@@ -11,7 +11,7 @@ from core.db.models import Member, Shop
 from core.db.session import UnitOfWork
 from core.db.statements import cached_statement
 from core.errors import NotAllowed, NotAMember
-from core.results import MemberView, Prefs
+from core.shops.views import MemberView, Prefs
 
 
 @cached_statement

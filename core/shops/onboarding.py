@@ -11,8 +11,8 @@ from sqlalchemy import Select, select, update
 from core.db.models import Invite, Shop
 from core.db.session import UnitOfWork
 from core.errors import AlreadyAMember, InvalidInput, NotFound
-from core.results import InviteView, StartResult
 from core.shops.members import Identity, add_member, find_member, member_view, require_member
+from core.shops.views import InviteView, StartResult
 from core.shops.zones import shop_zone
 
 INVITE_LIFETIME = timedelta(days=7)

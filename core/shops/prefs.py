@@ -6,9 +6,9 @@ receives alerts; until then it receives only its code."""
 from __future__ import annotations
 
 from core.db.session import UnitOfWork
-from core.results import Prefs
 from core.shops.members import prefs_view, require_member
 from core.shops.verification import change_address
+from core.shops.views import Prefs
 from core.validation import normalize_email, normalize_whatsapp_number, parse_quiet_hours
 from core.vocabulary import Channel
 

@@ -10,8 +10,8 @@ from sqlalchemy import ScalarResult, func, select, update
 from core.db.models import Member, Notification, Shop
 from core.db.session import UnitOfWork
 from core.errors import InvalidInput, NotAllowed, NotFound
-from core.results import ChannelState, TeamChange, TeamMember
 from core.shops.members import lock_shop, require_member
+from core.shops.views import ChannelState, TeamChange, TeamMember
 from core.vocabulary import Status
 
 _NUMBER = re.compile(r"#?(\d{1,9})")

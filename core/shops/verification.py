@@ -13,15 +13,16 @@ import hmac
 import re
 import secrets
 from datetime import timedelta
+from typing import NoReturn
 
 from sqlalchemy import select, update
 
 from core.db.models import Member, Notification, VerificationCode
 from core.db.session import UnitOfWork
 from core.errors import InvalidInput, TryLater
-from core.results import Verified
 from core.shops.code_limits import LOCKOUT, MAX_WRONG_TRIES, check_can_issue, in_words, lockout_ends
 from core.shops.members import prefs_view, require_member
+from core.shops.views import Verified
 from core.vocabulary import Channel, Kind, Status
 
 # How long a code works.
@@ -158,15 +159,9 @@ def _issue(uow: UnitOfWork, member: Member, channel: str, address: str) -> None:
     uow.queued += 1
 
 
-def verify(uow: UnitOfWork, *, telegram_user_id: int, code: str) -> Verified:
-    """Check a code the member sent back: a correct one verifies exactly the address it was
-    sent to. Wrong codes count; the MAX_WRONG_TRIES-th burns it and the member waits."""
-    member = require_member(uow, telegram_user_id)
-    typed = "".join(code.split())
-    if not _CODE.fullmatch(typed):
-        raise InvalidInput("A code is the 6 digits in the message I sent to your address.")
-    _lock(uow, member)
-    now = uow.now()
+def _live_codes(uow: UnitOfWork, member: Member) -> list[VerificationCode]:
+    """The member's codes that can still verify, or the refusal that says why there are none
+    (waiting after wrong tries, none sent, all expired)."""
     locked_until = lockout_ends(uow, member)
     if locked_until is not None:
         raise TryLater(
@@ -180,30 +175,24 @@ def verify(uow: UnitOfWork, *, telegram_user_id: int, code: str) -> Verified:
         raise InvalidInput(
             "You have no code waiting: set an address with /email or /whatsapp and I send one."
         )
-    live = [c for c in waiting if c.expires_at > now]
+    live = [c for c in waiting if c.expires_at > uow.now()]
     if not live:
         raise InvalidInput(
             "That code has expired (codes work for 1 hour): send /email or /whatsapp with "
             "the address again for a new one."
         )
-    for candidate in live:
-        expected = code_hash(member.id, candidate.channel, candidate.address, typed)
-        if hmac.compare_digest(candidate.code_hash, expected):
-            setattr(member, _verified_column(candidate.channel), now)
-            _close(uow, [candidate], "verified")
-            uow.session.flush()
-            verified = Verified(
-                channel=candidate.channel, address=candidate.address, prefs=prefs_view(uow, member)
-            )
-            uow.commit()
-            return verified
+    return live
+
+
+def _count_wrong_try(uow: UnitOfWork, member: Member, live: list[VerificationCode]) -> NoReturn:
+    """A wrong code: count it on every live code, burn those at the limit; always refuses."""
     for candidate in live:
         candidate.wrong_tries += 1
     burnt = [c for c in live if c.wrong_tries >= MAX_WRONG_TRIES]
     if burnt:
         _close(uow, burnt, "burnt")
         uow.commit()
-        retry_at = now + LOCKOUT
+        retry_at = uow.now() + LOCKOUT
         raise TryLater(
             f"Wrong code {MAX_WRONG_TRIES} times: that code no longer works. You can try again "
             f"{in_words(uow, member, retry_at)}, with a new code from /email or /whatsapp.",
@@ -215,3 +204,26 @@ def verify(uow: UnitOfWork, *, telegram_user_id: int, code: str) -> Verified:
     raise InvalidInput(
         f"That code is not right: {left} {tries} left. Use the code of the latest message."
     )
+
+
+def verify(uow: UnitOfWork, *, telegram_user_id: int, code: str) -> Verified:
+    """Check a code the member sent back: a correct one verifies exactly the address it was
+    sent to. Wrong codes count; the MAX_WRONG_TRIES-th burns it and the member waits."""
+    member = require_member(uow, telegram_user_id)
+    typed = "".join(code.split())
+    if not _CODE.fullmatch(typed):
+        raise InvalidInput("A code is the 6 digits in the message I sent to your address.")
+    _lock(uow, member)
+    live = _live_codes(uow, member)
+    for candidate in live:
+        expected = code_hash(member.id, candidate.channel, candidate.address, typed)
+        if hmac.compare_digest(candidate.code_hash, expected):
+            setattr(member, _verified_column(candidate.channel), uow.now())
+            _close(uow, [candidate], "verified")
+            uow.session.flush()
+            verified = Verified(
+                channel=candidate.channel, address=candidate.address, prefs=prefs_view(uow, member)
+            )
+            uow.commit()
+            return verified
+    _count_wrong_try(uow, member, live)

@@ -10,8 +10,8 @@ from sqlalchemy import Select, bindparam, select
 from core.db.models import Shop
 from core.db.session import UnitOfWork
 from core.db.statements import cached_statement
-from core.results import ShopZone
 from core.shops.members import require_member
+from core.shops.views import ShopZone
 from core.validation import normalize_zone
 
 

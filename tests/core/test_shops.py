@@ -13,9 +13,9 @@ from core.alerts import check
 from core.db.models import Member, Shop
 from core.db.session import Database
 from core.errors import AlreadyAMember, InvalidInput, NotAllowed
-from core.results import Prefs
 from core.shops import members, onboarding
 from core.shops import prefs as preferences
+from core.shops.views import Prefs
 from core.stock import changes, stats, thresholds
 from tests.conftest import Clock
 from tests.core.conftest import ShopFixture, build_shop, snapshot

@@ -1,0 +1,105 @@
+"""What the shop services hand back: members, invites, preferences, the team, the zone.
+Frozen plain values, never ORM objects."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+
+@dataclass(frozen=True)
+class MemberView:
+    id: int
+    shop_id: int
+    shop_name: str
+    telegram_user_id: int
+    chat_id: int
+    display_name: str
+    role: str
+
+    @property
+    def is_admin(self) -> bool:
+        """Admins may manage the shop."""
+        return self.role == "admin"
+
+
+@dataclass(frozen=True)
+class StartResult:
+    member: MemberView
+    created_shop: bool
+    joined_shop: bool = False
+
+
+@dataclass(frozen=True)
+class InviteView:
+    code: str
+    expires_at: datetime
+    zone: ZoneInfo  # the shop's, in which its members read times
+
+
+@dataclass(frozen=True)
+class Prefs:
+    email: str | None
+    whatsapp: str | None
+    notify: bool
+    shop_default_threshold: int
+    role: str
+    shop_name: str
+    shop_zone: str
+    # The member's quiet hours, `21:00-07:30` on the shop's clock, or None.
+    quiet: str | None
+    # False while the address waits for /verify (it receives only its code until then).
+    email_verified: bool = False
+    whatsapp_verified: bool = False
+
+
+@dataclass(frozen=True)
+class Verified:
+    """The address a correct /verify code proved: its channel, the address, the new prefs."""
+
+    channel: str
+    address: str
+    prefs: Prefs
+
+
+@dataclass(frozen=True)
+class ChannelState:
+    """One of a member's alert channels: its name and whether the address is verified."""
+
+    name: str
+    verified: bool
+
+
+@dataclass(frozen=True)
+class TeamMember:
+    """A member as /members lists them (their addresses stay private: only the channels)."""
+
+    number: int
+    name: str
+    username: str | None
+    role: str
+    channels: tuple[ChannelState, ...]
+    is_you: bool = False
+
+
+@dataclass(frozen=True)
+class TeamChange:
+    """What /dismiss, /promote, /demote or /leave did to one member, and how to tell them."""
+
+    member: TeamMember
+    shop_name: str
+    telegram_user_id: int
+    chat_id: int
+    # Their notifications that were still queued and will not be sent now (they left).
+    cancelled: int = 0
+
+
+@dataclass(frozen=True)
+class ShopZone:
+    """A shop's time zone and when its next daily check runs."""
+
+    zone: ZoneInfo
+    # False: the shop has not chosen one, and uses ALERT_TIMEZONE.
+    chosen: bool
+    next_check_at: datetime
