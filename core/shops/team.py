@@ -16,6 +16,7 @@ from core.vocabulary import Status
 
 _NUMBER = re.compile(r"#?(\d{1,9})")
 WHICH = "Say which member: their number from /members, their @username or their name."
+SHOWN_LENGTH = 64
 
 
 def list_members(uow: UnitOfWork, *, telegram_user_id: int) -> list[TeamMember]:
@@ -119,12 +120,14 @@ def _find(uow: UnitOfWork, shop_id: int, wanted: str) -> Member:
         found = [member for member in members if (member.username or "").casefold() == handle]
     else:
         found = [member for member in members if member.display_name.casefold() == text.casefold()]
+    # What the member typed is said back, but never at the length of a whole message.
+    shown = text if len(text) <= SHOWN_LENGTH else text[: SHOWN_LENGTH - 1] + "…"
     if len(found) > 1:
         raise InvalidInput(
-            f"{len(found)} members are called {text}: use their number from /members."
+            f"{len(found)} members are called {shown}: use their number from /members."
         )
     if not found:
-        raise NotFound(f"No member {text} in your shop: /members lists them.")
+        raise NotFound(f"No member {shown} in your shop: /members lists them.")
     return found[0]
 
 

@@ -108,11 +108,13 @@ async def test_dismiss_finds_a_member_by_number_or_name_and_refuses_what_it_cann
     before = shopfront.state()
 
     unknown = await shopfront.say(ADMIN, "/dismiss Bob")
+    huge = await shopfront.say(ADMIN, "/dismiss " + "x" * 4000)
     empty = await shopfront.say(ADMIN, "/dismiss")
     itself = await shopfront.say(ADMIN, "/dismiss 1")
     stranger = await shopfront.say(ADMIN, f"/dismiss {STRANGER}")
 
     assert "No member Bob in your shop: /members lists them." in (unknown.plain_text or "")
+    assert f"No member {'x' * 63}… in your shop" in (huge.plain_text or "")
     assert "Usage: /dismiss MEMBER, e.g. /dismiss 3" in (empty.plain_text or "")
     assert "You cannot dismiss yourself: /leave leaves the shop." in (itself.plain_text or "")
     assert "No member" in (stranger.plain_text or "")
