@@ -71,8 +71,8 @@ def _deliveries(settings: Settings, arguments: argparse.Namespace) -> int:
     if held.digests:
         digests = "one digest" if held.digests == 1 else f"{held.digests} digests"
         print(
-            f"  {held.notifications} held by the hourly limit (NOTIFY_MAX_PER_HOUR): they go out "
-            f"as {digests} when the hour allows"
+            f"  {held.notifications} held by the hourly limit (NOTIFY_MAX_PER_HOUR) or quiet "
+            f"hours: they go out as {digests} when allowed"
         )
     if dead:
         print(f"Dead notifications, newest first ({len(dead)} of {counts.dead}):")

@@ -70,4 +70,7 @@ def test_operators_see_how_many_notifications_the_hourly_limit_holds(
     assert main(["deliveries"]) == 0
     out = capsys.readouterr().out
     assert "Notifications: 3 pending, 0 sent, 0 dead." in out
-    assert "3 held by the hourly limit (NOTIFY_MAX_PER_HOUR): they go out as one digest" in out
+    assert (
+        "3 held by the hourly limit (NOTIFY_MAX_PER_HOUR) or quiet hours: they go out as one "
+        "digest when allowed"
+    ) in out
