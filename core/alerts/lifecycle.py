@@ -16,7 +16,6 @@ from core.errors import InvalidInput, NotFound
 from core.items.lookups import ItemState, find_item_id, item_state
 from core.results import AlertView
 from core.shops.members import require_member_ref
-from core.shops.zones import zone_named
 from core.validation import clean_item_name
 
 _MAX_ID = 2**63 - 1
@@ -137,7 +136,7 @@ def alert_views(uow: UnitOfWork, *conditions: Any, limit: int | None = None) -> 
     views = []
     for row in uow.run(_alert_view_query(*conditions, limit=limit)).mappings():
         fields = dict(row)
-        fields["zone"] = zone_named(uow, fields.pop("timezone"))
+        fields["zone"] = uow.config.zone(fields.pop("timezone"))
         if fields["snoozed_until"] is not None and fields["snoozed_until"] <= now:
             fields["snoozed_until"] = None
         views.append(AlertView(**fields))

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, or_, select
 
@@ -39,7 +38,7 @@ def handling_notes(uow: UnitOfWork, alert_ids: Sequence[int]) -> dict[int, dict[
             if taken_by is not None:
                 note["taken_by"] = taken_by
             if on_order and due is not None and ordered_at is not None:
-                zone = ZoneInfo(timezone) if timezone else uow.config.default_zone
+                zone = uow.config.zone(timezone)
                 today = uow.now().astimezone(zone).date()
                 note["order"] = {
                     "quantity": on_order,

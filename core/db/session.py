@@ -37,6 +37,10 @@ class CoreConfig:
     check_time: time = time(9, 0)
     default_zone: ZoneInfo = field(default_factory=lambda: ZoneInfo("UTC"))
 
+    def zone(self, timezone: str | None) -> ZoneInfo:
+        """A shop's zone from its `timezone` column: its own, or ALERT_TIMEZONE."""
+        return ZoneInfo(timezone) if timezone else self.default_zone
+
     @classmethod
     def from_settings(cls, settings: Settings) -> CoreConfig:
         """The core's part of the settings."""

@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import datetime, time
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
@@ -35,7 +34,7 @@ def quiet_ends(uow: UnitOfWork, member_ids: Collection[int]) -> dict[int, dateti
     now = uow.now()
     ends: dict[int, datetime] = {}
     for member_id, quiet_from, quiet_until, timezone in rows:
-        zone = ZoneInfo(timezone) if timezone else uow.config.default_zone
+        zone = uow.config.zone(timezone)
         local = now.astimezone(zone)
         if in_quiet_hours(local.hour * 60 + local.minute, quiet_from, quiet_until):
             until = time(quiet_until // 60, quiet_until % 60)

@@ -93,7 +93,7 @@ def prefs_view(uow: UnitOfWork, member: Member) -> Prefs:
         shop_default_threshold=shop.default_threshold,
         role=member.role,
         shop_name=shop.name,
-        shop_zone=shop.timezone or uow.config.default_zone.key,
+        shop_zone=uow.config.zone(shop.timezone).key,
         quiet=_quiet_hours(member),
         email_verified=member.email is not None and member.email_verified_at is not None,
         whatsapp_verified=member.whatsapp is not None and member.whatsapp_verified_at is not None,

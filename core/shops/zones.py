@@ -25,16 +25,6 @@ def next_local_time(at: time, zone: ZoneInfo, now: datetime) -> datetime:
     raise AssertionError("a local time always comes again within a day")
 
 
-def zone_named(uow: UnitOfWork, name: str | None) -> ZoneInfo:
-    """A shop's zone from its `timezone` column: its own, or ALERT_TIMEZONE."""
-    return ZoneInfo(name) if name else uow.config.default_zone
-
-
-def zone_of(uow: UnitOfWork, shop: Shop) -> ZoneInfo:
-    """The shop's zone: its own, or ALERT_TIMEZONE."""
-    return zone_named(uow, shop.timezone)
-
-
 @cached_statement
 def _timezone_query() -> Select[str | None]:
     return select(Shop.timezone).where(Shop.id == bindparam("shop_id"))
@@ -42,11 +32,11 @@ def _timezone_query() -> Select[str | None]:
 
 def shop_zone(uow: UnitOfWork, shop_id: int) -> ZoneInfo:
     """The zone of the shop with this id, in which its members read times."""
-    return zone_named(uow, uow.run(_timezone_query(), {"shop_id": shop_id}).scalar_one())
+    return uow.config.zone(uow.run(_timezone_query(), {"shop_id": shop_id}).scalar_one())
 
 
 def _shop_zone(uow: UnitOfWork, shop: Shop) -> ShopZone:
-    zone = zone_of(uow, shop)
+    zone = uow.config.zone(shop.timezone)
     return ShopZone(
         zone=zone,
         chosen=shop.timezone is not None,
