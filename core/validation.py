@@ -170,3 +170,21 @@ def parse_quiet_hours(raw: str) -> tuple[int, int]:
     if start == end:
         raise InvalidInput("Quiet hours need an end that differs from their start.")
     return start, end
+
+
+_LENGTH = re.compile(r"(\d{1,4})\s*([a-z])")
+_UNIT_LENGTHS = {
+    "m": timedelta(minutes=1),
+    "h": timedelta(hours=1),
+    "d": timedelta(days=1),
+    "w": timedelta(weeks=1),
+}
+
+
+def parse_length(raw: str, units: str) -> timedelta:
+    """`30m`, `4h`, `2d` or `1w` (of the unit letters in `units`) as a span of time; zero for
+    anything else, which every caller's lower bound then refuses."""
+    match = _LENGTH.fullmatch(raw.strip().casefold())
+    if match is None or match.group(2) not in units:
+        return timedelta(0)
+    return int(match.group(1)) * _UNIT_LENGTHS[match.group(2)]

@@ -3,7 +3,6 @@ acknowledged, ordered or resolved within that time is sent once more, to the sho
 
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 
 from sqlalchemy import select, update
@@ -14,11 +13,10 @@ from core.db.session import UnitOfWork
 from core.errors import InvalidInput
 from core.results import EscalationSetting
 from core.shops.members import require_member_ref
+from core.validation import parse_length
 from core.vocabulary import Kind
 
 SHORTEST, LONGEST = timedelta(minutes=15), timedelta(days=14)
-_DURATION = re.compile(r"(\d{1,4})\s*(m|h|d)")
-_UNITS = {"m": timedelta(minutes=1), "h": timedelta(hours=1), "d": timedelta(days=1)}
 ESCALATE_FORMS = "Say after how long: 30m, 4h or 2d (15 minutes to 14 days), or off."
 
 
@@ -26,8 +24,7 @@ def _after(duration: str) -> timedelta | None:
     word = duration.strip().casefold()
     if word == "off":
         return None
-    match = _DURATION.fullmatch(word)
-    after = int(match.group(1)) * _UNITS[match.group(2)] if match else timedelta(0)
+    after = parse_length(word, "mhd")
     if not SHORTEST <= after <= LONGEST:
         raise InvalidInput(ESCALATE_FORMS)
     return after

@@ -4,7 +4,6 @@ stops its reminders until a time."""
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import or_, update
@@ -16,15 +15,9 @@ from core.errors import InvalidInput
 from core.results import AckChange, AlertView
 from core.shops.members import require_member_ref
 from core.shops.zones import shop_zone
+from core.validation import parse_length
 
 LONGEST_SNOOZE = timedelta(days=90)
-_SNOOZE = re.compile(r"(\d{1,4})\s*(m|h|d|w)", re.IGNORECASE)
-_UNITS = {
-    "m": timedelta(minutes=1),
-    "h": timedelta(hours=1),
-    "d": timedelta(days=1),
-    "w": timedelta(weeks=1),
-}
 SNOOZE_FORMS = "Say for how long: 30m, 4h, 2d, 1w or tomorrow (at most 90 days), or off."
 
 
@@ -70,9 +63,7 @@ def _snooze_until(uow: UnitOfWork, shop_id: int, duration: str) -> datetime | No
         zone = shop_zone(uow, shop_id)
         tomorrow = now.astimezone(zone).date() + timedelta(days=1)
         return datetime.combine(tomorrow, uow.config.check_time, tzinfo=zone).astimezone(UTC)
-
-    match = _SNOOZE.fullmatch(word)
-    length = int(match.group(1)) * _UNITS[match.group(2)] if match else timedelta(0)
+    length = parse_length(word, "mhdw")
     if not timedelta(0) < length <= LONGEST_SNOOZE:
         raise InvalidInput(SNOOZE_FORMS)
     return now + length
