@@ -101,6 +101,12 @@ def is_alert_id(text: str) -> bool:
     return _ALERT_ID.fullmatch(text.strip()) is not None
 
 
+def alert_or_item(text: str) -> dict[str, int | str]:
+    """The service arguments naming an alert: `12` or `#12` is its id, anything else the name
+    of the item whose open alert it is."""
+    return {"alert_id": alert_id(text)} if is_alert_id(text) else {"item_name": item_name(text)}
+
+
 def on_off(text: str) -> bool:
     """`on` or `off`."""
     word = text.strip().casefold()

@@ -12,7 +12,7 @@ from bot.context import Context
 from bot.errors import Refusal
 from bot.handlers.common import args_text, ask, button, reply, reply_all, user_of
 from bot.handlers.conversation import RestockAmount
-from bot.parsing import alert_id, is_alert_id, item_name, usage_error
+from bot.parsing import alert_id, alert_or_item, usage_error
 from bot.render import MAX_MESSAGE
 from bot.runner import call_core
 from bot.texts import alerts as texts
@@ -50,7 +50,7 @@ async def show_alert(update: Update, context: Context) -> None:
 async def resolve(update: Update, context: Context) -> None:
     """/resolve ID or /resolve NAME: close an alert by hand."""
     text = args_text(context)
-    target = {"alert_id": alert_id(text)} if is_alert_id(text) else {"item_name": item_name(text)}
+    target = alert_or_item(text)
     try:
         done = await call_core(
             context, lifecycle.resolve_alert, telegram_user_id=user_of(update), **target

@@ -12,7 +12,7 @@ from bot.errors import Refusal
 from bot.handlers.alerts import button_alert
 from bot.handlers.common import args_text, ask, button, forget_question, reply, user_of
 from bot.handlers.conversation import OrderDetails, note_order
-from bot.parsing import alert_id, is_alert_id, item_name, usage_error
+from bot.parsing import alert_or_item, usage_error
 from bot.render import MAX_MESSAGE
 from bot.runner import call_core
 from bot.texts import alerts as texts
@@ -25,7 +25,7 @@ from core.stock import orders
 async def ack(update: Update, context: Context) -> None:
     """/ack ID or /ack NAME: "I'm on it"."""
     text = args_text(context)
-    target = {"alert_id": alert_id(text)} if is_alert_id(text) else {"item_name": item_name(text)}
+    target = alert_or_item(text)
     try:
         change = await call_core(
             context, handling.ack_alert, telegram_user_id=user_of(update), **target
@@ -42,7 +42,7 @@ async def snooze(update: Update, context: Context) -> None:
     if not target_words:
         raise usage_error(texts.SNOOZE_ARGUMENTS)
     text = " ".join(target_words)
-    target = {"alert_id": alert_id(text)} if is_alert_id(text) else {"item_name": item_name(text)}
+    target = alert_or_item(text)
     done = await call_core(
         context,
         handling.snooze_alert,

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from bot.render import bold, chunks, day, esc, when
+from bot.render import bold, chunks, esc, when
+from bot.texts.orders import on_order_phrase
 from core.results import AckChange, AlertView
 from core.wording import count, low_phrase
 
@@ -31,8 +32,7 @@ def handled_note(alert: AlertView, *, with_order: bool = True) -> str:
     if alert.snoozed_until is not None:
         taken += f" · 💤 until {when(alert.snoozed_until, alert.zone)}"
     if with_order and alert.on_order:
-        due = f", due {day(alert.order_due)}" if alert.order_due else ""
-        taken += f" · 📦 {count(alert.on_order)} on order{due}"
+        taken += f" · {on_order_phrase(alert.on_order, alert.order_due)}"
     return taken
 
 
@@ -78,8 +78,7 @@ def alert_details(alert: AlertView) -> str:
     if alert.is_open and alert.snoozed_until is not None:
         lines.append(f"💤 No reminders until {when(alert.snoozed_until, alert.zone)}")
     if alert.is_open and alert.on_order:
-        due = f", due {day(alert.order_due)}" if alert.order_due else ""
-        lines.append(f"📦 {count(alert.on_order)} on order{due}")
+        lines.append(on_order_phrase(alert.on_order, alert.order_due))
     if alert.is_open:
         lines.append(
             f"Last told {when(alert.last_notified_at, alert.zone)}, "

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from bot.render import bold, day, esc
 from core.results import ItemView, OrderChange
 from core.wording import count
@@ -11,12 +13,17 @@ ORDER_WHAT = "Say which item was ordered, and optionally how many and when it is
 DEFAULTS = "Twice the threshold, due in 3 days"
 
 
-def on_order(item: ItemView) -> str:
+def on_order_phrase(quantity: int, due: date | None) -> str:
     """`📦 48 on order, due Fri 4 Dec`, or nothing when nothing is on order."""
-    if not item.on_order:
+    if not quantity:
         return ""
-    due = f", due {day(item.order_due)}" if item.order_due else ""
-    return f"📦 {count(item.on_order)} on order{due}"
+    when = f", due {day(due)}" if due else ""
+    return f"📦 {count(quantity)} on order{when}"
+
+
+def on_order(item: ItemView) -> str:
+    """What is on order for the item, as `on_order_phrase` says it."""
+    return on_order_phrase(item.on_order, item.order_due)
 
 
 def order_recorded(change: OrderChange) -> str:
