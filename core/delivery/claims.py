@@ -78,8 +78,11 @@ def claim_due(
     claims = _lease(uow, ids, now + lease)
     if max_attempts is not None:
         claims = _give_up_abandoned(uow, claims, max_attempts)
-    quiet = quiet_ends(uow, {claim.member_id for claim in claims})
-    claims = [replace(claim, silent=claim.member_id in quiet) for claim in claims]
+    if hourly_cap is None:
+        # A capped channel's rows of members in quiet hours were held by `admit`, so only
+        # the others (Telegram) can have a claim to send silently.
+        quiet = quiet_ends(uow, {claim.member_id for claim in claims})
+        claims = [replace(claim, silent=claim.member_id in quiet) for claim in claims]
     uow.commit()
     return sorted(claims, key=lambda claim: ids.index(claim.id))
 
