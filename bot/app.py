@@ -11,6 +11,7 @@ from telegram.ext import (
     ApplicationBuilder,
     BaseHandler,
     CallbackQueryHandler,
+    ChatMemberHandler,
     CommandHandler,
     MessageHandler,
     filters,
@@ -21,7 +22,7 @@ from bot.context import CONTEXT_TYPES, App
 from bot.delivery.limits import build_rate_limiter
 from bot.delivery.relay import Delivery
 from bot.flood import FloodGate
-from bot.handlers import alerts, fallbacks, flood, handling, stock_list, team
+from bot.handlers import alerts, fallbacks, flood, handling, room, stock_list, team
 from bot.jobs import schedule_daily_check, schedule_escalations
 from bot.ordering import PerChatUpdateProcessor
 from bot.runner import create_executor
@@ -33,10 +34,17 @@ log = logging.getLogger("stockbot.bot")
 # The relay as `stockbot run` tunes it.
 PRODUCTION = DeliveryConfig()
 
-# Commands act on new messages in private chats only: an *edited* "/remove Tea 3" must
-# never take stock out a second time.
+# Commands act on new messages only, in private chats and in groups (a shop's room): an
+# *edited* "/remove Tea 3" must never take stock out a second time.
 PRIVATE = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
-ALLOWED_UPDATES = [Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY]
+GROUP = filters.ChatType.GROUPS & filters.UpdateType.MESSAGE
+ANY_CHAT = PRIVATE | GROUP
+ALLOWED_UPDATES = [
+    Update.MESSAGE,
+    Update.EDITED_MESSAGE,
+    Update.CALLBACK_QUERY,
+    Update.MY_CHAT_MEMBER,
+]
 # Connections to the Bot API. httpcore scans its whole pool, idle connections included, on
 # every request, and closes idle ones beyond httpx's 20 kept alive only to open new ones, so
 # PTB's 256 costs more time than it saves. A request that finds every connection busy waits
@@ -48,11 +56,12 @@ POOL_TIMEOUT = 10.0
 def handlers() -> list[BaseHandler[Any, Any, Any]]:
     """Every handler, in the order they are tried: the first that matches handles the update."""
     return [
-        MessageHandler(~filters.ChatType.PRIVATE & filters.COMMAND, fallbacks.group_message),
+        ChatMemberHandler(room.membership_changed, ChatMemberHandler.MY_CHAT_MEMBER),
+        MessageHandler(filters.StatusUpdate.MIGRATE, room.migrated),
         MessageHandler(
             filters.UpdateType.EDITED_MESSAGE & filters.ChatType.PRIVATE, fallbacks.edited_message
         ),
-        *(CommandHandler(command.name, command.callback(), PRIVATE) for command in COMMANDS),
+        *command_handlers(),
         CallbackQueryHandler(alerts.resolve_button, pattern=r"^alert:resolve:"),
         CallbackQueryHandler(alerts.restock_button, pattern=r"^alert:restock:"),
         CallbackQueryHandler(handling.ack_button, pattern=r"^alert:ack:"),
@@ -62,10 +71,25 @@ def handlers() -> list[BaseHandler[Any, Any, Any]]:
         CallbackQueryHandler(stock_list.turn_page, pattern=rf"^{stock_list.PREFIX}"),
         CallbackQueryHandler(team.leave_button, pattern=rf"^{team.PREFIX}"),
         CallbackQueryHandler(fallbacks.stale_button),
+        MessageHandler(GROUP & filters.COMMAND, fallbacks.group_command),
+        MessageHandler(GROUP & filters.TEXT & filters.REPLY, fallbacks.group_reply),
         MessageHandler(PRIVATE & filters.COMMAND, fallbacks.unknown_command),
         MessageHandler(PRIVATE & filters.TEXT, fallbacks.text_message),
         MessageHandler(PRIVATE, fallbacks.other_message),
     ]
+
+
+def command_handlers() -> list[BaseHandler[Any, Any, Any]]:
+    """Every command, in private chats and groups; one that shows codes, addresses or
+    personal settings answers "send me this privately" in a group."""
+    found: list[BaseHandler[Any, Any, Any]] = []
+    for command in COMMANDS:
+        if command.private_only:
+            found.append(CommandHandler(command.name, command.callback(), PRIVATE))
+            found.append(CommandHandler(command.name, room.private_only, GROUP))
+        else:
+            found.append(CommandHandler(command.name, command.callback(), ANY_CHAT))
+    return found
 
 
 def file_base_url(base_url: str) -> str:

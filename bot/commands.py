@@ -22,6 +22,7 @@ from bot.handlers import (
     onboarding,
     orders,
     prefs,
+    room,
     stock_list,
     team,
 )
@@ -60,6 +61,8 @@ class Command:
     usage: str
     example: str
     keeps_question: bool = False  # an open question survives it (for /cancel to answer)
+    # In a group it answers "send me this privately": codes, addresses, personal settings.
+    private_only: bool = False
 
     @property
     def usage_line(self) -> str:
@@ -67,8 +70,14 @@ class Command:
         return usage_line(self.usage, self.example)
 
     def callback(self) -> Handler:
-        """The handler as the application calls it: refusals replied, with the usage line."""
-        return guarded(self.handler, self.usage_line, keeps_question=self.keeps_question)
+        """The handler as the application calls it: refusals replied, with the usage line;
+        in a group, only for members of the shop whose room it is."""
+        return guarded(
+            self.handler,
+            self.usage_line,
+            keeps_question=self.keeps_question,
+            in_groups=self.role is not OUTSIDE and self.name != "setup",
+        )
 
 
 OUTSIDE, MEMBER, ADMIN = Role.OUTSIDE, Role.MEMBER, Role.ADMIN
@@ -78,9 +87,9 @@ STOCK, ALERTS, YOURS = Section.STOCK, Section.ALERTS, Section.YOURS
 # fmt: off
 COMMANDS = (
     Command("start", onboarding.start, OUTSIDE, None,
-            "Open your shop, or join one", "/start [CODE]", "/start"),
+            "Open your shop, or join one", "/start [CODE]", "/start", private_only=True),
     Command("join", onboarding.join, OUTSIDE, None,
-            None, "/join CODE", "/join Xy12ab34Cd56"),
+            None, "/join CODE", "/join Xy12ab34Cd56", private_only=True),
     Command("stock", stock_list.stock, MEMBER, STOCK,
             "List items; also /stock low or /stock tea", "/stock [low|TEXT]", "/stock"),
     Command("item", items.item, MEMBER, STOCK,
@@ -110,21 +119,24 @@ COMMANDS = (
             "No reminders of an alert for a while", "/snooze ID|NAME 4h|2d|tomorrow|off",
             "/snooze 12 2d"),
     Command("prefs", prefs.prefs, MEMBER, YOURS,
-            "Your alert settings", "/prefs", "/prefs"),
+            "Your alert settings", "/prefs", "/prefs", private_only=True),
     Command("email", prefs.email, MEMBER, YOURS,
-            "Alert email, or off", "/email ADDRESS or /email off", "/email me@shop.com"),
+            "Alert email, or off", "/email ADDRESS or /email off", "/email me@shop.com",
+            private_only=True),
     Command("whatsapp", prefs.whatsapp, MEMBER, YOURS,
             "Alert WhatsApp number, or off", "/whatsapp +NUMBER or /whatsapp off",
-            "/whatsapp +14155550123"),
+            "/whatsapp +14155550123", private_only=True),
     Command("verify", prefs.verify, MEMBER, YOURS,
-            "Confirm a new email or number with its code", "/verify CODE", "/verify 123456"),
+            "Confirm a new email or number with its code", "/verify CODE", "/verify 123456",
+            private_only=True),
     Command("notify", prefs.notify, MEMBER, YOURS,
-            "Turn your alerts on or off", "/notify on|off", "/notify off"),
+            "Turn your alerts on or off (private: also here while there is a room)",
+            "/notify on|off or /notify private on|off", "/notify off"),
     Command("quiet", prefs.quiet, MEMBER, YOURS,
             "Quiet hours: no sound, email waits", "/quiet HH:MM-HH:MM or /quiet off",
             "/quiet 21:00-07:30"),
     Command("leave", team.leave, MEMBER, Section.TEAM,
-            "Leave the shop (asks first)", "/leave", "/leave"),
+            "Leave the shop (asks first)", "/leave", "/leave", private_only=True),
     Command("cancel", onboarding.cancel, MEMBER, None,
             "Leave a question", "/cancel", "/cancel", keeps_question=True),
     Command("help", onboarding.help_command, MEMBER, None,
@@ -143,12 +155,14 @@ COMMANDS = (
     Command("check", admin.run_check, ADMIN, Section.ADMIN,
             "Run the daily check now", "/check", "/check"),
     Command("invite", admin.invite, ADMIN, Section.ADMIN,
-            "Invite a member of staff", "/invite", "/invite"),
+            "Invite a member of staff", "/invite", "/invite", private_only=True),
     Command("timezone", admin.timezone, ADMIN, Section.ADMIN,
             "The shop's time zone", "/timezone [ZONE]", "/timezone Europe/Berlin"),
     Command("escalate", admin.escalate, ADMIN, Section.ADMIN,
             "Unhandled alerts to the admins", "/escalate DURATION or /escalate off",
             "/escalate 4h"),
+    Command("setup", room.setup, ADMIN, Section.ADMIN,
+            "Make this group the shop's room (or off)", "/setup or /setup off", "/setup"),
     Command("members", team.list_members, ADMIN, Section.TEAM,
             "Everyone in the shop, numbered", "/members", "/members"),
     Command("dismiss", team.dismiss, ADMIN, Section.TEAM,
@@ -158,9 +172,10 @@ COMMANDS = (
     Command("demote", team.demote, ADMIN, Section.TEAM,
             "Make an admin staff", "/demote MEMBER", "/demote 2"),
     Command("invites", team.list_invites, ADMIN, Section.TEAM,
-            "Invites not used yet", "/invites", "/invites"),
+            "Invites not used yet", "/invites", "/invites", private_only=True),
     Command("revoke", team.revoke, ADMIN, Section.TEAM,
-            "Make an invite stop working", "/revoke CODE", "/revoke Xy12ab34Cd56"),
+            "Make an invite stop working", "/revoke CODE", "/revoke Xy12ab34Cd56",
+            private_only=True),
 )
 # fmt: on
 BY_NAME = {command.name: command for command in COMMANDS}

@@ -166,3 +166,22 @@ class EscalationSetting:
     """A shop's escalation: after how long an unhandled alert goes to the admins (None: off)."""
 
     after: timedelta | None
+
+
+@dataclass(frozen=True)
+class RoomTarget:
+    """Where the shop's room is: its group, and the forum topic in it, if any."""
+
+    chat_id: int
+    thread_id: int | None
+
+
+@dataclass(frozen=True)
+class CardState:
+    """An alert's card as the relay sends it: the alert as it is now, the room it goes to,
+    the card's message there if it has one already, and how late its order is."""
+
+    alert: AlertView
+    room: RoomTarget
+    message_id: int | None
+    days_late: int = 0

@@ -14,6 +14,12 @@ class Channel(StrEnum):
     TELEGRAM = "telegram"
     EMAIL = "email"
     WHATSAPP = "whatsapp"
+    # The shop's room (a Telegram group, SPEC 3.1): its alert cards and digests, no member's.
+    ROOM = "room"
+
+
+# The channels a member sets up and receives on; the room is the shop's, not a member's.
+MEMBER_CHANNELS = (Channel.TELEGRAM, Channel.EMAIL, Channel.WHATSAPP)
 
 
 class Kind(StrEnum):
@@ -28,6 +34,8 @@ class Kind(StrEnum):
     HELD_DIGEST = "held_digest"
     # The code that proves a member owns an email address or WhatsApp number.
     VERIFICATION = "verification"
+    # An alert's card in the shop's room: sent once, then edited as the alert changes.
+    CARD = "card"
 
 
 class Status(StrEnum):

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from bot.delivery.room import RoomChannel
 from bot.delivery.setup import BotSetup
 from bot.delivery.telegram import TelegramChannel
 from core.delivery.channel import ChannelKind
 from core.delivery.email import EmailSender
 from core.delivery.whatsapp import WhatsAppSender
 
-CHANNELS: tuple[ChannelKind[BotSetup], ...] = (TelegramChannel, EmailSender, WhatsAppSender)
+CHANNELS: tuple[ChannelKind[BotSetup], ...] = (
+    TelegramChannel,
+    RoomChannel,
+    EmailSender,
+    WhatsAppSender,
+)

@@ -97,10 +97,12 @@ def back_in_stock_message(item: NoticeItem) -> TelegramMessage:
     )
 
 
-def digest_texts(notice: Notice, limit: int = MAX_TEXT) -> list[str]:
-    """The reminder digest: one line per item, split across messages at line boundaries."""
+def digest_texts(notice: Notice, limit: int = MAX_TEXT, *, header: str | None = None) -> list[str]:
+    """The reminder digest (or another `header`'s list): one line per item, split across
+    messages at line boundaries."""
     total = len(notice.items)
-    header = f"\N{ALARM CLOCK} <b>Still low</b>: {count(total)} {'item' if total == 1 else 'items'}"
+    noun = "item" if total == 1 else "items"
+    header = header or f"\N{ALARM CLOCK} <b>Still low</b>: {count(total)} {noun}"
     lines = [
         f"\N{BULLET} <b>{escape(item.name)}</b>: {escape(item.line)} "
         f"\N{MIDDLE DOT} /alert {item.alert_id}"

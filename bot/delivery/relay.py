@@ -18,10 +18,13 @@ from telegram import Bot
 from bot.delivery.channels import CHANNELS
 from bot.delivery.lanes import Lane, LaneContext, in_threads
 from bot.delivery.setup import BotSetup
+from core.alerts.card_state import card_state, room_target
 from core.db.session import Database
 from core.delivery.config import DeliveryConfig
 from core.delivery.relay import RelayStore, channel_report
+from core.results import CardState, RoomTarget
 from core.settings import Settings
+from core.vocabulary import Channel
 
 log = logging.getLogger("stockbot.delivery")
 T = TypeVar("T")
@@ -34,7 +37,9 @@ class Delivery:
         self, settings: Settings, database: Database, bot: Bot, config: DeliveryConfig
     ) -> None:
         self.config = config
-        self.channels = settings.enabled_channels
+        # A shop's room is Telegram too: on whenever Telegram is.
+        self.channels = settings.enabled_channels | {Channel.ROOM.value}
+        self._database = database
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stopping = asyncio.Event()
         self._halt = threading.Event()  # the same signal, for the sending threads
@@ -42,7 +47,13 @@ class Delivery:
         self._executor = ThreadPoolExecutor(max_workers=4, thread_name_prefix="stockbot-delivery")
         self._workers: list[asyncio.Task[None]] = []
         setup = BotSetup(
-            settings, config, bot=bot, stopping=self._stopping, move_chat=self._move_chat
+            settings,
+            config,
+            bot=bot,
+            stopping=self._stopping,
+            move_chat=self._move_chat,
+            card_of=self._card_of,
+            room_of=self._room_of,
         )
         opened = [kind.open(setup) for kind in CHANNELS if kind.traits.name in self.channels]
         hastening = [
@@ -53,8 +64,18 @@ class Delivery:
             for channel in opened
             if channel.traits.hourly_cap
         }
+        budgets = {
+            channel.traits.name: channel.traits.per_minute
+            for channel in opened
+            if channel.traits.per_minute is not None
+        }
         self.store = RelayStore(
-            database, config, hastening=hastening, hourly_caps=caps, on_settled=self._settled
+            database,
+            config,
+            hastening=hastening,
+            hourly_caps=caps,
+            minute_budgets=budgets,
+            on_settled=self._settled,
         )
         context = LaneContext(self.store, config, self._executor, self._stopping, self._halt)
         self._lanes = [Lane(channel, context) for channel in opened]
@@ -147,6 +168,16 @@ class Delivery:
 
     async def _move_chat(self, old_chat_id: int, new_chat_id: int) -> None:
         await self._run(self.store.move_chat, old_chat_id, new_chat_id)
+
+    async def _card_of(self, alert_id: int) -> CardState | None:
+        return await self._run(self._read, card_state, alert_id)
+
+    async def _room_of(self, shop_id: int) -> RoomTarget | None:
+        return await self._run(self._read, room_target, shop_id)
+
+    def _read(self, read: Callable[..., T], *args: Any) -> T:
+        with self._database.unit_of_work() as uow:
+            return read(uow, *args)
 
     async def _run(self, function: Callable[..., T], *args: Any) -> T:
         return await in_threads(self._executor, function, *args)

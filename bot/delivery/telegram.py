@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncGenerator, Sequence
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any, ClassVar
 
-from telegram import Bot
+from telegram import Bot, Message
 from telegram.constants import ParseMode
 from telegram.error import (
     BadRequest,
@@ -88,44 +89,50 @@ class TelegramChannel:
         chat_id = int(claim.recipient)
         for index in range(done, len(messages)):
             progress = index if len(messages) > 1 else None
-            outcome, chat_id = await self._send_part(claim, chat_id, messages[index], keep_going)
+            outcome, chat_id, _ = await self._send_part(claim, chat_id, messages[index], keep_going)
             if outcome is not None:
-                return self._scrubbed(_with_progress(outcome, progress))
+                return self._scrubbed(with_progress(outcome, progress))
         return Outcome.sent()
 
     def _scrubbed(self, outcome: Outcome) -> Outcome:
         # Reasons are stored and logged: an error quoting a Bot API URL must not leak the token.
         if outcome.reason is None or self._bot.token not in outcome.reason:
             return outcome
-        reason = outcome.reason.replace(self._bot.token, "[token]")
-        return Outcome(outcome.verdict, reason, outcome.delay, outcome.parts_sent)
+        return replace(outcome, reason=outcome.reason.replace(self._bot.token, "[token]"))
 
     async def _send_part(
-        self, claim: Claim, chat_id: int, message: TelegramMessage, keep_going: KeepGoing
-    ) -> tuple[Outcome | None, int]:
-        """(None when sent, else the outcome; the chat id, new if the chat migrated)."""
+        self,
+        claim: Claim,
+        chat_id: int,
+        message: TelegramMessage,
+        keep_going: KeepGoing,
+        thread_id: int | None = None,
+    ) -> tuple[Outcome | None, int, Message | None]:
+        """(None when sent, else the outcome; the chat id, new if the chat migrated; the
+        message sent)."""
         for _ in range(2):
             try:
                 async with self._pacer.turn(chat_id, self._stopping):
                     if not keep_going(claim):
-                        return Outcome.defer("lease ran out before sending"), chat_id
-                    await self._bot.send_message(
+                        return Outcome.defer("lease ran out before sending"), chat_id, None
+                    sent = await self._bot.send_message(
                         chat_id,
                         message.text,
                         parse_mode=ParseMode.HTML,
                         reply_markup=message.reply_markup,
                         disable_notification=claim.silent,
+                        message_thread_id=thread_id,
                         **self._push_args,
                     )
-                return None, chat_id
+                return None, chat_id, sent
             except ChatMigrated as migrated:
                 await self._move_chat(chat_id, migrated.new_chat_id)
                 chat_id = migrated.new_chat_id
             except Stopped:
-                return Outcome.defer(None), chat_id
+                return Outcome.defer(None), chat_id, None
             except Exception as exc:
-                return classify(exc, stopping=self._stopping.is_set()), chat_id
-        return Outcome.retry("the chat migrated twice in a row"), chat_id
+                return classify(exc, stopping=self._stopping.is_set()), chat_id, None
+        return Outcome.retry("the chat migrated twice in a row"), chat_id, None
 
 
 def classify(exc: Exception, *, stopping: bool = False) -> Outcome:
@@ -152,7 +159,7 @@ def _delay(seconds: float) -> timedelta:
     return timedelta(seconds=seconds)
 
 
-def _with_progress(outcome: Outcome, parts_sent: int | None) -> Outcome:
+def with_progress(outcome: Outcome, parts_sent: int | None) -> Outcome:
     if parts_sent is None:
         return outcome
-    return Outcome(outcome.verdict, outcome.reason, outcome.delay, parts_sent)
+    return replace(outcome, parts_sent=parts_sent)

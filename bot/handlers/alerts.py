@@ -72,9 +72,10 @@ def _without_buttons_of(markup: InlineKeyboardMarkup | None, wanted: int) -> Inl
 
 
 async def _mark_resolved(query: CallbackQuery, done: AlertView) -> None:
-    """Show on the alert message that it is resolved, and drop that alert's buttons."""
+    """Show on the alert message that it is resolved, and drop that alert's buttons. A card
+    in the room is edited by the outbox instead (bot/delivery/room.py)."""
     message = query.message
-    if not isinstance(message, Message) or message.text is None:
+    if not isinstance(message, Message) or message.text is None or message.chat.type != "private":
         return
     note = texts.resolved_note(done)
     markup = _without_buttons_of(message.reply_markup, done.id)
@@ -127,6 +128,6 @@ async def restock_button(update: Update, context: Context, query: CallbackQuery)
     if not found.is_open:
         await _mark_resolved(query, found)
         return texts.NOTHING_TO_RESTOCK.format(alert_id=wanted)
-    ask(context, RestockAmount(alert_id=found.id, item_name=found.item_name))
-    await reply(update, context, restock_question(found.item_name))
+    pending = RestockAmount(alert_id=found.id, item_name=found.item_name)
+    await ask(update, context, pending, restock_question(found.item_name))
     return texts.RESTOCK_ASKED.format(item_name=found.item_name)

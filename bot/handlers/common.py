@@ -6,15 +6,24 @@ import functools
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from telegram import CallbackQuery, InlineKeyboardMarkup, LinkPreviewOptions, Message, Update
-from telegram.constants import ParseMode
+from telegram import (
+    CallbackQuery,
+    ForceReply,
+    InlineKeyboardMarkup,
+    LinkPreviewOptions,
+    Message,
+    Update,
+)
+from telegram.constants import ChatType, ParseMode
 
 from bot.context import Context
 from bot.errors import Refusal
 from bot.render import esc
+from bot.runner import call_core
 from bot.texts.common import BUTTON_FAILED, refusal_text
 from core.errors import CoreError
 from core.settings import Settings
+from core.shops import rooms
 
 Handler = Callable[[Update, Context], Coroutine[Any, Any, None]]
 ButtonHandler = Callable[[Update, Context, CallbackQuery], Coroutine[Any, Any, str | None]]
@@ -41,10 +50,27 @@ def args_text(context: Context) -> str:
     return " ".join(context.args or ())
 
 
+def in_group(update: Update) -> bool:
+    """The update comes from a group (a shop's room, or a group that may become one)."""
+    chat = update.effective_chat
+    return chat is not None and chat.type in (ChatType.GROUP, ChatType.SUPERGROUP)
+
+
+def topic_of(update: Update) -> int | None:
+    """The forum topic the update was sent in, for the answer to go there too."""
+    message = update.effective_message
+    if message is None or not message.is_topic_message:
+        return None
+    return message.message_thread_id
+
+
 async def reply(
-    update: Update, context: Context, text: str, keyboard: InlineKeyboardMarkup | None = None
+    update: Update,
+    context: Context,
+    text: str,
+    keyboard: InlineKeyboardMarkup | ForceReply | None = None,
 ) -> Message:
-    """Send an HTML message to the update's chat."""
+    """Send an HTML message to the update's chat (in a forum, to the same topic)."""
     assert update.effective_chat is not None
     return await context.bot.send_message(
         update.effective_chat.id,
@@ -52,6 +78,7 @@ async def reply(
         parse_mode=ParseMode.HTML,
         reply_markup=keyboard,
         link_preview_options=NO_PREVIEW,
+        message_thread_id=topic_of(update),
     )
 
 
@@ -69,15 +96,20 @@ def refusal_html(refusal: Refusal, usage_line: str) -> str:
     return text
 
 
-def guarded(handler: Handler, usage_line: str, *, keeps_question: bool = False) -> Handler:
+def guarded(
+    handler: Handler, usage_line: str, *, keeps_question: bool = False, in_groups: bool = True
+) -> Handler:
     """A command's callback: a new command leaves any open question, refusals are replied
-    (with the command's usage line when its arguments were wrong)."""
+    (with the command's usage line when its arguments were wrong). With `in_groups`, in a
+    group only a member of the shop whose room it is gets past (core.shops.rooms)."""
 
     @functools.wraps(handler)
     async def wrapped(update: Update, context: Context) -> None:
         if not keeps_question and context.user_data is not None:
             context.user_data.pop(PENDING, None)
         try:
+            if in_groups and in_group(update):
+                await require_room_member(update, context)
             await handler(update, context)
         except Refusal as refusal:
             await reply(update, context, refusal_html(refusal, usage_line))
@@ -87,14 +119,28 @@ def guarded(handler: Handler, usage_line: str, *, keeps_question: bool = False) 
     return wrapped
 
 
+async def require_room_member(update: Update, context: Context) -> None:
+    """Refuse, with the reason, anyone who is not a member of the shop whose room this is."""
+    assert update.effective_chat is not None
+    await call_core(
+        context,
+        rooms.require_room_member,
+        telegram_user_id=user_of(update),
+        chat_id=update.effective_chat.id,
+    )
+
+
 def button(handler: ButtonHandler) -> Handler:
-    """Wrap a button handler so its query is always answered, with the refusal if any."""
+    """Wrap a button handler so its query is always answered, with the refusal if any (a
+    popup); in a group, only members of the shop whose room it is may press."""
 
     @functools.wraps(handler)
     async def wrapped(update: Update, context: Context) -> None:
         query = update.callback_query
         assert query is not None
         try:
+            if in_group(update):
+                await require_room_member(update, context)
             answer = await handler(update, context, query)
         except Refusal as refusal:
             await query.answer(refusal.text[:MAX_ANSWER], show_alert=True)
@@ -113,10 +159,24 @@ def question(context: Context) -> Any:
     return None if context.user_data is None else context.user_data.get(PENDING)
 
 
-def ask(context: Context, pending: object) -> None:
-    """Remember the question the user's next message answers."""
+async def ask(
+    update: Update,
+    context: Context,
+    pending: object,
+    text: str,
+    keyboard: InlineKeyboardMarkup | None = None,
+) -> None:
+    """Ask a question and remember it: the user's next message answers it. In a group the
+    bot sees only replies to its messages (privacy mode), so the question names the user
+    and asks for a reply (its buttons, if any, give way to that)."""
     assert context.user_data is not None
     context.user_data[PENDING] = pending
+    user = update.effective_user
+    if not in_group(update) or user is None:
+        await reply(update, context, text, keyboard)
+        return
+    named = f'<a href="tg://user?id={user.id}">{esc(user.first_name)}</a>, {text}'
+    await reply(update, context, named, ForceReply(selective=True))
 
 
 def forget_question(context: Context) -> object:

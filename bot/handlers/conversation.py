@@ -78,8 +78,7 @@ async def begin_additem(update: Update, context: Context, text: str) -> None:
     """`/additem` or `/additem NAME`: ask for what is missing, name then quantity."""
     await call_core(context, members.get_member, telegram_user_id=user_of(update))
     if not text.strip():
-        ask(context, AskName())
-        await reply(update, context, texts.ASK_NAME)
+        await ask(update, context, AskName(), texts.ASK_NAME)
         return
     await _name(update, context, text)
 
@@ -89,11 +88,9 @@ async def _name(update: Update, context: Context, text: str) -> None:
     try:
         await call_core(context, queries.item_details, telegram_user_id=user_of(update), name=name)
     except Refusal:  # no such item yet: good
-        ask(context, AdditemQuantity(name))
-        await reply(update, context, texts.quantity_question(name))
+        await ask(update, context, AdditemQuantity(name), texts.quantity_question(name))
         return
-    ask(context, AskName())
-    await reply(update, context, texts.name_taken(name))
+    await ask(update, context, AskName(), texts.name_taken(name))
 
 
 async def add_new_item(

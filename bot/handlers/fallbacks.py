@@ -58,9 +58,28 @@ async def other_message(update: Update, context: Context) -> None:
     await reply(update, context, texts.NOT_TEXT)
 
 
-async def group_message(update: Update, context: Context) -> None:
-    """A command in a group: the bot works in private chats."""
-    await reply(update, context, texts.private_chat_only(context.bot.username))
+async def group_command(update: Update, context: Context) -> None:
+    """A command the bot does not have, in a group: answered only when it names this bot
+    (`/foo@ThisBot`); a bare `/foo` may be another bot's."""
+    assert update.effective_message is not None
+    assert update.effective_message.text is not None
+    name, _, addressee = update.effective_message.text.split()[0].partition("@")
+    if addressee.casefold() == (context.bot.username or "").casefold():
+        await reply(update, context, texts.unknown_command(name[:40]))
+
+
+async def group_reply(update: Update, context: Context) -> None:
+    """A reply in a group: the answer to the question the bot asked this user, if any (with
+    privacy mode on, replies to the bot's messages are all the text it sees there)."""
+    message = update.effective_message
+    assert message is not None
+    assert message.text is not None
+    replied = message.reply_to_message
+    asker = replied.from_user if replied is not None else None
+    pending = question(context)
+    if pending is None or asker is None or asker.id != context.bot.id:
+        return
+    await conversation.answer(update, context, pending, message.text)
 
 
 @button

@@ -10,7 +10,15 @@ from telegram.error import BadRequest
 from bot.context import Context
 from bot.errors import Refusal
 from bot.handlers.alerts import button_alert
-from bot.handlers.common import args_text, ask, button, forget_question, reply, user_of
+from bot.handlers.common import (
+    args_text,
+    ask,
+    button,
+    forget_question,
+    in_group,
+    reply,
+    user_of,
+)
 from bot.handlers.conversation import OrderDetails, note_order
 from bot.parsing import alert_or_item, usage_error
 from bot.render import MAX_MESSAGE
@@ -54,9 +62,10 @@ async def snooze(update: Update, context: Context) -> None:
 
 
 async def _note_on(query: CallbackQuery, note: str) -> None:
-    """Say on the alert message what was done; its buttons stay."""
+    """Say on the alert message what was done; its buttons stay. A card in the room is
+    edited by the outbox instead (bot/delivery/room.py)."""
     message = query.message
-    if not isinstance(message, Message) or message.text is None:
+    if not isinstance(message, Message) or message.text is None or message.chat.type != "private":
         return
     text = message.text_html + note
     if len(text) > MAX_MESSAGE:
@@ -105,12 +114,14 @@ async def order_button(update: Update, context: Context, query: CallbackQuery) -
     )
     if not found.is_open:
         raise Refusal(texts.NOTHING_TO_ORDER.format(alert_id=wanted))
-    on_message = query.message if isinstance(query.message, Message) else None
-    ask(context, OrderDetails(found.id, found.item_name, on_message))
+    # In the room the card is the outbox's to edit; in a private chat the reply notes it.
+    private = isinstance(query.message, Message) and not in_group(update)
+    on_message = query.message if private and isinstance(query.message, Message) else None
+    pending = OrderDetails(found.id, found.item_name, on_message)
     defaults = InlineKeyboardMarkup(
         [[InlineKeyboardButton(DEFAULTS, callback_data=f"alert:orderdefault:{found.id}")]]
     )
-    await reply(update, context, order_question(found.item_name), defaults)
+    await ask(update, context, pending, order_question(found.item_name), defaults)
     return None
 
 

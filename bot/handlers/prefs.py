@@ -50,12 +50,23 @@ async def verify(update: Update, context: Context) -> None:
 
 
 async def notify(update: Update, context: Context) -> None:
-    """/notify on or /notify off: all of the member's alerts."""
-    on = on_off(args_text(context))
-    found = await call_core(
-        context, member_prefs.set_notify, telegram_user_id=user_of(update), on=on
-    )
-    done = texts.notify_done(found)
+    """/notify on|off: all of the member's alerts; /notify private on|off: alerts in their
+    private chat too while the shop has a room."""
+    words = args_text(context).split()
+    if words and words[0].casefold() == "private":
+        on = on_off(" ".join(words[1:]))
+        found = await call_core(
+            context, member_prefs.set_private_alerts, telegram_user_id=user_of(update), on=on
+        )
+        done = texts.private_alerts_done(found)
+    else:
+        found = await call_core(
+            context,
+            member_prefs.set_notify,
+            telegram_user_id=user_of(update),
+            on=on_off(" ".join(words)),
+        )
+        done = texts.notify_done(found)
     await reply(update, context, texts.changed(done, found, settings_of(context)))
 
 

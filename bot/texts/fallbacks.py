@@ -22,8 +22,3 @@ SOMETHING_WENT_WRONG = (
 def unknown_command(name: str) -> str:
     """A command the bot does not have, quoted back."""
     return f"I don't know {esc(name)}. Send /help to see what I can do."
-
-
-def private_chat_only(bot_username: str) -> str:
-    """A command sent in a group."""
-    return f"I work in a private chat: open @{esc(bot_username)} and send /start there."

@@ -30,7 +30,7 @@ def prefs_text(prefs: Prefs, settings: Settings) -> str:
         [
             f"<b>Your alert settings</b> · {bold(prefs.shop_name)}, {prefs.role}",
             f"Alerts: {alerts}",
-            "Telegram: this chat",
+            f"Telegram: {_telegram(prefs)}",
             f"Email: {email}",
             f"WhatsApp: {whatsapp}",
             f"Shop default threshold: {count(prefs.shop_default_threshold)}",
@@ -38,6 +38,15 @@ def prefs_text(prefs: Prefs, settings: Settings) -> str:
             f"Shop time zone: {esc(prefs.shop_zone)}",
         ]
     )
+
+
+def _telegram(prefs: Prefs) -> str:
+    if prefs.room is None:
+        return "this chat"
+    room = f"the shop's room, {bold(prefs.room)}"
+    if prefs.private_alerts:
+        return f"{room}, and this chat (/notify private off)"
+    return f"{room} (/notify private on for this chat too)"
 
 
 def changed(done: str, prefs: Prefs, settings: Settings) -> str:
@@ -79,6 +88,13 @@ def verified_done(verified: Verified) -> str:
     """The reply to a correct /verify."""
     channel = "Email" if verified.channel == "email" else "WhatsApp"
     return f"✅ Verified: {channel} alerts go to {esc(verified.address)} from now on."
+
+
+def private_alerts_done(prefs: Prefs) -> str:
+    """The reply to /notify private on|off."""
+    if not prefs.private_alerts:
+        return "✅ While the shop has a room, its alerts come to you there, not here."
+    return "✅ You get the shop's alerts in this chat too, also while it has a room."
 
 
 def notify_done(prefs: Prefs) -> str:

@@ -30,8 +30,10 @@ from sqlalchemy import (
     values,
 )
 
+from core.alerts.cards import enqueue_cards
 from core.alerts.notes import handling_notes
 from core.alerts.notifications import NOTIFICATION_COLUMNS, RECIPIENT_COLUMNS
+from core.alerts.room_digests import queue_room_digests
 from core.db.base import Id
 from core.db.models import Alert, Item, Member, Notification
 from core.db.session import UnitOfWork
@@ -91,6 +93,9 @@ def remind_due_alerts(uow: UnitOfWork, shop_ids: Sequence[int]) -> tuple[int, in
         _add_notes(uow, entries)
         reminded += sum(len(shop_entries) for shop_entries in entries.values())
         queued += _insert_digests(uow, _audiences(uow, entries))
+        queued += queue_room_digests(uow, {shop: _payload(e) for shop, e in entries.items()})
+        late = [e.fields["alert_id"] for es in entries.values() for e in es if "order" in e.fields]
+        enqueue_cards(uow, late)  # their cards say the order is late now
     return reminded, queued
 
 

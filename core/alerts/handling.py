@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import or_, update
 
+from core.alerts.cards import enqueue_cards
 from core.alerts.lifecycle import alert_id_for_item, get_alert
 from core.db.models import Alert
 from core.db.session import UnitOfWork
@@ -47,6 +48,7 @@ def ack_alert(
         if not before.is_open:
             raise InvalidInput(f"Alert #{alert_id} is already resolved.")
         raise InvalidInput(f"You are already on alert #{alert_id}.")
+    enqueue_cards(uow, [alert_id])
     after = get_alert(uow, telegram_user_id=telegram_user_id, alert_id=alert_id)
     uow.commit()
     return AckChange(alert=after, taken_from=before.acknowledged_by_name)
@@ -91,6 +93,7 @@ def snooze_alert(
     ).scalar()
     if snoozed is None:
         raise InvalidInput(f"Alert #{alert_id} is already resolved.")
+    enqueue_cards(uow, [alert_id])
     after = get_alert(uow, telegram_user_id=telegram_user_id, alert_id=alert_id)
     uow.commit()
     return after

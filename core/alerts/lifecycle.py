@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import Executable, bindparam, select, update
 from sqlalchemy.orm import aliased
 
+from core.alerts.cards import enqueue_cards
 from core.alerts.notifications import enqueue_alert_messages, enqueue_back_in_stock
 from core.db.dialect import insert_or_skip
 from core.db.models import Alert, Item, Member, Shop
@@ -56,6 +57,7 @@ def open_alert(uow: UnitOfWork, item_id: int, *, quantity: int, threshold: int) 
     ).scalar()
     if alert_id is not None:
         enqueue_alert_messages(uow, [alert_id])
+        enqueue_cards(uow, [alert_id])
     return alert_id
 
 
@@ -67,7 +69,10 @@ def close_alert(uow: UnitOfWork, alert_id: int, *, resolution: str, member_id: i
         .values(resolved_at=uow.now(), resolution=resolution, resolved_by=member_id)
         .returning(Alert.id)
     ).scalar()
-    return closed is not None
+    if closed is None:
+        return False
+    enqueue_cards(uow, [alert_id])
+    return True
 
 
 def evaluate_item(
@@ -89,8 +94,12 @@ def evaluate_item(
             enqueue_back_in_stock(uow, [open_id])
             return None, open_id
         return None, None
+    if open_id is not None:
+        if row.has_room:  # its card shows the item's figures
+            enqueue_cards(uow, [open_id])
+        return None, None
     snoozed = row.alert_snoozed_until is not None and row.alert_snoozed_until > uow.now()
-    if open_id is not None or snoozed or row.muted:
+    if snoozed or row.muted:
         return None, None
     return open_alert(uow, item_id, quantity=row.quantity, threshold=row.threshold), None
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import String, and_, bindparam, case, cast, literal, null, select
+from sqlalchemy import String, and_, bindparam, case, cast, exists, literal, null, or_, select
+from sqlalchemy.orm import aliased
 
 from core.db.dialect import insert_or_skip, json_object
 from core.db.models import Alert, Item, Member, Notification, Shop
@@ -14,11 +15,18 @@ from core.db.statements import cached_statement, in_chunks
 from core.items.rules import effective_threshold
 from core.vocabulary import Channel, Kind, Status
 
-# Where each channel finds a member's address: NULL (no message) for an email address or
-# WhatsApp number that still waits for /verify (core.shops.verification); a Telegram chat is
-# the member's own and needs no verification.
+# While a shop has a room its alerts and reminders go there, and to a member's private chat
+# only if they asked for them there too (SPEC 3.1).
+_ROOM_SHOP = aliased(Shop)
+_PRIVATE_ALERTS = or_(
+    Member.private_alerts.is_(True),
+    ~exists().where(_ROOM_SHOP.id == Member.shop_id, _ROOM_SHOP.room_chat_id.is_not(None)),
+)
+# Where each channel finds a member's address for alerts and reminders: NULL (no message)
+# for an email address or WhatsApp number that still waits for /verify
+# (core.shops.verification); a Telegram chat is the member's own and needs no verification.
 RECIPIENT_COLUMNS: dict[Channel, Any] = {
-    Channel.TELEGRAM: Member.chat_id,
+    Channel.TELEGRAM: case((_PRIVATE_ALERTS, Member.chat_id), else_=null()),
     Channel.EMAIL: case((Member.email_verified_at.is_not(None), Member.email), else_=null()),
     Channel.WHATSAPP: case(
         (Member.whatsapp_verified_at.is_not(None), Member.whatsapp), else_=null()
@@ -43,7 +51,7 @@ NOTIFICATION_COLUMNS = (
 )
 
 
-def _insert_statement(dialect: UnitOfWork | str, rows: Any) -> Any:
+def insert_statement(dialect: UnitOfWork | str, rows: Any) -> Any:
     return (
         insert_or_skip(dialect, Notification)
         .from_select(NOTIFICATION_COLUMNS, rows)
@@ -51,7 +59,7 @@ def _insert_statement(dialect: UnitOfWork | str, rows: Any) -> Any:
     )
 
 
-def _insert(uow: UnitOfWork, statement: Any, params: Any = None) -> int:
+def insert_rows(uow: UnitOfWork, statement: Any, params: Any = None) -> int:
     """Run an outbox INSERT and count its rows in the unit of work's `queued`."""
     result = uow.run(statement, params)
     inserted = result.rowcount or 0
@@ -69,7 +77,7 @@ def _key(prefix: str, channel: str) -> Any:
     )
 
 
-def _payload(dialect: str, *, quantity: Any, threshold: Any) -> Any:
+def alert_payload(dialect: str, *, quantity: Any, threshold: Any) -> Any:
     """The payload the relay reads back (core.delivery.content): the alert, its item and the
     figures the message shows, built by the database."""
     return json_object(
@@ -92,16 +100,18 @@ def _escalation_payload(dialect: str) -> Any:
 
 @cached_statement
 def _alert_messages_insert(dialect: str, channel: str, kind: str) -> Any:
-    recipient = RECIPIENT_COLUMNS[Channel(channel)]
-    now = bindparam("now", type_=Notification.created_at.type)
     escalation = kind == Kind.ESCALATION
+    # An escalation is for the admins themselves: it reaches their chat, room or not.
+    private = escalation and channel == Channel.TELEGRAM
+    recipient = Member.chat_id if private else RECIPIENT_COLUMNS[Channel(channel)]
+    now = bindparam("now", type_=Notification.created_at.type)
     audience = [Member.shop_id == Alert.shop_id, Member.notify.is_(True)]
     if escalation:  # an escalation goes to the shop's admins only
         audience.append(Member.role == "admin")
     payload = (
         _escalation_payload(dialect)
         if escalation
-        else _payload(dialect, quantity=Alert.quantity, threshold=Alert.threshold)
+        else alert_payload(dialect, quantity=Alert.quantity, threshold=Alert.threshold)
     )
     rows = (
         select(
@@ -123,7 +133,7 @@ def _alert_messages_insert(dialect: str, channel: str, kind: str) -> Any:
         .join(Member, and_(*audience))
         .where(Alert.id.in_(bindparam("alert_ids", expanding=True)), recipient.is_not(None))
     )
-    return _insert_statement(dialect, rows)
+    return insert_statement(dialect, rows)
 
 
 def enqueue_alert_messages(
@@ -137,7 +147,7 @@ def enqueue_alert_messages(
     for channel in sorted(uow.config.channels):
         statement = _alert_messages_insert(uow.dialect, channel, str(kind))
         for chunk in in_chunks(alert_ids):
-            queued += _insert(uow, statement, {"alert_ids": list(chunk), "now": now})
+            queued += insert_rows(uow, statement, {"alert_ids": list(chunk), "now": now})
     return queued
 
 
@@ -158,7 +168,7 @@ def _back_in_stock_rows(uow: UnitOfWork, alert_ids: Sequence[int]) -> Any:
             literal(Channel.TELEGRAM.value),
             cast(Member.chat_id, String),
             literal(Kind.BACK_IN_STOCK.value),
-            _payload(uow.dialect, quantity=Item.quantity, threshold=effective_threshold()),
+            alert_payload(uow.dialect, quantity=Item.quantity, threshold=effective_threshold()),
             _key("back", Channel.TELEGRAM.value),
             literal(Status.PENDING.value),
             literal(0),
@@ -179,6 +189,6 @@ def enqueue_back_in_stock(uow: UnitOfWork, alert_ids: Sequence[int]) -> int:
     if Channel.TELEGRAM not in uow.config.channels:
         return 0
     return sum(
-        _insert(uow, _insert_statement(uow, _back_in_stock_rows(uow, list(chunk))))
+        insert_rows(uow, insert_statement(uow, _back_in_stock_rows(uow, list(chunk))))
         for chunk in in_chunks(alert_ids)
     )

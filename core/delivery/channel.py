@@ -41,6 +41,9 @@ class ChannelTraits:
     # At most NOTIFY_MAX_PER_HOUR messages to one address an hour; the rest wait, folded into
     # one held digest (SPEC 2.12, core/delivery/throttle.py).
     hourly_cap: bool = False
+    # At most this many messages a minute to one recipient (a shop's room, SPEC 3.1); beyond,
+    # new cards are folded into one digest and edits wait (core/delivery/rooms.py).
+    per_minute: int | None = None
     # Said at start while the channel is off: the settings that turn it on.
     off_hint: str | None = None
 

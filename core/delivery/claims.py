@@ -13,6 +13,7 @@ from sqlalchemy import func, or_, select, update
 from core.db.models import Notification
 from core.db.session import UnitOfWork
 from core.delivery.quiet import quiet_ends
+from core.delivery.rooms import admit_to_room, remember_card
 from core.delivery.throttle import admit
 from core.delivery.types import Claim, Outcome, RetryPolicy
 
@@ -57,6 +58,7 @@ def claim_due(
     skip_recipients: Collection[str] = (),
     max_attempts: int | None = None,
     hourly_cap: int | None = None,
+    room_budget: int | None = None,
 ) -> list[Claim]:
     """Lease up to `limit` due rows of these channels, oldest due first, and commit.
 
@@ -67,13 +69,19 @@ def claim_due(
     `one_per_recipient` takes only each recipient's oldest due row, and `skip_recipients`
     none of theirs: a long queue for one chat then never holds up the others.
     With `hourly_cap`, at most that many messages go to one address in an hour; the rest
-    are folded into a held digest (core/delivery/throttle.py)."""
+    are folded into a held digest (core/delivery/throttle.py). With `room_budget`, at most
+    that many messages go to one room a minute (core/delivery/rooms.py)."""
     if not channels or limit <= 0:
         return []
     now = uow.now()
     due = _due(now, channels, one_per_recipient=one_per_recipient, skip_recipients=skip_recipients)
     ids, seen = _select(uow, due, limit, hourly_cap)
+    if room_budget is not None and ids:
+        ids = admit_to_room(uow, ids, room_budget)
     if not seen:
+        return []
+    if not ids:
+        uow.commit()  # what the room's budget folded or put off
         return []
     claims = _lease(uow, ids, now + lease)
     if max_attempts is not None:
@@ -81,7 +89,8 @@ def claim_due(
     if hourly_cap is None:
         # A capped channel's rows of members in quiet hours were held by `admit`, so only
         # the others (Telegram) can have a claim to send silently.
-        quiet = quiet_ends(uow, {claim.member_id for claim in claims})
+        members = {claim.member_id for claim in claims if claim.member_id is not None}
+        quiet = quiet_ends(uow, members)
         claims = [replace(claim, silent=claim.member_id in quiet) for claim in claims]
     uow.commit()
     return sorted(claims, key=lambda claim: ids.index(claim.id))
@@ -155,6 +164,7 @@ def claim_of(row: Notification, leased_until: datetime) -> Claim:
         attempts=row.attempts,
         idempotency_key=row.idempotency_key,
         leased_until=leased_until,
+        alert_id=row.alert_id,
     )
 
 
@@ -194,6 +204,8 @@ def record_outcome(
             values["last_error"] = outcome.reason
     settled = uow.session.execute(_fenced(claim).values(**values).returning(Notification.status))
     status = settled.scalar_one_or_none()
+    if status is not None and outcome.card is not None and claim.alert_id is not None:
+        remember_card(uow, claim.alert_id, outcome.card)
     uow.commit()
     return None if status is None else (status, next_at)
 

@@ -21,7 +21,7 @@ class DeadNotification:
 
     id: int
     shop_id: int
-    member_id: int
+    member_id: int | None  # None: the shop's room
     channel: str
     kind: str
     recipient: str
@@ -140,6 +140,7 @@ def describe_dead(dead: DeadNotification, *, show_recipient: bool = False) -> st
     when = dead.created_at.strftime("%Y-%m-%d %H:%M UTC")
     return (
         f"#{dead.id}  {when}  {dead.channel:<8}  {dead.kind:<15}  shop {dead.shop_id}, "
-        f"member {dead.member_id}, {recipient}, {dead.attempts} attempts\n"
+        f"{'the room' if dead.member_id is None else f'member {dead.member_id}'}, "
+        f"{recipient}, {dead.attempts} attempts\n"
         f"    {dead.reason}"
     )

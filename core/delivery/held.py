@@ -28,7 +28,8 @@ def hold(
     by the hourly limit `cap`, or (`quiet`) until the member's quiet hours end."""
     loaded = uow.session.scalars(select(Notification).where(Notification.id.in_(list(held))))
     order = {row_id: index for index, row_id in enumerate(held)}
-    by_member: dict[int, list[Notification]] = defaultdict(list)
+    # A room's rows are no member's: they share the key None.
+    by_member: dict[int | None, list[Notification]] = defaultdict(list)
     for row in sorted(loaded, key=lambda row: order[row.id]):
         by_member[row.member_id].append(row)
     for rows in by_member.values():
@@ -41,7 +42,7 @@ def hold(
         notices = [read_notice(row.kind, row.payload) for row in (*base, *folded)]
         items = merge_items(item for notice in notices for item in notice.items)
         payload = {
-            "alerts": [_raw(item) for item in items],
+            "alerts": [raw_item(item) for item in items],
             "held": sum(notice.held or 1 for notice in notices),
             "limit": cap,
             "quiet": quiet or any(notice.quiet for notice in notices),
@@ -145,7 +146,7 @@ def merge_items(items: Iterable[NoticeItem]) -> list[NoticeItem]:
     return merged
 
 
-def _raw(item: NoticeItem) -> dict[str, Any]:
+def raw_item(item: NoticeItem) -> dict[str, Any]:
     return {
         "alert_id": item.alert_id,
         "item_name": item.name,

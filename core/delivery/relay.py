@@ -35,6 +35,7 @@ class RelayStore:
         *,
         hastening: Collection[str] = (),
         hourly_caps: Mapping[str, int] | None = None,
+        minute_budgets: Mapping[str, int] | None = None,
         on_settled: OnSettled = lambda: None,
     ) -> None:
         self.database = database
@@ -47,6 +48,8 @@ class RelayStore:
         self._hastening = frozenset(hastening)
         # Channels whose messages to one address are limited, and to how many an hour.
         self._caps = dict(hourly_caps or {})
+        # Channels whose messages to one recipient are limited, and to how many a minute.
+        self._budgets = dict(minute_budgets or {})
         self._on_settled = on_settled
         self._lock = threading.Lock()
         self._unsettled: dict[int, Claim] = {}
@@ -68,6 +71,7 @@ class RelayStore:
                 skip_recipients=busy or (),
                 max_attempts=self.policy.max_attempts,
                 hourly_cap=self._caps.get(channel),
+                room_budget=self._budgets.get(channel),
             )
         with self._lock:
             self._unsettled.update((claim.id, claim) for claim in claims)

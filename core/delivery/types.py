@@ -27,11 +27,14 @@ class Outcome:
     delay: timedelta = timedelta(0)
     # How many parts of a split message went out already, so a retry sends only the rest.
     parts_sent: int | None = None
+    # A room's alert card that was sent or edited: the (chat id, message id) it now is, kept
+    # with the row's outcome so that the card's next change edits that message.
+    card: tuple[int, int] | None = None
 
     @classmethod
-    def sent(cls) -> Outcome:
+    def sent(cls, *, card: tuple[int, int] | None = None) -> Outcome:
         """The channel accepted the message."""
-        return cls("sent")
+        return cls("sent", card=card)
 
     @classmethod
     def retry(cls, reason: str, *, parts_sent: int | None = None) -> Outcome:
@@ -62,7 +65,7 @@ class Claim:
 
     id: int
     shop_id: int
-    member_id: int
+    member_id: int | None  # None for the shop's room
     channel: str
     kind: str
     recipient: str
@@ -72,6 +75,8 @@ class Claim:
     leased_until: datetime
     # Its member is in quiet hours: a Telegram message goes without a sound (SPEC 2.10).
     silent: bool = False
+    # The alert it is about (a card's alert); None for digests and codes.
+    alert_id: int | None = None
 
 
 @dataclass(frozen=True)

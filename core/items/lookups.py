@@ -41,6 +41,8 @@ class ItemState:
     muted: bool
     on_order: int
     order_due: date | None
+    # The shop has a room, where the open alert's card shows the item's figures.
+    has_room: bool = False
 
     @property
     def is_low(self) -> bool:
@@ -107,6 +109,7 @@ def _item_state_query() -> Select[Any]:
             Item.muted,
             Item.on_order,
             Item.order_due,
+            Shop.room_chat_id.is_not(None),
         )
         .join(Shop, Shop.id == Item.shop_id)
         .outerjoin(Alert, and_(Alert.item_id == Item.id, Alert.resolved_at.is_(None)))

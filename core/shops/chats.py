@@ -6,11 +6,14 @@ from sqlalchemy import update
 
 from core.db.models import Member, Notification
 from core.db.session import UnitOfWork
+from core.shops.rooms import move_room
 
 
 def move_chat(uow: UnitOfWork, *, old_chat_id: int, new_chat_id: int) -> int:
-    """Telegram moved a chat (a group became a supergroup): point members and their pending
-    Telegram notifications at the new chat id; returns how many members moved."""
+    """Telegram moved a chat (a group became a supergroup): point members, a shop's room
+    and their pending Telegram notifications at the new chat id; returns how many members
+    moved."""
+    move_room(uow, old_chat_id=old_chat_id, new_chat_id=new_chat_id)
     moved = uow.session.scalars(
         update(Member)
         .where(Member.chat_id == old_chat_id)

@@ -97,6 +97,8 @@ def prefs_view(uow: UnitOfWork, member: Member) -> Prefs:
         quiet=_quiet_hours(member),
         email_verified=member.email is not None and member.email_verified_at is not None,
         whatsapp_verified=member.whatsapp is not None and member.whatsapp_verified_at is not None,
+        room=shop.room_title if shop.room_chat_id is not None else None,
+        private_alerts=member.private_alerts,
     )
 
 

@@ -50,6 +50,17 @@ def set_notify(uow: UnitOfWork, *, telegram_user_id: int, on: bool) -> Prefs:
     return prefs
 
 
+def set_private_alerts(uow: UnitOfWork, *, telegram_user_id: int, on: bool) -> Prefs:
+    """/notify private on|off: whether the member also gets alerts in their private chat
+    while the shop has a room (without a room they always do)."""
+    member = require_member(uow, telegram_user_id)
+    member.private_alerts = on
+    uow.session.flush()
+    prefs = prefs_view(uow, member)
+    uow.commit()
+    return prefs
+
+
 def set_quiet(uow: UnitOfWork, *, telegram_user_id: int, hours: str | None) -> Prefs:
     """Set the member's quiet hours (`21:00-07:30`, on the shop's clock) or clear them with
     None: Telegram messages in them are silent, email and WhatsApp wait for their end."""

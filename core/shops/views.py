@@ -52,6 +52,10 @@ class Prefs:
     # False while the address waits for /verify (it receives only its code until then).
     email_verified: bool = False
     whatsapp_verified: bool = False
+    # The shop's room (its group's title), if it has one, and whether the member still gets
+    # alerts privately while it does (/notify private on).
+    room: str | None = None
+    private_alerts: bool = False
 
 
 @dataclass(frozen=True)
@@ -103,3 +107,23 @@ class ShopZone:
     # False: the shop has not chosen one, and uses ALERT_TIMEZONE.
     chosen: bool
     next_check_at: datetime
+
+
+@dataclass(frozen=True)
+class RoomChange:
+    """What /setup or /setup off did: the shop and its room's group."""
+
+    shop_id: int
+    shop_name: str
+    title: str
+    # /setup moved the room from another group (or topic) to this one.
+    moved: bool
+
+
+@dataclass(frozen=True)
+class RoomLost:
+    """The bot was removed from a shop's room: whom to tell, in their private chats."""
+
+    shop_name: str
+    title: str
+    admin_chats: tuple[int, ...]

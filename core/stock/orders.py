@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import update
 
+from core.alerts.cards import enqueue_cards
 from core.db.models import Alert, Item
 from core.db.session import UnitOfWork
 from core.errors import InvalidInput
@@ -71,6 +72,8 @@ def order_item(
             "order_overdue_at": overdue_at.astimezone(UTC),
         },
     )
+    if alert_id is not None:
+        enqueue_cards(uow, [alert_id])
     change = OrderChange(item_view(uow, item_id), wanted, due_date, alert_id)
     uow.commit()
     return change
@@ -84,6 +87,8 @@ def cancel_order(uow: UnitOfWork, *, telegram_user_id: int, name: str) -> OrderC
         raise InvalidInput(f"Nothing is on order for {item_view(uow, item_id).name}.")
     _set_order(uow, item_id, name, 0, None)
     alert_id = _alert_waits(uow, item_id, {"order_overdue_at": None})
+    if alert_id is not None:
+        enqueue_cards(uow, [alert_id])
     change = OrderChange(item_view(uow, item_id), 0, None, alert_id)
     uow.commit()
     return change

@@ -36,6 +36,11 @@ class Shop(Base):
     last_checked_on: Mapped[date | None] = mapped_column(Date)
     # Unhandled alerts go to the admins once after this long; None: escalation is off.
     escalate_after_seconds: Mapped[int | None] = mapped_column(Integer)
+    # The shop's room (SPEC 3.1): the Telegram group its alert cards go to, the forum topic
+    # in it when /setup was sent from one, and its title for the admins' messages about it.
+    room_chat_id: Mapped[int | None] = mapped_column(unique=True)
+    room_thread_id: Mapped[int | None]
+    room_title: Mapped[str | None] = mapped_column(String(128))
 
 
 class Member(Base):
@@ -76,6 +81,9 @@ class Member(Base):
     whatsapp_verified_at: Mapped[datetime | None]
     # Off for good when the member leaves: a former member gets none of the shop's messages.
     notify: Mapped[bool] = mapped_column(server_default=text("true"))
+    # While the shop has a room, alerts and reminders reach the member's private Telegram
+    # chat only if they asked for them there too (/notify private on).
+    private_alerts: Mapped[bool] = mapped_column(server_default=text("false"))
     joined_at: Mapped[datetime]
     left_at: Mapped[datetime | None]
     # Quiet hours in the shop's zone, as minutes after midnight; they may span midnight.

@@ -121,3 +121,6 @@ class Alert(Base):
     snoozed_until: Mapped[datetime | None]
     # When it was sent to the admins as unhandled; it is escalated once.
     escalated_at: Mapped[datetime | None]
+    # Its card in the shop's room: the chat and message the card's edits go to.
+    card_chat_id: Mapped[int | None]
+    card_message_id: Mapped[int | None]
