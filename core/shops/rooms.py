@@ -65,7 +65,9 @@ def unbind_room(uow: UnitOfWork, *, telegram_user_id: int) -> RoomChange:
         raise InvalidInput("The shop has no room to stop.")
     title = shop.room_title or "the group"
     _clear(uow, shop)
-    return RoomChange(shop_id=shop.id, shop_name=shop.name, title=title, moved=False)
+    change = RoomChange(shop_id=shop.id, shop_name=shop.name, title=title, moved=False)
+    uow.commit()
+    return change
 
 
 def room_lost(uow: UnitOfWork, *, chat_id: int) -> RoomLost | None:
@@ -83,7 +85,9 @@ def room_lost(uow: UnitOfWork, *, chat_id: int) -> RoomLost | None:
         .where(Member.shop_id == shop.id, Member.role == "admin", Member.left_at.is_(None))
         .order_by(Member.number)
     ).all()
-    return RoomLost(shop_name=shop.name, title=title, admin_chats=tuple(admins))
+    lost = RoomLost(shop_name=shop.name, title=title, admin_chats=tuple(admins))
+    uow.commit()
+    return lost
 
 
 def move_room(uow: UnitOfWork, *, old_chat_id: int, new_chat_id: int) -> bool:
