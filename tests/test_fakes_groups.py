@@ -9,10 +9,16 @@ import datetime as dt
 from collections.abc import AsyncIterator, Sequence
 
 import pytest
-from telegram import Bot, ChatMemberUpdated, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import (
+    Bot,
+    ChatMemberUpdated,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    Update,
+)
 from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter
 from telegram.ext import (
-    Application,
     ApplicationBuilder,
     BaseHandler,
     ChatMemberHandler,
@@ -50,8 +56,8 @@ async def polling_app(
     api: FakeBotApi,
     handlers: Sequence[BaseHandler[Update, ContextTypes.DEFAULT_TYPE, None]],
     allowed_updates: list[str] | None = None,
-) -> AsyncIterator[Application[..., ContextTypes.DEFAULT_TYPE, ..., ..., ..., ...]]:
-    """A real Application polling the fake with these handlers, stopped afterwards."""
+) -> AsyncIterator[None]:
+    """A real Application polling the fake with these handlers (one group each), stopped after."""
     app = (
         ApplicationBuilder()
         .token(api.token)
@@ -67,7 +73,7 @@ async def polling_app(
         await app.updater.start_polling(timeout=5, allowed_updates=allowed_updates)
         try:
             await api.await_polled()
-            yield app
+            yield
         finally:
             await app.updater.stop()
             await app.stop()
@@ -131,7 +137,7 @@ async def test_a_button_pressed_in_a_topic_names_the_presser(bot_api: FakeBotApi
     query = update.callback_query
     assert query is not None
     assert (query.from_user.first_name, query.from_user.username) == ("Anna", "anna_shop")
-    assert query.message is not None
+    assert isinstance(query.message, Message)
     assert query.message.message_thread_id == topic
 
 

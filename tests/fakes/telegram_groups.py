@@ -168,7 +168,7 @@ class GroupsMixin(GroupFloodLimitMixin):
     ) -> JsonDict:
         """A user removes the bot (kicked, or left): queues my_chat_member and makes every
         later bot method on chat_id answer 403. Returns the update."""
-        new = {"status": "kicked", "until_date": 0} if kicked else {"status": "left"}
+        new: JsonDict = {"status": "kicked", "until_date": 0} if kicked else {"status": "left"}
         with self._signal:
             self._bot_status[chat_id] = new["status"]
             by_user = self._user(by_user_id, first_name, None)
