@@ -13,6 +13,7 @@ from typing import Any
 # The shared plumbing lives in its own modules; its names stay importable from here.
 from tests.fakes.http_server import HttpApp, HttpRequest, HttpResponse, LoopbackHttpServer
 from tests.fakes.telegram_faults import FaultInjectionMixin, _Fault
+from tests.fakes.telegram_groups import GroupsMixin
 from tests.fakes.telegram_html import HtmlParseError, render_html, utf16_len
 from tests.fakes.telegram_methods import BotApiMethodsMixin
 from tests.fakes.telegram_users import UserUpdatesMixin
@@ -94,6 +95,7 @@ class SentMessage:
     at: float
     file_name: str | None = None
     file_bytes: bytes | None = field(default=None, repr=False)
+    thread_id: int | None = None
 
     @property
     def buttons(self) -> list[JsonDict]:
@@ -116,7 +118,9 @@ class _Chat:
     messages: dict[int, JsonDict] = field(default_factory=dict)
 
 
-class FakeBotApi(UserUpdatesMixin, FaultInjectionMixin, WaitingMixin, BotApiMethodsMixin):
+class FakeBotApi(
+    UserUpdatesMixin, FaultInjectionMixin, WaitingMixin, BotApiMethodsMixin, GroupsMixin
+):
     """The Telegram Bot API on 127.0.0.1: serves a real bot, records it, lets tests drive it."""
 
     def __init__(self, token: str = f"{BOT_ID}:TEST-token-abcdefghijklmnopqrstuvwx") -> None:
@@ -141,6 +145,7 @@ class FakeBotApi(UserUpdatesMixin, FaultInjectionMixin, WaitingMixin, BotApiMeth
         self._faults: list[_Fault] = []
         self._blocked: set[int] = set()
         self._polls = 0
+        self._init_groups()
         self._handlers: dict[str, Callable[[JsonDict], Any]] = {
             "getMe": lambda _: self.bot_user(),
             "getUpdates": self._get_updates,
@@ -198,7 +203,7 @@ class FakeBotApi(UserUpdatesMixin, FaultInjectionMixin, WaitingMixin, BotApiMeth
             "first_name": "Stockbot Test",
             "username": BOT_USERNAME,
             "can_join_groups": True,
-            "can_read_all_group_messages": False,
+            "can_read_all_group_messages": not self.privacy_mode,
             "supports_inline_queries": False,
             "can_connect_to_business": False,
             "has_main_web_app": False,
@@ -221,13 +226,15 @@ class FakeBotApi(UserUpdatesMixin, FaultInjectionMixin, WaitingMixin, BotApiMeth
     def _call(self, raw_method: str, params: JsonDict) -> Any:
         method = self._by_lower.get(raw_method.lower(), raw_method)
         with self._signal:
-            self._requests.append(ApiRequest(self._next_seq(), method, params, time.monotonic()))
+            self._requests.append(ApiRequest(self._next_seq(), method, params, self.clock()))
             self._signal.notify()
             try:
                 if method not in self._handlers:
                     self._unknown.append(raw_method)
                     raise ApiError(404, "Not Found: method not found")
                 self._check_faults(method, params)
+                self._check_chat_state(method, params)
+                self._check_group_limit(method, params)
                 return self._handlers[method](params)
             except ApiError as error:
                 answer = ApiErrorAnswer(method, params, error.error_code, error.description)
@@ -287,9 +294,10 @@ class FakeBotApi(UserUpdatesMixin, FaultInjectionMixin, WaitingMixin, BotApiMeth
             entities=copy.deepcopy(entities),
             edited=edited,
             method=method,
-            at=time.monotonic(),
+            at=self.clock(),
             file_name=upload.filename if isinstance(upload, UploadedFile) else None,
             file_bytes=upload.content if isinstance(upload, UploadedFile) else None,
+            thread_id=message.get("message_thread_id"),
         )
         self._sent.append(sent)
         self._signal.notify()
@@ -323,7 +331,7 @@ class FakeBotApi(UserUpdatesMixin, FaultInjectionMixin, WaitingMixin, BotApiMeth
 
     @property
     def requests(self) -> list[ApiRequest]:
-        """Every call received, in order, with monotonic timestamps."""
+        """Every call received, in order, timed by the fake's clock (time.monotonic)."""
         with self._signal:
             return list(self._requests)
 

@@ -6,7 +6,7 @@ import copy
 import json
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from tests.fakes.telegram_wire import (
@@ -25,6 +25,8 @@ if TYPE_CHECKING:
 JsonDict = dict[str, Any]
 
 _BOT_COMMAND_NAME_RE = re.compile(r"[a-z0-9_]{1,32}")
+# What getUpdates leaves out unless allowed_updates names it (the Bot API docs).
+_NOT_SENT_BY_DEFAULT = frozenset({"chat_member", "message_reaction", "message_reaction_count"})
 
 
 class BotApiMethodsMixin:
@@ -39,12 +41,15 @@ class BotApiMethodsMixin:
     _callback_queries: set[str]
     _answers: list[JsonDict]
     _file_ids: Iterator[int]
+    clock: Callable[[], float]  # GroupFloodLimitMixin's, which times everything
 
     if TYPE_CHECKING:
 
         def bot_user(self) -> JsonDict: ...
 
         def _chat(self, chat_id: int) -> _Chat: ...
+
+        def _placement(self, chat: _Chat, params: JsonDict) -> JsonDict: ...
 
         def _new_message(self, chat: _Chat, sender: JsonDict, content: JsonDict) -> JsonDict: ...
 
@@ -79,9 +84,12 @@ class BotApiMethodsMixin:
             self._pending = self._pending[offset:]
 
     def _deliverable(self) -> list[JsonDict]:
+        # Like Telegram, updates of a type not asked for are dropped, not kept for later.
         if self._allowed_updates:
             allowed = set(self._allowed_updates)
             self._pending = [u for u in self._pending if set(u) - {"update_id"} <= allowed]
+        else:
+            self._pending = [u for u in self._pending if not set(u) & _NOT_SENT_BY_DEFAULT]
         return list(self._pending)
 
     def _delete_webhook(self, params: JsonDict) -> bool:
@@ -131,7 +139,7 @@ class BotApiMethodsMixin:
             raise _bad_request("message is too long")
         markup = params.get("reply_markup")
         _check_inline_keyboard(markup)
-        message = self._new_message(chat, self.bot_user(), self._reply_to(chat, params))
+        message = self._new_message(chat, self.bot_user(), self._placement(chat, params))
         self._set_content(message, "text", plain, entities, markup)
         self._record(message, "sendMessage", text, params, edited=False)
         return message
@@ -149,7 +157,7 @@ class BotApiMethodsMixin:
             raise _bad_request("message caption is too long")
         markup = params.get("reply_markup")
         _check_inline_keyboard(markup)
-        content = {**self._reply_to(chat, params), **self._file_object(field_name, upload)}
+        content = {**self._placement(chat, params), **self._file_object(field_name, upload)}
         message = self._new_message(chat, self.bot_user(), content)
         if plain:
             self._set_content(message, "caption", plain, entities, markup)
@@ -260,7 +268,7 @@ class BotApiMethodsMixin:
                 "query is too old and response timeout expired or query ID is invalid"
             )
         self._callback_queries.discard(query_id)
-        answer = {"callback_query_id": query_id, "at": time.monotonic()}
+        answer = {"callback_query_id": query_id, "at": self.clock()}
         for key in ("text", "show_alert", "url", "cache_time"):
             if key in params:
                 answer[key] = params[key]

@@ -37,6 +37,10 @@ class UserUpdatesMixin:
 
         def _new_message(self, chat: _Chat, sender: JsonDict, content: JsonDict) -> JsonDict: ...
 
+        def _thread_fields(self, chat: _Chat, thread_id: Any) -> JsonDict: ...
+
+        def _reaches_bot(self, chat: _Chat, message: JsonDict) -> bool: ...
+
     # -- driving the bot: updates from users ---------------------------------------------------
 
     def queue_update(self, payload: JsonDict) -> JsonDict:
@@ -77,17 +81,42 @@ class UserUpdatesMixin:
         first_name: str = "Test",
         username: str | None = None,
         chat_id: int | None = None,
-    ) -> JsonDict:
-        """Queue a text message from a user (a /command gets its bot_command entity)."""
+        message_thread_id: int | None = None,
+        reply_to_message_id: int | None = None,
+    ) -> JsonDict | None:
+        """A user's text message (a /command gets its bot_command entity), in a forum topic
+        if message_thread_id is given, quoting message reply_to_message_id if given.
+
+        Returns the queued update, or None when the message is stored in a group without
+        reaching the bot: privacy mode passes on only commands for this bot and replies to
+        its messages, and a bot that is not a member gets nothing."""
         with self._signal:
             user = self._user(user_id, first_name, username)
-            content: JsonDict = {"text": text}
+            chat = self._user_chat(user, chat_id)
+            content: JsonDict = {
+                **self._thread_fields(chat, message_thread_id),
+                **self._quote(chat, reply_to_message_id),
+                "text": text,
+            }
             command = _COMMAND_RE.match(text)
             if command:
                 length = utf16_len(command.group())
                 content["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
-            message = self._new_message(self._user_chat(user, chat_id), user, content)
-            return self.queue_update({"message": copy.deepcopy(message)})
+            return self._deliver(chat, self._new_message(chat, user, content))
+
+    @staticmethod
+    def _quote(chat: _Chat, message_id: int | None) -> JsonDict:
+        if message_id is None:
+            return {}
+        if message_id not in chat.messages:
+            raise AssertionError(f"no message {message_id} in chat {chat.info['id']} to reply to")
+        quoted = {k: v for k, v in chat.messages[message_id].items() if k != "reply_to_message"}
+        return {"reply_to_message": copy.deepcopy(quoted)}
+
+    def _deliver(self, chat: _Chat, message: JsonDict) -> JsonDict | None:
+        if not self._reaches_bot(chat, message):
+            return None
+        return self.queue_update({"message": copy.deepcopy(message)})
 
     def send_edited_message(
         self, user_id: int, message_id: int, text: str, *, chat_id: int | None = None
@@ -108,8 +137,9 @@ class UserUpdatesMixin:
 
     def send_photo_message(
         self, user_id: int, *, caption: str | None = None, chat_id: int | None = None
-    ) -> JsonDict:
-        """Queue a message with a photo and no text."""
+    ) -> JsonDict | None:
+        """Queue a message with a photo and no text (None: a group's privacy mode kept it
+        from the bot, as with send_message)."""
         with self._signal:
             user = self._user(user_id, "Test", None)
             sizes = [
@@ -119,8 +149,8 @@ class UserUpdatesMixin:
             content: JsonDict = {"photo": sizes}
             if caption:
                 content["caption"] = caption
-            message = self._new_message(self._user_chat(user, chat_id), user, content)
-            return self.queue_update({"message": copy.deepcopy(message)})
+            chat = self._user_chat(user, chat_id)
+            return self._deliver(chat, self._new_message(chat, user, content))
 
     def press_button(
         self,
@@ -130,8 +160,11 @@ class UserUpdatesMixin:
         *,
         chat_id: int | None = None,
         forged: bool = False,
+        first_name: str = "Test",
+        username: str | None = None,
     ) -> str:
-        """Queue a callback_query for a button on a bot message; returns the query id."""
+        """Queue a callback_query for a button on a bot message, pressed by the named user;
+        returns the query id."""
         with self._signal:
             chat = self._chats.get(chat_id if chat_id is not None else user_id)
             message = chat.messages.get(message_id) if chat else None
@@ -145,7 +178,7 @@ class UserUpdatesMixin:
             self._callback_queries.add(query_id)
             query = {
                 "id": query_id,
-                "from": self._user(user_id, "Test", None),
+                "from": self._user(user_id, first_name, username),
                 "message": copy.deepcopy(message),
                 "chat_instance": f"instance-{message['chat']['id']}",
                 "data": data,

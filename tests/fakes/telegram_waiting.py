@@ -51,7 +51,9 @@ class WaitingMixin:
             first_name: str = "Test",
             username: str | None = None,
             chat_id: int | None = None,
-        ) -> JsonDict: ...
+            message_thread_id: int | None = None,
+            reply_to_message_id: int | None = None,
+        ) -> JsonDict | None: ...
 
     # -- waiting -------------------------------------------------------------------------------
 

@@ -43,6 +43,7 @@ _INT_PARAMS = frozenset(
         "cache_time",
         "user_id",
         "reply_to_message_id",
+        "message_thread_id",
     }
 )
 _BOOL_PARAMS = frozenset(
