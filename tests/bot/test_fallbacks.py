@@ -55,14 +55,15 @@ async def test_unknown_commands_and_text_from_strangers_say_how_to_join(
         assert (reply.plain_text or "").startswith("You are not in a shop yet. Send /start")
 
 
-async def test_a_command_in_a_group_asks_for_a_private_chat(shopfront: Shopfront) -> None:
+async def test_start_in_a_group_asks_for_a_private_chat(shopfront: Shopfront) -> None:
     marker = shopfront.api.mark()
+    shopfront.api.create_group(-1000000000777, supergroup=True)
 
-    shopfront.api.send_message(ADMIN, f"/start@{BOT_USERNAME}", chat_id=-100777)
-    reply = await shopfront.api.await_message(-100777, after=marker)
+    shopfront.api.send_message(ADMIN, f"/start@{BOT_USERNAME}", chat_id=-1000000000777)
+    reply = await shopfront.api.await_message(-1000000000777, after=marker)
 
     assert reply.plain_text == (
-        f"I work in a private chat: open @{BOT_USERNAME} and send /start there."
+        f"🔒 Send me this privately: open @{BOT_USERNAME} and send it there."
     )
     assert shopfront.sql("SELECT count(*) FROM shops") == [(0,)]
 

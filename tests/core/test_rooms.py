@@ -152,8 +152,7 @@ def test_once_a_card_is_sent_the_next_change_queues_another(shop: ShopFixture) -
 def _mark_room_rows_sent(shop: ShopFixture) -> None:
     with shop.db.engine.begin() as connection:
         connection.exec_driver_sql(
-            "UPDATE notifications SET status = 'sent', sent_at = created_at"
-            " WHERE channel = 'room'"
+            "UPDATE notifications SET status = 'sent', sent_at = created_at WHERE channel = 'room'"
         )
 
 
@@ -211,9 +210,7 @@ def test_a_group_that_became_a_supergroup_stays_the_room_with_what_waits_and_its
     set_up(shop)
     alert_id = shop.add_item("Tea", 2).alert_opened
     with shop.db.engine.begin() as connection:
-        connection.exec_driver_sql(
-            f"UPDATE alerts SET card_chat_id = {GROUP}, card_message_id = 5"
-        )
+        connection.exec_driver_sql(f"UPDATE alerts SET card_chat_id = {GROUP}, card_message_id = 5")
 
     shop.run(chats.move_chat, old_chat_id=GROUP, new_chat_id=SUPERGROUP)
 

@@ -8,11 +8,11 @@ from datetime import timedelta
 
 import pytest
 
+from core.db.session import Database
 from core.delivery.claims import claim_due, record_outcome
 from core.delivery.rooms import ROOM_MESSAGES_PER_MINUTE
 from core.delivery.types import Claim, Outcome, RetryPolicy
 from tests.conftest import Clock
-from core.db.session import Database
 from tests.core.conftest import ShopFixture, build_shop
 from tests.core.test_lifecycle import remove
 from tests.core.test_rooms import GROUP, set_up
