@@ -198,7 +198,8 @@ def test_the_bot_removed_from_the_room_unbinds_it_and_names_the_admins_to_tell(
     lost = shop.run(rooms.room_lost, chat_id=GROUP)
     again = shop.run(rooms.room_lost, chat_id=GROUP)
 
-    assert lost is not None and again is None
+    assert lost is not None
+    assert again is None
     assert (lost.title, lost.admin_chats) == ("Shop team", (shop.admin,))
     assert [status for *_, status in room_rows(shop)] == ["cancelled"]
     assert shop.run(prefs.get_prefs, telegram_user_id=shop.admin).room is None

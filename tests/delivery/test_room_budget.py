@@ -62,9 +62,8 @@ def deliver_all(shop: ShopFixture, clock: Clock, *, step: float = 1.0) -> list[t
     elapsed = 0.0
     for message_id in range(1, 200):
         claims = claim_room(shop)
-        if not claims:
-            if not shop.notifications(channel="room", status="pending"):
-                return delivered
+        if not claims and not shop.notifications(channel="room", status="pending"):
+            return delivered
         for claim in claims:
             sent(shop, claim, message_id if claim.kind == "card" else None)
             delivered.append((elapsed, claim))
@@ -90,7 +89,8 @@ def test_thirty_new_alerts_take_twenty_messages_and_every_alert_is_shown_in_the_
     cards = [claim.alert_id for _, claim in delivered if claim.kind == "card"]
     [digest] = [claim for _, claim in delivered if claim.kind == "held_digest"]
     listed = {entry["alert_id"] for entry in digest.payload["alerts"]}
-    assert len(cards) == 19 and len(listed) == 11
+    assert len(cards) == 19
+    assert len(listed) == 11
     assert set(cards) | listed == opened
     assert {row.status for row in shop.notifications(channel="room")} == {"sent", "folded"}
 

@@ -67,7 +67,7 @@ class Room:
         await delivery.wait_settled(count, status="sent", channel="room")
 
     def cards(self) -> list[SentMessage]:
-        """Every card the bot sent or edited in the room (their last line is "Alert #N · /alert N")."""
+        """Every card the bot sent or edited in the room: its last line is "Alert #N · /alert N"."""
         return [
             m
             for m in self.live.api.messages(self.chat_id)
