@@ -19,3 +19,9 @@ async def live(bot_api: FakeBotApi, postgres_url: str, pg_db: Database) -> Async
     async with serving(application, poll_timeout=5):
         await bot_api.await_polled()
         yield Shopfront(bot_api, application, pg_db)
+
+
+@pytest.fixture(autouse=True)
+def _ptb_timedelta(monkeypatch: pytest.MonkeyPatch) -> None:
+    # PTB 22 warns on every RetryAfter unless it may use timedelta, and warnings are errors here.
+    monkeypatch.setenv("PTB_TIMEDELTA", "1")

@@ -211,6 +211,11 @@ class GroupsMixin(GroupFloodLimitMixin):
                 )
             return new_id
 
+    def delete_message(self, chat_id: int, message_id: int) -> None:
+        """A member (an admin of the group) deletes a message: the bot can no longer edit it."""
+        with self._signal:
+            del self._chat(chat_id).messages[message_id]
+
     # -- what the bot may do -------------------------------------------------------------------
 
     def _check_chat_state(self, method: str, params: JsonDict) -> None:
