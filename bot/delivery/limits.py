@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import math
 from collections.abc import AsyncIterator, Callable, Coroutine
 from dataclasses import dataclass
 from datetime import timedelta
@@ -12,6 +13,7 @@ from typing import Any
 from telegram.error import RetryAfter
 from telegram.ext import AIORateLimiter, BaseRateLimiter
 
+from bot.delivery.group_window import GroupWindow, group_of
 from core.settings import Settings
 
 # rate_limit_args that marks a pushed notification: paced per chat, never retried here
@@ -134,10 +136,16 @@ class StockbotRateLimiter(AIORateLimiter):
         # One message every 1/rate seconds, not `rate` messages a second: a bucket that holds
         # `rate` lets a burst of that many out at once on top of the steady flow, so up to
         # twice the limit could go out in one second.
+        # Groups get a strict window of their own (bot/delivery/group_window.py) instead of
+        # PTB's bucket.
         super().__init__(
-            overall_max_rate=1, overall_time_period=1 / overall_max_rate, max_retries=REPLY_RETRIES
+            overall_max_rate=1,
+            overall_time_period=1 / overall_max_rate,
+            group_max_rate=0,
+            max_retries=REPLY_RETRIES,
         )
         self.pushes = PushPacer()
+        self.groups = GroupWindow()
 
     async def process_request(
         self,
@@ -150,6 +158,9 @@ class StockbotRateLimiter(AIORateLimiter):
     ) -> Any:
         """Limit one Bot API call; see the class docstring for how RetryAfter is handled."""
         push = rate_limit_args == PUSH
+        group = group_of(data)
+        if group is not None:
+            await self._group_turn(group, push=push)
         passing = _passing(callback, longer_than=-1.0 if push else REPLY_MAX_WAIT)
         try:
             return await super().process_request(
@@ -159,6 +170,15 @@ class StockbotRateLimiter(AIORateLimiter):
             if push:
                 self.pushes.hold(retry_after_seconds(passed.error))
             raise passed.error from None
+
+    async def _group_turn(self, chat_id: int, *, push: bool) -> None:
+        """A reply waits for room in the group's minute; a push that finds none is not sent
+        and goes back to the relay as a RetryAfter, which puts its row off until then."""
+        if not push:
+            await self.groups.wait_and_take(chat_id)
+        elif not self.groups.take(chat_id):
+            wait = max(math.ceil(self.groups.wait_time(chat_id)), 1)
+            raise RetryAfter(timedelta(seconds=wait))
 
 
 def build_rate_limiter(settings: Settings) -> BaseRateLimiter[int]:

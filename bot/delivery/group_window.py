@@ -1,0 +1,74 @@
+"""Telegram's limit in a group: about 20 messages a minute, sends and edits together. A strict
+sliding window per group chat, for every message this process sends there (replies, cards,
+digests), so the room never meets a 429 of our own making.
+
+PTB's AIORateLimiter has a group limiter too, but as a leaky bucket: a full burst of 20 and then
+one every 3 seconds lets up to 40 through in one minute."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import deque
+from collections.abc import Callable
+from typing import Any
+
+GROUP_MESSAGES_PER_MINUTE = 20
+PERIOD = 60.0
+
+
+def group_of(data: dict[str, Any]) -> int | None:
+    """The group chat a Bot API call sends to or edits in, if it is one (a negative id)."""
+    chat_id = data.get("chat_id")
+    try:
+        number = int(chat_id) if chat_id is not None else None
+    except (TypeError, ValueError):
+        return None
+    return number if number is not None and number < 0 else None
+
+
+class GroupWindow:
+    """At most `limit` messages in any `period` seconds to each group chat."""
+
+    def __init__(
+        self,
+        limit: int = GROUP_MESSAGES_PER_MINUTE,
+        period: float = PERIOD,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.limit = limit
+        self.period = period
+        self._clock = clock
+        self._sent: dict[int, deque[float]] = {}
+
+    def wait_time(self, chat_id: int) -> float:
+        """Seconds until the chat's window has room for one more message (0: now)."""
+        sent = self._recent(chat_id)
+        if len(sent) < self.limit:
+            return 0.0
+        return max(sent[0] + self.period - self._clock(), 0.0)
+
+    def take(self, chat_id: int) -> bool:
+        """Count a message to the chat now if the window has room; False if it is full."""
+        if self.wait_time(chat_id) > 0:
+            return False
+        self._sent.setdefault(chat_id, deque()).append(self._clock())
+        return True
+
+    async def wait_and_take(self, chat_id: int) -> None:
+        """Wait for room in the chat's window, then count a message to it. Waiters of one
+        chat may race, but `take` checks and counts without yielding, so none overshoots;
+        other chats never wait for this one."""
+        while not self.take(chat_id):  # noqa: ASYNC110 - it waits for a time, not an event
+            await asyncio.sleep(self.wait_time(chat_id))
+
+    def _recent(self, chat_id: int) -> deque[float]:
+        sent = self._sent.get(chat_id)
+        if sent is None:
+            return deque()
+        horizon = self._clock() - self.period
+        while sent and sent[0] <= horizon:
+            sent.popleft()
+        if not sent:
+            del self._sent[chat_id]
+        return sent
