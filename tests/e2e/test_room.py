@@ -83,3 +83,43 @@ async def test_a_member_who_wants_private_alerts_too_gets_them_and_the_others_do
     await live.api.await_message(STAFF, contains="Low stock: Green tea", after=marker)
 
     assert [chat for chat, _ in private_alerts(live, marker)] == [STAFF]
+
+
+async def test_deleting_or_muting_an_item_ends_its_card_saying_who(live: Shopfront) -> None:
+    room = await open_room(live)
+    marker = live.api.mark()
+    await room.say(ADMIN, "/additem Green tea 3", contains="Added Green tea")
+    await room.say(ADMIN, "/additem Pumpkin spice 1", contains="Added Pumpkin spice")
+    tea = await room.card("Green tea", after=marker, contains="Low stock")
+    spice = await room.card("Pumpkin spice", after=marker, contains="Low stock")
+
+    step = live.api.mark()
+    await room.say(ADMIN, "/delitem Green tea", contains="Deleted")
+    await room.say(ADMIN, "/mute Pumpkin spice", contains="muted")
+    deleted = await room.card("Green tea", after=step, contains="was deleted by Ann")
+    muted = await room.card("Pumpkin spice", after=step, contains="was muted by Ann")
+
+    assert (deleted.message_id, deleted.buttons) == (tea.message_id, [])
+    assert (muted.message_id, muted.buttons) == (spice.message_id, [])
+
+
+async def test_only_an_admin_sets_up_the_room_and_setup_off_sends_alerts_privately_again(
+    live: Shopfront,
+) -> None:
+    room = await open_room(live)
+    before = live.state()
+
+    refused = await room.say(STAFF, "/setup off")
+    private = await live.say(ADMIN, "/setup")
+    assert "Only a shop admin can do that." in (refused.plain_text or "")
+    assert "Send /setup in the group you want as the shop's room" in (private.plain_text or "")
+    assert live.state() == before
+
+    stopped = await room.say(ADMIN, "/setup off")
+    marker = live.api.mark()
+    await live.say(ADMIN, "/additem Green tea 3")
+    await live.api.await_message(STAFF, contains="Low stock: Green tea", after=marker)
+
+    assert "Ann's team is no longer the room of Ann's shop" in (stopped.plain_text or "")
+    assert room.cards() == []
+    assert live.sql("SELECT room_chat_id FROM shops") == [(None,)]
