@@ -30,6 +30,18 @@ log = logging.getLogger("stockbot.delivery")
 T = TypeVar("T")
 
 
+def _limits(
+    opened: list[Any], settings: Settings
+) -> tuple[list[str], dict[str, int], dict[str, int]]:
+    """What the relay store must know of the open channels, from their traits: those that
+    hasten after an outage, those under the hourly limit, and those with a minute's budget."""
+    traits = [channel.traits for channel in opened]
+    hastening = [trait.name for trait in traits if trait.hastens_after_outage]
+    caps = {trait.name: settings.notify_max_per_hour for trait in traits if trait.hourly_cap}
+    budgets = {trait.name: trait.per_minute for trait in traits if trait.per_minute is not None}
+    return hastening, caps, budgets
+
+
 class Delivery:
     """Sends queued notifications over every channel that is on, until stopped."""
 
@@ -56,19 +68,7 @@ class Delivery:
             room_of=self._room_of,
         )
         opened = [kind.open(setup) for kind in CHANNELS if kind.traits.name in self.channels]
-        hastening = [
-            channel.traits.name for channel in opened if channel.traits.hastens_after_outage
-        ]
-        caps = {
-            channel.traits.name: settings.notify_max_per_hour
-            for channel in opened
-            if channel.traits.hourly_cap
-        }
-        budgets = {
-            channel.traits.name: channel.traits.per_minute
-            for channel in opened
-            if channel.traits.per_minute is not None
-        }
+        hastening, caps, budgets = _limits(opened, settings)
         self.store = RelayStore(
             database,
             config,

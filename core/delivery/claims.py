@@ -75,13 +75,8 @@ def claim_due(
         return []
     now = uow.now()
     due = _due(now, channels, one_per_recipient=one_per_recipient, skip_recipients=skip_recipients)
-    ids, seen = _select(uow, due, limit, hourly_cap)
-    if room_budget is not None and ids:
-        ids = admit_to_room(uow, ids, room_budget)
+    ids, seen = _select(uow, due, limit, hourly_cap, room_budget)
     if not seen:
-        return []
-    if not ids:
-        uow.commit()  # what the room's budget folded or put off
         return []
     claims = _lease(uow, ids, now + lease)
     if max_attempts is not None:
@@ -89,19 +84,24 @@ def claim_due(
     if hourly_cap is None:
         # A capped channel's rows of members in quiet hours were held by `admit`, so only
         # the others (Telegram) can have a claim to send silently.
-        members = {claim.member_id for claim in claims if claim.member_id is not None}
-        quiet = quiet_ends(uow, members)
-        claims = [replace(claim, silent=claim.member_id in quiet) for claim in claims]
+        claims = _silenced(uow, claims)
     uow.commit()
     return sorted(claims, key=lambda claim: ids.index(claim.id))
 
 
+def _silenced(uow: UnitOfWork, claims: list[Claim]) -> list[Claim]:
+    """The claims, those of members in their quiet hours marked to go without a sound."""
+    quiet = quiet_ends(uow, {claim.member_id for claim in claims if claim.member_id is not None})
+    return [replace(claim, silent=claim.member_id in quiet) for claim in claims]
+
+
 def _select(
-    uow: UnitOfWork, due: list[Any], limit: int, hourly_cap: int | None
+    uow: UnitOfWork, due: list[Any], limit: int, hourly_cap: int | None, room_budget: int | None
 ) -> tuple[list[int], list[int]]:
     """(the due rows to lease, every row looked at), the rows locked. Rows all folded into
     held digests leave nothing to send: look further (a few rounds), so that one address's
-    flood does not make the others wait for the next poll."""
+    flood does not make the others wait for the next poll. A room's rows are admitted by
+    its budget."""
     ids: list[int] = []
     seen: list[int] = []
     for _ in range(1 if hourly_cap is None else HOLD_ROUNDS):
@@ -119,6 +119,8 @@ def _select(
         ids = found if hourly_cap is None else admit(uow, found, hourly_cap)
         if ids or not found:
             break
+    if room_budget is not None and ids:
+        ids = admit_to_room(uow, ids, room_budget)
     return ids, seen
 
 

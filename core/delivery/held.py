@@ -28,8 +28,7 @@ def hold(
     by the hourly limit `cap`, or (`quiet`) until the member's quiet hours end."""
     loaded = uow.session.scalars(select(Notification).where(Notification.id.in_(list(held))))
     order = {row_id: index for index, row_id in enumerate(held)}
-    # A room's rows are no member's: they share the key None.
-    by_member: dict[int | None, list[Notification]] = defaultdict(list)
+    by_member: dict[int | None, list[Notification]] = defaultdict(list)  # None: a room's
     for row in sorted(loaded, key=lambda row: order[row.id]):
         by_member[row.member_id].append(row)
     for rows in by_member.values():
