@@ -60,7 +60,7 @@ def _deliveries(settings: Settings, arguments: argparse.Namespace) -> int:
                 print(f"{requeued} dead notifications queued again; the running bot sends them.")
                 return 0 if requeued == len(set(arguments.retry)) else 1
             counts = delivery_counts(uow)
-            waiting = waiting_for_channels(uow, channels_on=settings.enabled_channels)
+            waiting = waiting_for_channels(uow, channels_on=settings.delivery_channels)
             held = held_by_limit(uow)
             dead = list_dead(uow, limit=arguments.limit)
     finally:

@@ -210,6 +210,12 @@ class Settings(BaseSettings):
         }
         return frozenset(channel for channel, on in switched_on.items() if on)
 
+    @property
+    def delivery_channels(self) -> frozenset[str]:
+        """The channels the relay serves: the members' that are on, and the shops' rooms,
+        which are Telegram too and on with it."""
+        return self.enabled_channels | {Channel.ROOM.value}
+
 
 class SettingsError(Exception):
     """Settings could not be loaded; the message names each bad setting."""

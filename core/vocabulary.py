@@ -18,10 +18,6 @@ class Channel(StrEnum):
     ROOM = "room"
 
 
-# The channels a member sets up and receives on; the room is the shop's, not a member's.
-MEMBER_CHANNELS = (Channel.TELEGRAM, Channel.EMAIL, Channel.WHATSAPP)
-
-
 class Kind(StrEnum):
     """What a notification says."""
 

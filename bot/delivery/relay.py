@@ -24,7 +24,6 @@ from core.delivery.config import DeliveryConfig
 from core.delivery.relay import RelayStore, channel_report
 from core.results import CardState, RoomTarget
 from core.settings import Settings
-from core.vocabulary import Channel
 
 log = logging.getLogger("stockbot.delivery")
 T = TypeVar("T")
@@ -49,8 +48,7 @@ class Delivery:
         self, settings: Settings, database: Database, bot: Bot, config: DeliveryConfig
     ) -> None:
         self.config = config
-        # A shop's room is Telegram too: on whenever Telegram is.
-        self.channels = settings.enabled_channels | {Channel.ROOM.value}
+        self.channels = settings.delivery_channels
         self._database = database
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stopping = asyncio.Event()

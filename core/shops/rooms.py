@@ -52,9 +52,8 @@ def bind_room(
     shop.room_chat_id, shop.room_thread_id = chat_id, thread_id
     shop.room_title = title[:MAX_TITLE]
     uow.session.flush()
-    return RoomChange(
-        shop_id=shop.id, shop_name=shop.name, title=shop.room_title, moved=previous is not None
-    )
+    moved = previous not in (None, chat_id)
+    return RoomChange(shop_id=shop.id, shop_name=shop.name, title=shop.room_title, moved=moved)
 
 
 def unbind_room(uow: UnitOfWork, *, telegram_user_id: int) -> RoomChange:
