@@ -74,3 +74,21 @@ def test_operators_see_how_many_notifications_the_hourly_limit_holds(
         "3 held by the hourly limit (NOTIFY_MAX_PER_HOUR) or quiet hours: they go out as one "
         "digest when allowed"
     ) in out
+
+
+def test_a_rooms_queued_messages_are_not_reported_as_waiting_for_a_channel_that_is_off(
+    live_outbox: Outbox,
+    postgres_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", postgres_url)
+    monkeypatch.setenv("LOG_LEVEL", "WARNING")
+    live_outbox.queue("room", "-4001")
+    live_outbox.queue("email", "ann@example.com")
+
+    assert main(["deliveries"]) == 0
+
+    out = capsys.readouterr().out
+    assert "1 waiting for channel email (off)" in out
+    assert "channel room" not in out
