@@ -42,8 +42,11 @@ def _open_alert_insert(dialect: str) -> Any:
     )
 
 
-def open_alert(uow: UnitOfWork, item_id: int, *, quantity: int, threshold: int) -> int | None:
-    """Open an alert unless one is open already (the unique index decides under races)."""
+def open_alert(
+    uow: UnitOfWork, item_id: int, *, quantity: int, threshold: int, room: bool = True
+) -> int | None:
+    """Open an alert unless one is open already (the unique index decides under races).
+    `room=False`: the caller knows the shop has no room, so no card is looked for."""
     now = uow.now()
     alert_id: int | None = uow.run(
         _open_alert_insert(uow.dialect),
@@ -57,12 +60,16 @@ def open_alert(uow: UnitOfWork, item_id: int, *, quantity: int, threshold: int) 
     ).scalar()
     if alert_id is not None:
         enqueue_alert_messages(uow, [alert_id])
-        enqueue_cards(uow, [alert_id])
+        if room:
+            enqueue_cards(uow, [alert_id])
     return alert_id
 
 
-def close_alert(uow: UnitOfWork, alert_id: int, *, resolution: str, member_id: int | None) -> bool:
-    """Resolve an open alert; False when someone else resolved it first."""
+def close_alert(
+    uow: UnitOfWork, alert_id: int, *, resolution: str, member_id: int | None, room: bool = True
+) -> bool:
+    """Resolve an open alert; False when someone else resolved it first. `room=False`: the
+    caller knows the shop has no room, so no card is looked for."""
     closed = uow.run(
         update(Alert)
         .where(Alert.id == alert_id, Alert.resolved_at.is_(None))
@@ -71,7 +78,8 @@ def close_alert(uow: UnitOfWork, alert_id: int, *, resolution: str, member_id: i
     ).scalar()
     if closed is None:
         return False
-    enqueue_cards(uow, [alert_id])
+    if room:
+        enqueue_cards(uow, [alert_id])
     return True
 
 
@@ -89,7 +97,7 @@ def evaluate_item(
         if row.alert_snoozed_until is not None:
             uow.run(update(Item).where(Item.id == item_id).values(alert_snoozed_until=None))
         if open_id is not None and close_alert(
-            uow, open_id, resolution="restocked", member_id=member_id
+            uow, open_id, resolution="restocked", member_id=member_id, room=row.has_room
         ):
             enqueue_back_in_stock(uow, [open_id])
             return None, open_id
@@ -101,7 +109,10 @@ def evaluate_item(
     snoozed = row.alert_snoozed_until is not None and row.alert_snoozed_until > uow.now()
     if snoozed or row.muted:
         return None, None
-    return open_alert(uow, item_id, quantity=row.quantity, threshold=row.threshold), None
+    opened = open_alert(
+        uow, item_id, quantity=row.quantity, threshold=row.threshold, room=row.has_room
+    )
+    return opened, None
 
 
 def _alert_view_query(*conditions: Any, limit: int | None) -> Executable:
