@@ -77,6 +77,8 @@ class AlertView:
     on_order: int
     order_due: date | None
     zone: ZoneInfo  # the shop's, in which its members read times
+    # The item's threshold now (its own or the shop's), which may differ from the alert's.
+    current_threshold: int | None = None
 
     @property
     def is_open(self) -> bool:

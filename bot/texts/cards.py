@@ -3,8 +3,7 @@ who is on it, its order, its snooze, and how it ended."""
 
 from __future__ import annotations
 
-from bot.render import bold, esc, when
-from bot.texts.orders import on_order_phrase
+from bot.render import bold, day, esc, when
 from core.results import AlertView, CardState
 from core.wording import count, low_phrase
 
@@ -40,25 +39,30 @@ def _headline(alert: AlertView) -> str:
 
 def _open_lines(card: CardState) -> list[str]:
     alert = card.alert
-    lines = [
-        f"{esc(alert.item_name)}: {low_phrase(alert.current_quantity, alert.threshold_at_alert)}."
-    ]
+    threshold = alert.threshold_at_alert
+    if alert.current_threshold is not None:
+        threshold = alert.current_threshold
+    lines = [f"{esc(alert.item_name)}: {low_phrase(alert.current_quantity, threshold)}."]
     if alert.acknowledged_by_name:
-        lines.append(
-            f"\N{HAPPY PERSON RAISING ONE HAND} {esc(alert.acknowledged_by_name)} is on it"
-        )
+        taker = esc(alert.acknowledged_by_name)
+        lines.append(f"\N{HAPPY PERSON RAISING ONE HAND} {taker} is on it")
     if alert.on_order:
-        late = ""
-        if card.days_late:
-            late = f" \N{MIDDLE DOT} \N{ALARM CLOCK} {count(card.days_late)} " + (
-                "day late" if card.days_late == 1 else "days late"
-            )
-        lines.append(on_order_phrase(alert.on_order, alert.order_due) + late)
+        lines.append(_ordered(card))
     if alert.snoozed_until is not None:
-        lines.append(
-            f"\N{SLEEPING SYMBOL} No reminders until {when(alert.snoozed_until, alert.zone)}"
-        )
+        until = when(alert.snoozed_until, alert.zone)
+        lines.append(f"\N{SLEEPING SYMBOL} No reminders until {until}")
     return lines
+
+
+def _ordered(card: CardState) -> str:
+    """`📦 48 ordered, due Fri 6 Mar · ⏰ 2 days late`."""
+    alert = card.alert
+    due = f", due {day(alert.order_due)}" if alert.order_due else ""
+    late = ""
+    if card.days_late:
+        days = "day" if card.days_late == 1 else "days"
+        late = f" \N{MIDDLE DOT} \N{ALARM CLOCK} {count(card.days_late)} {days} late"
+    return f"\N{PACKAGE} {count(alert.on_order)} ordered{due}{late}"
 
 
 def _ending(alert: AlertView) -> str:

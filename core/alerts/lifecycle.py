@@ -15,6 +15,7 @@ from core.db.session import UnitOfWork
 from core.db.statements import cached_statement
 from core.errors import InvalidInput, NotFound
 from core.items.lookups import ItemState, find_item_id, item_state
+from core.items.rules import effective_threshold
 from core.results import AlertView
 from core.shops.members import require_member_ref
 from core.validation import clean_item_name
@@ -126,6 +127,7 @@ def _alert_view_query(*conditions: Any, limit: int | None) -> Executable:
             Alert.quantity.label("quantity_at_alert"),
             Alert.threshold.label("threshold_at_alert"),
             Item.quantity.label("current_quantity"),
+            effective_threshold().label("current_threshold"),
             Alert.created_at,
             Alert.last_notified_at,
             Alert.next_reminder_at,

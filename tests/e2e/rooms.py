@@ -43,11 +43,12 @@ class Room:
     async def card(self, item: str, *, after: int = 0, contains: str | None = None) -> SentMessage:
         """The card (or its edit) about `item` that says `contains`."""
         wanted = contains or item
-        return await self.live.api.await_message(
-            self.chat_id,
-            predicate=lambda m: item in (m.plain_text or "") and wanted in (m.plain_text or ""),
-            after=after,
-        )
+
+        def matches(message: SentMessage) -> bool:
+            text = message.plain_text or ""
+            return is_card(message) and item in text and wanted in text
+
+        return await self.live.api.await_message(self.chat_id, predicate=matches, after=after)
 
     async def press(self, user: int, card: SentMessage, label: str) -> dict[str, Any]:
         """A user presses a button of the card; the bot's answer to the press."""
@@ -67,12 +68,13 @@ class Room:
         await delivery.wait_settled(count, status="sent", channel="room")
 
     def cards(self) -> list[SentMessage]:
-        """Every card the bot sent or edited in the room: its last line is "Alert #N · /alert N"."""
-        return [
-            m
-            for m in self.live.api.messages(self.chat_id)
-            if CARD_FOOT.fullmatch((m.plain_text or "").rsplit("\n", 1)[-1])
-        ]
+        """Every card the bot sent or edited in the room."""
+        return [m for m in self.live.api.messages(self.chat_id) if is_card(m)]
+
+
+def is_card(message: SentMessage) -> bool:
+    """An alert's card: its last line is "Alert #N · /alert N"."""
+    return CARD_FOOT.fullmatch((message.plain_text or "").rsplit("\n", 1)[-1]) is not None
 
 
 async def open_room(live: Shopfront, *, forum: bool = False) -> Room:

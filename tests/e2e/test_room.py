@@ -4,6 +4,7 @@ as people act on it, through the real bot, its relay and the local Bot API."""
 from __future__ import annotations
 
 from tests.bot.harness import ADMIN, STAFF, STRANGER, Shopfront
+from tests.conftest import Clock
 from tests.e2e.rooms import ANNA_TOO, open_room, private_alerts
 
 
@@ -37,7 +38,7 @@ async def test_an_alerts_life_is_one_card_in_the_room_edited_for_everyone(
 
     step = live.api.mark()
     await room.say(ANNA_TOO, "/ordered Green tea 48 2026-03-06", contains="48 Green tea on order")
-    ordered = await room.card("Green tea", after=step, contains="48 on order, due Fri 6 Mar")
+    ordered = await room.card("Green tea", after=step, contains="48 ordered, due Fri 6 Mar")
     assert ordered.message_id == card.message_id
     assert "Sam is on it" in (ordered.plain_text or "")
 
@@ -123,3 +124,26 @@ async def test_only_an_admin_sets_up_the_room_and_setup_off_sends_alerts_private
     assert "Ann's team is no longer the room of Ann's shop" in (stopped.plain_text or "")
     assert room.cards() == []
     assert live.sql("SELECT room_chat_id FROM shops") == [(None,)]
+
+
+async def test_the_card_follows_the_items_threshold_and_says_when_its_order_is_late(
+    live: Shopfront, clock: Clock
+) -> None:
+    room = await open_room(live)
+    marker = live.api.mark()
+    await room.say(ADMIN, "/additem Green tea 3", contains="Added Green tea")
+    card = await room.card("Green tea", after=marker, contains="Low stock")
+
+    step = live.api.mark()
+    await room.say(ADMIN, "/threshold Green tea 10", contains="10")
+    raised = await room.card("Green tea", after=step, contains="below the threshold of 10")
+    step = live.api.mark()
+    await room.say(ADMIN, "/ordered Green tea 48 1d", contains="on order")
+    await room.card("Green tea", after=step, contains="48 ordered, due Tue 3 Mar")
+    await room.settled(3)
+    clock.advance(days=2)
+    step = live.api.mark()
+    await room.say(ADMIN, "/check", contains="Check done")
+    late = await room.card("Green tea", after=step, contains="1 day late")
+
+    assert raised.message_id == late.message_id == card.message_id

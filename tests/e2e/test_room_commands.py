@@ -83,7 +83,7 @@ async def test_reminders_come_to_the_room_as_one_digest_and_to_nobody_privately(
     await room.settled(2)
     clock.advance(hours=24)
 
-    await room.say(ADMIN, "/check", contains="reminders")
+    await room.say(ADMIN, "/check", contains="Check done")
     digest = await live.api.await_message(room.chat_id, contains="Still low: 2 items", after=marker)
 
     assert "Green tea: 3 left, below the threshold of 5" in (digest.plain_text or "")
