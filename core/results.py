@@ -22,6 +22,8 @@ class ItemView:
     # Its open alert, as /stock shows it: who is on it, and whether it is snoozed.
     taken_by: str | None = None
     snoozed: bool = False
+    # What a point-of-sale system calls it.
+    sku: str | None = None
 
     @property
     def is_low(self) -> bool:

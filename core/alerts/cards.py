@@ -57,6 +57,7 @@ def _card_insert(dialect: str) -> Any:
             Shop.room_chat_id.is_not(None),
             ~one_waiting,
         )
+        .order_by(Alert.id)  # the room gets its cards oldest alert first
     )
     return insert_statement(dialect, rows)
 

@@ -25,6 +25,7 @@ ITEM_COLUMNS = (
     Item.muted,
     Item.on_order,
     Item.order_due,
+    Item.sku,
 )
 
 
@@ -65,7 +66,7 @@ class ItemState:
 
 def to_item_view(row: Any) -> ItemView:
     """An ItemView from a row of ITEM_COLUMNS."""
-    item_id, name, quantity, threshold, own, muted, on_order, order_due = row
+    item_id, name, quantity, threshold, own, muted, on_order, order_due, sku = row
     return ItemView(
         id=item_id,
         name=name,
@@ -75,6 +76,7 @@ def to_item_view(row: Any) -> ItemView:
         muted=muted,
         on_order=on_order,
         order_due=order_due,
+        sku=sku,
     )
 
 

@@ -216,6 +216,7 @@ def delete_item(uow: UnitOfWork, *, telegram_user_id: int, name: str) -> StockCh
         update(Item).where(Item.id == item_id).values(deleted_at=now, quantity=0, updated_at=now)
     )
     movement = {"reason": "delete", "delta": -before, "quantity_after": 0, "created_at": now}
+    movement |= {"source": None, "note": None}
     uow.run(movement_insert(), {"item_id": item_id, "member_id": member.id, **movement})
     open_id = item_state(uow, item_id).open_alert_id
     if open_id is not None:

@@ -29,9 +29,18 @@ def _lock_quantity_query() -> Select[Any]:
 
 
 def record_change(
-    uow: UnitOfWork, *, item_id: int, member_id: int, reason: str, delta: int, after: int
+    uow: UnitOfWork,
+    *,
+    item_id: int,
+    member_id: int | None,
+    reason: str,
+    delta: int,
+    after: int,
+    source: str | None = None,
+    note: str | None = None,
 ) -> StockChange:
-    """Write the movement, open or resolve the item's alert, commit; the change as shown."""
+    """Write the movement (by a member, or by a `source` such as an API key or a point of
+    sale), open or resolve the item's alert, commit; the change as shown."""
     uow.run(
         movement_insert(),
         {
@@ -41,6 +50,8 @@ def record_change(
             "delta": delta,
             "quantity_after": after,
             "created_at": uow.now(),
+            "source": source,
+            "note": note,
         },
     )
     state = item_state(uow, item_id)

@@ -34,6 +34,14 @@ class Item(Base):
         ),
         # The few snoozed items, so that the daily check finds them without a full scan.
         partial_index("ix_items_id_snoozed", "id", where="alert_snoozed_until IS NOT NULL"),
+        # A SKU names one live item of its shop (what a point-of-sale system calls it).
+        partial_index(
+            "uq_items_shop_id_sku",
+            "shop_id",
+            "sku",
+            where="deleted_at IS NULL AND sku IS NOT NULL",
+            unique=True,
+        ),
     )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)
@@ -41,6 +49,7 @@ class Item(Base):
     name: Mapped[str] = mapped_column(String(64))
     # Case folding can triple a name's length (ß → ss, ﬃ → ffi): 64 characters fold to ≤ 192.
     name_key: Mapped[str] = mapped_column(String(192))
+    sku: Mapped[str | None] = mapped_column(String(64))
     quantity: Mapped[int]
     threshold: Mapped[int | None]
     # Set by a manual resolve: no new alert before this time unless the item is restocked first.
@@ -71,6 +80,10 @@ class Movement(Base):
     delta: Mapped[int]
     quantity_after: Mapped[int]
     created_at: Mapped[datetime]
+    # Who made it when no member did: `api:<key name>`, `shopify:<connection>`, …
+    source: Mapped[str | None] = mapped_column(String(64))
+    # A short note given with the change (the HTTP API's `reason`).
+    note: Mapped[str | None] = mapped_column(String(200))
 
 
 class Alert(Base):
