@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Generic, TypeVar
 from zoneinfo import ZoneInfo
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -45,6 +48,14 @@ class ItemPage:
     total: int
     offset: int
     limit: int
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    """One page of a list read by id: its rows, and whether more follow the last one."""
+
+    items: tuple[T, ...]
+    more: bool
 
 
 @dataclass(frozen=True)

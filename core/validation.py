@@ -188,3 +188,14 @@ def parse_length(raw: str, units: str) -> timedelta:
     if match is None or match.group(2) not in units:
         return timedelta(0)
     return int(match.group(1)) * _UNIT_LENGTHS[match.group(2)]
+
+
+MAX_SKU = 64
+
+
+def clean_sku(raw: str) -> str:
+    """A SKU as stored: 1 to 64 printable characters without spaces, as typed."""
+    sku = raw.strip()
+    if not 1 <= len(sku) <= MAX_SKU or not sku.isprintable() or any(c.isspace() for c in sku):
+        raise InvalidInput(f"A SKU is 1 to {MAX_SKU} characters without spaces.")
+    return sku

@@ -127,3 +127,44 @@ class RoomLost:
     shop_name: str
     title: str
     admin_chats: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class ApiKeyView:
+    """An API key as /apikey list shows it: never the key itself, only its first characters."""
+
+    id: int
+    name: str
+    scope: str
+    prefix: str
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+
+@dataclass(frozen=True)
+class NewApiKey:
+    """A key just made: the one time its secret is shown."""
+
+    key: ApiKeyView
+    secret: str
+
+
+@dataclass(frozen=True)
+class ApiCaller:
+    """Whom an HTTP API request acts for: a live key's shop and scope."""
+
+    shop_id: int
+    key_id: int
+    name: str
+    scope: str
+
+    @property
+    def may_write(self) -> bool:
+        """A write key may change stock and alerts; a read key only reads."""
+        return self.scope == "write"
+
+    @property
+    def source(self) -> str:
+        """What the ledger says made a change: `api:<key name>`."""
+        return f"api:{self.name}"[:64]

@@ -19,15 +19,15 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError
 
-from core.alerts.lifecycle import close_alert
 from core.db.models import Item, Member
 from core.db.session import UnitOfWork
 from core.db.statements import cached_statement
 from core.errors import AlreadyExists, InsufficientStock, InvalidInput, NotAMember
-from core.items.lookups import ensure_not_deleted, find_item_id, item_state, item_view, no_such_item
+from core.items.lookups import ensure_not_deleted, find_item_id, item_view, no_such_item
 from core.results import StockChange
 from core.shops.members import require_member_ref
-from core.stock.ledger import lock_quantity, movement_insert, record_change
+from core.stock.deletion import delete_by_id
+from core.stock.ledger import lock_quantity, record_change
 from core.validation import MAX_QUANTITY, check_amount, check_quantity, clean_item_name
 
 
@@ -93,6 +93,15 @@ def _remove_update() -> Update:
     return _quantity_update(adding=False)
 
 
+def shift_quantity(uow: UnitOfWork, item_id: int, delta: int) -> int | None:
+    """Add (received stock, which covers what is on order) or take out `delta` units of a
+    live item; the quantity after, or None when it would leave 0 … MAX_QUANTITY."""
+    statement = _add_update() if delta > 0 else _remove_update()
+    params = {"item_id": item_id, "amount": abs(delta), "changed_at": uow.now()}
+    after: int | None = uow.run(statement, params).scalar()
+    return after
+
+
 def _member_and_item(
     uow: UnitOfWork, telegram_user_id: int, name: str, check: Callable[[], object]
 ) -> tuple[int, int]:
@@ -134,13 +143,30 @@ def create_item(
     check_quantity(quantity)
     if threshold is not None:
         check_quantity(threshold, what="The threshold")
+    item_id = insert_item(uow, member.shop_id, cleaned, quantity, threshold)
+    return record_change(
+        uow, item_id=item_id, member_id=member.id, reason="create", delta=quantity, after=quantity
+    )
+
+
+def insert_item(
+    uow: UnitOfWork,
+    shop_id: int,
+    cleaned: str,
+    quantity: int,
+    threshold: int | None,
+    *,
+    sku: str | None = None,
+) -> int:
+    """Insert a checked new item; its id. AlreadyExists for a name (or SKU) in use."""
     now = uow.now()
     new_item = insert(Item).values(
-        shop_id=member.shop_id,
+        shop_id=shop_id,
         name=cleaned,
         name_key=cleaned.casefold(),
         quantity=quantity,
         threshold=threshold,
+        sku=sku,
         created_at=now,
         updated_at=now,
     )
@@ -149,10 +175,12 @@ def create_item(
         with uow.session.begin_nested():
             item_id: int = uow.run(new_item.returning(Item.id)).scalar_one()
     except IntegrityError:
+        if sku is not None:
+            raise AlreadyExists(
+                f"There is already an item called “{cleaned}” or with the SKU “{sku}”."
+            ) from None
         raise AlreadyExists(f"There is already an item called “{cleaned}”.") from None
-    return record_change(
-        uow, item_id=item_id, member_id=member.id, reason="create", delta=quantity, after=quantity
-    )
+    return item_id
 
 
 def set_quantity(
@@ -163,7 +191,7 @@ def set_quantity(
         uow, telegram_user_id, name, lambda: check_quantity(quantity)
     )
     before = lock_quantity(uow, item_id, name)
-    uow.run(_set_update(), {"item_id": item_id, "quantity": quantity, "changed_at": uow.now()})
+    set_counted(uow, item_id, quantity)
     return record_change(
         uow,
         item_id=item_id,
@@ -174,12 +202,15 @@ def set_quantity(
     )
 
 
+def set_counted(uow: UnitOfWork, item_id: int, quantity: int) -> None:
+    """Set the counted quantity of an item whose row the caller has locked."""
+    uow.run(_set_update(), {"item_id": item_id, "quantity": quantity, "changed_at": uow.now()})
+
+
 def add_stock(uow: UnitOfWork, *, telegram_user_id: int, name: str, amount: int) -> StockChange:
     """Receive `amount` units (a restock)."""
     member_id, item_id = _member_and_item(uow, telegram_user_id, name, lambda: check_amount(amount))
-    after = uow.run(
-        _add_update(), {"item_id": item_id, "amount": amount, "changed_at": uow.now()}
-    ).scalar()
+    after = shift_quantity(uow, item_id, amount)
     if after is None:
         ensure_not_deleted(uow, item_id, name)
         raise InvalidInput(f"That would be more than {MAX_QUANTITY:,} in stock.")
@@ -191,9 +222,7 @@ def add_stock(uow: UnitOfWork, *, telegram_user_id: int, name: str, amount: int)
 def remove_stock(uow: UnitOfWork, *, telegram_user_id: int, name: str, amount: int) -> StockChange:
     """Take out `amount` units; refused, nothing changed, if it would go below 0."""
     member_id, item_id = _member_and_item(uow, telegram_user_id, name, lambda: check_amount(amount))
-    after = uow.run(
-        _remove_update(), {"item_id": item_id, "amount": amount, "changed_at": uow.now()}
-    ).scalar()
+    after = shift_quantity(uow, item_id, -amount)
     if after is None:
         ensure_not_deleted(uow, item_id, name)
         view = item_view(uow, item_id)
@@ -209,17 +238,4 @@ def delete_item(uow: UnitOfWork, *, telegram_user_id: int, name: str) -> StockCh
     """Delete an item (admins); its open alert is resolved as `deleted`."""
     member = require_member_ref(uow, telegram_user_id, admin=True)
     item_id = find_item_id(uow, member.shop_id, name)
-    before = lock_quantity(uow, item_id, name)
-    view = item_view(uow, item_id)
-    now = uow.now()
-    uow.run(
-        update(Item).where(Item.id == item_id).values(deleted_at=now, quantity=0, updated_at=now)
-    )
-    movement = {"reason": "delete", "delta": -before, "quantity_after": 0, "created_at": now}
-    movement |= {"source": None, "note": None}
-    uow.run(movement_insert(), {"item_id": item_id, "member_id": member.id, **movement})
-    open_id = item_state(uow, item_id).open_alert_id
-    if open_id is not None:
-        close_alert(uow, open_id, resolution="deleted", member_id=member.id)
-    uow.commit()
-    return StockChange(item=view, delta=-before, alert_resolved=open_id)
+    return delete_by_id(uow, item_id, member_id=member.id)

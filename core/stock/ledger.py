@@ -38,9 +38,11 @@ def record_change(
     after: int,
     source: str | None = None,
     note: str | None = None,
+    commit: bool = True,
 ) -> StockChange:
     """Write the movement (by a member, or by a `source` such as an API key or a point of
-    sale), open or resolve the item's alert, commit; the change as shown."""
+    sale), open or resolve the item's alert, commit (unless the caller has more to write in
+    the same transaction); the change as shown."""
     uow.run(
         movement_insert(),
         {
@@ -61,7 +63,8 @@ def record_change(
     change = StockChange(
         item=state.view(item_id), delta=delta, alert_opened=opened, alert_resolved=resolved
     )
-    uow.commit()
+    if commit:
+        uow.commit()
     return change
 
 

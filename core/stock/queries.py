@@ -22,6 +22,11 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
+def name_contains(text: str) -> Any:
+    """The condition "the item's name contains this text", compared as names are."""
+    return Item.name_key.like(f"%{_escape_like(item_name_key(text))}%", escape="\\")
+
+
 def list_items(
     uow: UnitOfWork,
     *,
@@ -39,8 +44,7 @@ def list_items(
     if only_low:
         conditions.append(is_low())
     if search:
-        pattern = f"%{_escape_like(item_name_key(search))}%"
-        conditions.append(Item.name_key.like(pattern, escape="\\"))
+        conditions.append(name_contains(search))
     base = select(*ITEM_COLUMNS).join(Shop, Shop.id == Item.shop_id).where(*conditions)
     total: int = uow.run(select(func.count()).select_from(base.subquery())).scalar() or 0
     offset = max(0, min(offset, max(total - 1, 0) // limit * limit))

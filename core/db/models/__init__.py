@@ -1,14 +1,18 @@
-"""The schema: shops and members, items, the ledger and alerts, and the outbox. Every table
+"""The schema: shops and members, items, the ledger and alerts, the outbox, and the HTTP
+API's keys. Every table
 is registered with `Base.metadata` once this package is imported."""
 
 from core.db.base import Base
+from core.db.models.access import ApiKey, IdempotencyRecord
 from core.db.models.outbox import Notification
 from core.db.models.shops import Invite, Member, Shop, VerificationCode
 from core.db.models.stock import Alert, Item, Movement
 
 __all__ = [
     "Alert",
+    "ApiKey",
     "Base",
+    "IdempotencyRecord",
     "Invite",
     "Item",
     "Member",
