@@ -65,6 +65,11 @@ class MovementView:
     quantity_after: int
     created_at: datetime
     member_name: str | None
+    # For lists of the whole shop's movements: which row and item, what made it, its note.
+    id: int = 0
+    item_id: int = 0
+    source: str | None = None
+    note: str | None = None
 
 
 @dataclass(frozen=True)

@@ -160,6 +160,20 @@ class Settings(BaseSettings):
     # go out as one digest (SPEC 2.12).
     notify_max_per_hour: int = Field(default=10, ge=1, le=100_000)
     log_level: Literal["CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG"] = "INFO"
+    # The HTTP server (the API, point-of-sale webhooks, health): off unless a port is set.
+    http_host: str = "127.0.0.1"
+    http_port: OptionalPort = Field(default=None, ge=1, le=65535)
+    # The service's public URL, for the webhook addresses /connect shows.
+    public_base_url: OptionalText = None
+
+    @field_validator("public_base_url")
+    @classmethod
+    def _public_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        if not value.startswith(("https://", "http://")):
+            raise ValueError("must be a URL starting with https:// (or http://)")
+        return value.rstrip("/")
 
     @field_validator("log_level", "smtp_security", mode="before")
     @classmethod

@@ -54,7 +54,7 @@ def ack_alert(
     return AckChange(alert=after, taken_from=before.acknowledged_by_name)
 
 
-def _snooze_until(uow: UnitOfWork, shop_id: int, duration: str) -> datetime | None:
+def snooze_until(uow: UnitOfWork, shop_id: int, duration: str) -> datetime | None:
     """When a snooze of `duration` ends: `tomorrow` is tomorrow's daily check on the shop's
     clock; `off` (None) ends a snooze now."""
     word = duration.strip().casefold()
@@ -81,7 +81,7 @@ def snooze_alert(
 ) -> AlertView:
     """No reminders of an open alert until the snooze ends (`off` ends it now)."""
     member = require_member_ref(uow, telegram_user_id)
-    until = _snooze_until(uow, member.shop_id, duration)
+    until = snooze_until(uow, member.shop_id, duration)
     if alert_id is None:
         alert_id = alert_id_for_item(uow, member.shop_id, item_name or "")
     get_alert(uow, telegram_user_id=telegram_user_id, alert_id=alert_id)

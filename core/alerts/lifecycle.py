@@ -116,7 +116,7 @@ def evaluate_item(
     return opened, None
 
 
-def _alert_view_query(*conditions: Any, limit: int | None) -> Executable:
+def _alert_view_query(*conditions: Any, limit: int | None, by_id: bool) -> Executable:
     resolver, acknowledger = aliased(Member), aliased(Member)
     # Labelled as the AlertView fields they fill (the shop's timezone becomes its zone).
     return (
@@ -146,17 +146,19 @@ def _alert_view_query(*conditions: Any, limit: int | None) -> Executable:
         .outerjoin(resolver, resolver.id == Alert.resolved_by)
         .outerjoin(acknowledger, acknowledger.id == Alert.acknowledged_by)
         .where(*conditions)
-        .order_by(Alert.resolved_at.is_not(None), Alert.id.desc())
+        .order_by(*((Alert.id,) if by_id else (Alert.resolved_at.is_not(None), Alert.id.desc())))
         .limit(limit)
     )
 
 
-def alert_views(uow: UnitOfWork, *conditions: Any, limit: int | None = None) -> list[AlertView]:
-    """Alerts matching the conditions, open ones first, newest first; a snooze that is over
-    shows as none."""
+def alert_views(
+    uow: UnitOfWork, *conditions: Any, limit: int | None = None, by_id: bool = False
+) -> list[AlertView]:
+    """Alerts matching the conditions, open ones first, newest first (`by_id`: by id, for
+    pages); a snooze that is over shows as none."""
     now = uow.now()
     views = []
-    for row in uow.run(_alert_view_query(*conditions, limit=limit)).mappings():
+    for row in uow.run(_alert_view_query(*conditions, limit=limit, by_id=by_id)).mappings():
         fields = dict(row)
         fields["zone"] = uow.config.zone(fields.pop("timezone"))
         if fields["snoozed_until"] is not None and fields["snoozed_until"] <= now:
@@ -209,16 +211,21 @@ def resolve_alert(
     if alert_id is None:
         alert_id = alert_id_for_item(uow, member.shop_id, item_name or "")
     alert = get_alert(uow, telegram_user_id=telegram_user_id, alert_id=alert_id)
+    resolve_by_hand(uow, alert, member_id=member.id)
+    resolved = get_alert(uow, telegram_user_id=telegram_user_id, alert_id=alert_id)
+    uow.commit()
+    return resolved
+
+
+def resolve_by_hand(uow: UnitOfWork, alert: AlertView, *, member_id: int | None) -> None:
+    """Resolve an open alert (`manual`) and keep its item quiet for the repeat interval."""
     # Item row first, then the alert: the order stock changes take them in, so a resolve that
     # races a restock of the same item waits for it instead of deadlocking with it.
     uow.run(select(Item.id).where(Item.id == alert.item_id).with_for_update())
-    if not close_alert(uow, alert_id, resolution="manual", member_id=member.id):
-        raise InvalidInput(f"Alert #{alert_id} is already resolved.")
+    if not close_alert(uow, alert.id, resolution="manual", member_id=member_id):
+        raise InvalidInput(f"Alert #{alert.id} is already resolved.")
     uow.run(
         update(Item)
         .where(Item.id == alert.item_id)
         .values(alert_snoozed_until=uow.now() + uow.config.repeat_interval)
     )
-    resolved = get_alert(uow, telegram_user_id=telegram_user_id, alert_id=alert_id)
-    uow.commit()
-    return resolved

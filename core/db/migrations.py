@@ -8,9 +8,12 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine
 
 import migrations
+from core.db.session import UnitOfWork
 
 
 def alembic_config(database_url: str) -> Config:
@@ -54,3 +57,10 @@ def upgrade_to_head(engine: Engine) -> None:
     with migration_connection(engine) as connection, connection.begin():
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
+
+
+def schema_is_current(uow: UnitOfWork) -> bool:
+    """Whether the database's schema is at the newest bundled migration (/readyz)."""
+    script = ScriptDirectory.from_config(alembic_config(""))
+    context = MigrationContext.configure(uow.session.connection())
+    return set(context.get_current_heads()) == set(script.get_heads())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
@@ -12,7 +13,7 @@ from core.db.models import Alert, Item, Member, Movement, Shop
 from core.db.session import UnitOfWork
 from core.items.lookups import ITEM_COLUMNS, find_item_id, item_view, to_item_view
 from core.items.rules import is_low
-from core.results import ItemDetails, ItemPage, ItemView, MovementView
+from core.results import ItemDetails, ItemPage, ItemView, MovementView, Page
 from core.shops.members import require_member_ref
 from core.shops.zones import shop_zone
 from core.validation import item_name_key
@@ -99,3 +100,41 @@ def item_details(
         movements=tuple(MovementView(*row) for row in history),
         zone=shop_zone(uow, member.shop_id),
     )
+
+
+def movements_page(
+    uow: UnitOfWork,
+    *,
+    shop_id: int,
+    item_id: int | None = None,
+    since: datetime | None = None,
+    after: int = 0,
+    limit: int = 100,
+) -> Page[MovementView]:
+    """The shop's ledger by id after `after` (of one item, since a time), and whether more
+    follow."""
+    conditions = [Item.shop_id == shop_id, Movement.id > after]
+    if item_id is not None:
+        conditions.append(Movement.item_id == item_id)
+    if since is not None:
+        conditions.append(Movement.created_at >= since)
+    rows = uow.run(
+        select(
+            Movement.reason,
+            Movement.delta,
+            Movement.quantity_after,
+            Movement.created_at,
+            Member.display_name.label("member_name"),
+            Movement.id,
+            Movement.item_id,
+            Movement.source,
+            Movement.note,
+        )
+        .join(Item, Item.id == Movement.item_id)
+        .outerjoin(Member, Member.id == Movement.member_id)
+        .where(*conditions)
+        .order_by(Movement.id)
+        .limit(limit + 1)
+    ).all()
+    views = [MovementView(**row._asdict()) for row in rows[:limit]]
+    return Page(items=tuple(views), more=len(rows) > limit)

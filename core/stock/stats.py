@@ -20,7 +20,11 @@ def _count(uow: UnitOfWork, query: Any) -> int:
 
 def shop_stats(uow: UnitOfWork, *, telegram_user_id: int) -> Stats:
     """`/stats` for the admin's shop."""
-    shop_id = require_member_ref(uow, telegram_user_id, admin=True).shop_id
+    return stats_of(uow, require_member_ref(uow, telegram_user_id, admin=True).shop_id)
+
+
+def stats_of(uow: UnitOfWork, shop_id: int) -> Stats:
+    """The shop's figures: items, alerts, members and deliveries."""
     item_counts: Any = uow.run(
         select(
             func.count(),

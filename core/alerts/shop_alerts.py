@@ -1,0 +1,65 @@
+"""A shop's alerts as the HTTP API reads and handles them (SPEC 7): in pages by id, one by
+id (another shop's is "not found"), resolved or snoozed on behalf of an API key."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from sqlalchemy import update
+
+from core.alerts.cards import enqueue_cards
+from core.alerts.handling import snooze_until
+from core.alerts.lifecycle import alert_views, resolve_by_hand
+from core.db.models import Alert
+from core.db.session import UnitOfWork
+from core.errors import InvalidInput, NotFound
+from core.results import AlertView, Page
+from core.shops.views import ApiCaller
+
+Status = Literal["open", "resolved", "all"]
+_MAX_ID = 2**63 - 1
+
+
+def alerts_page(
+    uow: UnitOfWork, *, shop_id: int, status: Status = "open", after: int = 0, limit: int = 100
+) -> Page[AlertView]:
+    """The shop's alerts by id after `after` (open, resolved or all), and whether more follow."""
+    conditions = [Alert.shop_id == shop_id, Alert.id > after]
+    if status == "open":
+        conditions.append(Alert.resolved_at.is_(None))
+    elif status == "resolved":
+        conditions.append(Alert.resolved_at.is_not(None))
+    found = alert_views(uow, *conditions, limit=limit + 1, by_id=True)
+    return Page(items=tuple(found[:limit]), more=len(found) > limit)
+
+
+def alert_of_shop(uow: UnitOfWork, *, shop_id: int, alert_id: int) -> AlertView:
+    """One alert of the shop; another shop's is "not found" exactly as a missing one."""
+    found = []
+    if 0 < alert_id <= _MAX_ID:
+        found = alert_views(uow, Alert.id == alert_id, Alert.shop_id == shop_id)
+    if not found:
+        raise NotFound(f"Alert {alert_id} was not found.")
+    return found[0]
+
+
+def resolve(uow: UnitOfWork, *, caller: ApiCaller, alert_id: int) -> AlertView:
+    """Resolve an open alert by hand (`manual`), as /resolve does."""
+    alert = alert_of_shop(uow, shop_id=caller.shop_id, alert_id=alert_id)
+    resolve_by_hand(uow, alert, member_id=None)
+    resolved = alert_of_shop(uow, shop_id=caller.shop_id, alert_id=alert_id)
+    uow.commit()
+    return resolved
+
+
+def snooze(uow: UnitOfWork, *, caller: ApiCaller, alert_id: int, duration: str) -> AlertView:
+    """No reminders of an open alert for `duration` (`4h`, `2d`, `tomorrow`; `off` ends it)."""
+    until = snooze_until(uow, caller.shop_id, duration)
+    alert = alert_of_shop(uow, shop_id=caller.shop_id, alert_id=alert_id)
+    if not alert.is_open:
+        raise InvalidInput(f"Alert {alert_id} is already resolved.")
+    uow.run(update(Alert).where(Alert.id == alert_id).values(snoozed_until=until))
+    enqueue_cards(uow, [alert_id])
+    snoozed = alert_of_shop(uow, shop_id=caller.shop_id, alert_id=alert_id)
+    uow.commit()
+    return snoozed
