@@ -29,8 +29,9 @@ class ApiServer:
     """Serves the API on HTTP_HOST:HTTP_PORT until stopped."""
 
     def __init__(self, context: ApiContext, *, host: str, port: int) -> None:
+        self.app = create_app(context)
         config = uvicorn.Config(
-            create_app(context),
+            self.app,
             host=host,
             port=port,
             log_config=None,  # the process's logging, with its redaction of secrets

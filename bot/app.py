@@ -23,6 +23,7 @@ from bot.delivery.limits import build_rate_limiter
 from bot.delivery.relay import Delivery
 from bot.flood import FloodGate
 from bot.handlers import alerts, fallbacks, flood, handling, room, stock_list, team
+from bot.http import start_http, stop_http
 from bot.jobs import schedule_daily_check, schedule_escalations
 from bot.ordering import PerChatUpdateProcessor
 from bot.runner import create_executor
@@ -144,11 +145,14 @@ async def _post_init(application: App) -> None:
     application.bot_data.executor = create_executor()
     await set_default_menu(application.bot)
     await _start_delivery(application)
+    await start_http(application)
     log.info("Running as @%s", application.bot.username)
 
 
 async def _post_stop(application: App) -> None:
-    """Stop the relay while the bot's HTTP client is still open, so sends in flight finish."""
+    """Stop taking API requests, then the relay while the bot's HTTP client is still open,
+    so sends in flight finish."""
+    await stop_http(application)
     relay, application.bot_data.delivery = application.bot_data.delivery, None
     if relay is not None:
         await relay.stop()

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot
 
+from api.server import ApiServer
 from bot.flood import FloodGate
 from core.db.session import Database
 from core.delivery.config import DeliveryConfig
@@ -28,6 +29,8 @@ class BotData:
     delivery_config: DeliveryConfig | None = None
     executor: ThreadPoolExecutor | None = None
     delivery: Delivery | None = None
+    # The HTTP API's server, when HTTP_PORT is set.
+    http: ApiServer | None = None
     # How many commands each user has sent lately; tests may put in one with their own clock.
     flood: FloodGate = field(default_factory=FloodGate)
 

@@ -1,0 +1,33 @@
+"""The HTTP API inside `stockbot run` (SPEC 7): started with the bot when HTTP_PORT is set,
+on the bot's event loop, with its database and core threads; stopped before the relay."""
+
+from __future__ import annotations
+
+from api.context import ApiContext
+from api.server import ApiServer
+from bot.context import App
+from bot.runner import nudge_delivery
+
+
+async def start_http(application: App) -> None:
+    """Serve the API on HTTP_HOST:HTTP_PORT, if a port is set."""
+    data = application.bot_data
+    if data.settings.http_port is None:
+        return
+    assert data.executor is not None
+    context = ApiContext(
+        settings=data.settings,
+        database=data.database,
+        executor=data.executor,
+        on_queued=lambda: nudge_delivery(application),
+    )
+    server = ApiServer(context, host=data.settings.http_host, port=data.settings.http_port)
+    await server.start()
+    data.http = server
+
+
+async def stop_http(application: App) -> None:
+    """Finish the requests in flight and stop listening."""
+    server, application.bot_data.http = application.bot_data.http, None
+    if server is not None:
+        await server.stop()
