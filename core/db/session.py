@@ -118,6 +118,16 @@ class UnitOfWork:
             self._connection = self.session.connection()
         return self._connection.execute(statement, params)
 
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        """A savepoint around a statement that may fail (a unique index): on an error the
+        transaction is rolled back to it and stays usable."""
+        with self.session.begin_nested():
+            # The session emits SAVEPOINT when it next hands out its connection; `run` keeps
+            # the connection it already has, so ask for it here.
+            self.session.connection()
+            yield
+
     def commit(self) -> None:
         """Make the work durable."""
         self._connection = None

@@ -44,6 +44,7 @@ class ItemState:
     order_due: date | None
     # The shop has a room, where the open alert's card shows the item's figures.
     has_room: bool = False
+    sku: str | None = None
 
     @property
     def is_low(self) -> bool:
@@ -61,6 +62,7 @@ class ItemState:
             muted=self.muted,
             on_order=self.on_order,
             order_due=self.order_due,
+            sku=self.sku,
         )
 
 
@@ -112,6 +114,7 @@ def _item_state_query() -> Select[Any]:
             Item.on_order,
             Item.order_due,
             Shop.room_chat_id.is_not(None),
+            Item.sku,
         )
         .join(Shop, Shop.id == Item.shop_id)
         .outerjoin(Alert, and_(Alert.item_id == Item.id, Alert.resolved_at.is_(None)))

@@ -114,7 +114,7 @@ def _claim_key(
         "created_at": uow.now(),
     }
     try:
-        with uow.session.begin_nested():
+        with uow.savepoint():
             uow.run(insert(IdempotencyRecord), [row])
         return None
     except IntegrityError:

@@ -121,7 +121,7 @@ def update_item(
     if not values:
         raise InvalidInput("Say what to change: name, sku, threshold or muted.")
     try:
-        with uow.session.begin_nested():
+        with uow.savepoint():
             uow.run(
                 update(Item)
                 .where(Item.id == item_id, Item.deleted_at.is_(None))

@@ -172,7 +172,7 @@ def insert_item(
     )
     try:
         # A savepoint, so that a duplicate name leaves the transaction usable.
-        with uow.session.begin_nested():
+        with uow.savepoint():
             item_id: int = uow.run(new_item.returning(Item.id)).scalar_one()
     except IntegrityError:
         if sku is not None:
