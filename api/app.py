@@ -8,12 +8,29 @@ from api.auth import KeyRateLimit
 from api.context import ApiContext
 from api.problems import add_problem_handlers
 from api.routes import alerts, health, items, shop
+from api.schemas import ProblemDetails
 
 DESCRIPTION = (
     "The shop's items, stock and alerts over HTTP, with the same rules as the Telegram bot. "
     "Authenticate with `Authorization: Bearer <key>`: an admin makes a key with `/apikey new` "
     "in a private chat with the bot. Errors are `application/problem+json` (RFC 9457)."
 )
+
+
+_PROBLEM = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/ProblemDetails"}}}
+# Every answer an endpoint may give besides its own, documented so clients (and the schema
+# tests) know them.
+PROBLEMS: dict[int | str, dict[str, object]] = {
+    status: {"description": why, "content": _PROBLEM, "model": ProblemDetails}
+    for status, why in (
+        (401, "No API key, or one that is wrong or revoked"),
+        (403, "A read-only key asked to write"),
+        (404, "No such object in the key's shop"),
+        (409, "It conflicts with the shop's data (a name or SKU in use, not enough stock)"),
+        (422, "The request is not valid; nothing changed"),
+        (429, "Too many requests with this key: see Retry-After"),
+    )
+}
 
 
 def create_app(context: ApiContext, rate_limit: KeyRateLimit | None = None) -> FastAPI:
@@ -29,6 +46,7 @@ def create_app(context: ApiContext, rate_limit: KeyRateLimit | None = None) -> F
     app.state.context = context
     app.state.rate_limit = rate_limit or KeyRateLimit()
     add_problem_handlers(app)
-    for module in (health, items, alerts, shop):
-        app.include_router(module.router)
+    app.include_router(health.router)
+    for module in (items, alerts, shop):
+        app.include_router(module.router, responses=PROBLEMS)
     return app

@@ -16,6 +16,17 @@ Name = Annotated[str, Field(min_length=1, max_length=64)]
 Sku = Annotated[str, Field(min_length=1, max_length=64)]
 
 
+class ProblemDetails(BaseModel):
+    """An error (RFC 9457): `detail` says what to do about it."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str
+
+
 class Strict(BaseModel):
     """Requests: unknown fields are refused, so a typo is an error, not a silent no-op."""
 
