@@ -17,6 +17,7 @@ from telegram.error import TelegramError
 from bot.handlers import (
     admin,
     alerts,
+    apikeys,
     handling,
     items,
     onboarding,
@@ -161,6 +162,9 @@ COMMANDS = (
     Command("escalate", admin.escalate, ADMIN, Section.ADMIN,
             "Unhandled alerts to the admins", "/escalate DURATION or /escalate off",
             "/escalate 4h"),
+    Command("apikey", apikeys.apikey, ADMIN, Section.ADMIN,
+            "Keys for the HTTP API", "/apikey new NAME [read|write], /apikey list or "
+            "/apikey revoke ID", "/apikey new Till write", private_only=True),
     Command("setup", room.setup, ADMIN, Section.ADMIN,
             "Make this group the shop's room (or off)", "/setup or /setup off", "/setup"),
     Command("members", team.list_members, ADMIN, Section.TEAM,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import sys
 from collections.abc import Iterable
 from typing import TextIO
@@ -42,6 +43,10 @@ def _database_passwords(url: str) -> set[str]:
     return {password, unquote(password)} if password else set()
 
 
+# API keys (`sb_live_…`) and webhook signing secrets (`whsec_…`), as core/shops makes them.
+MINTED_SECRETS = re.compile(r"\b(sb_live_|whsec_)[A-Za-z0-9_+/=-]{16,}")
+
+
 class RedactingFilter(logging.Filter):
     """Replaces every secret value in a record's message, arguments and exception text."""
 
@@ -51,15 +56,14 @@ class RedactingFilter(logging.Filter):
         self._formatter = logging.Formatter()
 
     def redact(self, text: str) -> str:
-        """The text with every secret replaced."""
+        """The text with every secret replaced, and every API key or webhook signing
+        secret (by their shape: they are made at run time, so no setting names them)."""
         for secret in self.secrets:
             text = text.replace(secret, REDACTED)
-        return text
+        return MINTED_SECRETS.sub(lambda found: found[1] + REDACTED, text)
 
     def filter(self, record: logging.LogRecord) -> bool:
         """Rewrite the record in place; never drops it."""
-        if not self.secrets:
-            return True
         try:
             message = record.getMessage()
         except Exception:  # a bad format string: still log what there is, redacted

@@ -28,6 +28,7 @@ ADMIN_ONLY = [
     "invite",
     "timezone",
     "escalate",
+    "apikey",
     "setup",
     *TEAM_ADMIN,
 ]

@@ -82,3 +82,16 @@ def test_the_database_password_is_a_secret_too() -> None:
         logging.getLogger("stockbot.test").error("login p@ss-word / p%40ss-word refused")
 
     assert "ss-word" not in stream.getvalue()
+
+
+def test_api_keys_and_webhook_secrets_made_at_run_time_are_redacted_too(
+    log: io.StringIO,
+) -> None:
+    key = "sb_live_" + "Ab3_-" * 6 + "xy"
+    signing = "whsec_" + "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+    logging.getLogger("stockbot.test").info("sent %s and %s to the admin", key, signing)
+
+    written = log.getvalue()
+    assert key not in written
+    assert signing not in written
+    assert f"sb_live_{REDACTED} and whsec_{REDACTED} to the admin" in written
