@@ -1,0 +1,51 @@
+"""`stockbot run` with HTTP_PORT set: the API in the same process as the bot, on its loop,
+with its database and its relay; a SIGTERM stops both."""
+
+from __future__ import annotations
+
+import re
+import signal
+from pathlib import Path
+
+import httpx
+
+from tests.e2e.test_runtime import ADMIN_ID, START_TIMEOUT, bot_env, stockbot_run
+from tests.fakes.telegram_api import FakeBotApi
+
+KEY = re.compile(r"sb_live_[A-Za-z0-9_-]{32}")
+
+
+async def test_the_api_runs_in_the_bot_and_an_item_it_creates_alerts_on_telegram(
+    tmp_path: Path, bot_api: FakeBotApi, free_tcp_port: int
+) -> None:
+    env = bot_env(tmp_path, bot_api, HTTP_PORT=str(free_tcp_port))
+    base = f"http://127.0.0.1:{free_tcp_port}"
+    async with stockbot_run(tmp_path, env) as run:
+        await bot_api.await_polled(timeout=START_TIMEOUT)
+        bot_api.send_message(ADMIN_ID, "/start", first_name="Ann")
+        await bot_api.await_message(ADMIN_ID, timeout=START_TIMEOUT)
+        marker = bot_api.mark()
+        bot_api.send_message(ADMIN_ID, "/apikey new Till write", first_name="Ann")
+        made = await bot_api.await_message(ADMIN_ID, after=marker, timeout=START_TIMEOUT)
+        key = KEY.search(made.plain_text or "")
+        assert key is not None
+        async with httpx.AsyncClient(base_url=base, timeout=10) as client:
+            ready = await client.get("/readyz")
+            marker = bot_api.mark()
+            created = await client.post(
+                "/v1/items",
+                json={"name": "Green tea", "quantity": 3},
+                headers={"Authorization": f"Bearer {key.group()}"},
+            )
+            alert = await bot_api.await_message(
+                ADMIN_ID, contains="Low stock: Green tea", after=marker, timeout=START_TIMEOUT
+            )
+        run.process.send_signal(signal.SIGTERM)
+        status = await run.finish()
+
+    assert ready.json() == {"status": "ready"}
+    assert created.status_code == 201
+    assert "Green tea: 3 left, below the threshold of 5" in (alert.plain_text or "")
+    assert status == 0
+    assert f"HTTP API on http://127.0.0.1:{free_tcp_port}" in run.output()
+    assert key.group() not in run.output()
