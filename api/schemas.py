@@ -183,6 +183,19 @@ class AlertList(BaseModel):
     next_cursor: str | None
 
 
+class AckRequest(Strict):
+    member: int = Field(ge=1, description="The member who is on it: their number in /members")
+
+
+class OrderRequest(Strict):
+    quantity: Annotated[int, Field(ge=1, le=MAX_QUANTITY)] | None = Field(
+        default=None, description="Default: enough to reach twice the threshold"
+    )
+    due: Annotated[str, Field(max_length=32)] | None = Field(
+        default=None, description="`fri`, `2026-12-05`, `3d`; default: in 3 days"
+    )
+
+
 class SnoozeRequest(Strict):
     duration: str = Field(description="`30m`, `4h`, `2d`, `1w`, `tomorrow`, or `off`")
 

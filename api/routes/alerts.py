@@ -1,4 +1,5 @@
-"""/v1/alerts: the shop's alerts in pages, one alert, and handling one: resolve, snooze."""
+"""/v1/alerts: the shop's alerts in pages, one alert, and handling one: resolve, snooze, ack
+("I'm on it"), ordered."""
 
 from __future__ import annotations
 
@@ -9,8 +10,9 @@ from fastapi import APIRouter, Query, Request
 from api.auth import Reader, Writer
 from api.context import context_of
 from api.pages import MAX_LIMIT, after_of, next_cursor
-from api.schemas import Alert, AlertList, SnoozeRequest
+from api.schemas import AckRequest, Alert, AlertList, OrderRequest, SnoozeRequest
 from core.alerts import shop_alerts
+from core.stock.orders import order_for_alert
 
 router = APIRouter(prefix="/v1/alerts", tags=["alerts"])
 
@@ -61,3 +63,24 @@ async def snooze_alert(
         shop_alerts.snooze, caller=caller, alert_id=alert_id, duration=body.duration
     )
     return Alert.of(done)
+
+
+@router.post("/{alert_id}/ack")
+async def ack_alert(request: Request, caller: Writer, alert_id: int, body: AckRequest) -> Alert:
+    """ "I'm on it": the member (by number) takes the alert; reminders then go to them and
+    the admins."""
+    done = await context_of(request).run(
+        shop_alerts.ack, caller=caller, alert_id=alert_id, member=body.member
+    )
+    return Alert.of(done)
+
+
+@router.post("/{alert_id}/ordered")
+async def order_alert(request: Request, caller: Writer, alert_id: int, body: OrderRequest) -> Alert:
+    """Record an order for the alert's item: no reminders until it is due."""
+    context = context_of(request)
+    await context.run(
+        order_for_alert, caller=caller, alert_id=alert_id, quantity=body.quantity, due=body.due
+    )
+    found = await context.run(shop_alerts.alert_of_shop, shop_id=caller.shop_id, alert_id=alert_id)
+    return Alert.of(found)

@@ -1,16 +1,16 @@
 """A shop's alerts as the HTTP API reads and handles them (SPEC 7): in pages by id, one by
-id (another shop's is "not found"), resolved or snoozed on behalf of an API key."""
+id (another shop's is "not found"), resolved, snoozed or taken on behalf of an API key."""
 
 from __future__ import annotations
 
 from typing import Literal
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from core.alerts.cards import enqueue_cards
 from core.alerts.handling import snooze_until
 from core.alerts.lifecycle import alert_views, resolve_by_hand
-from core.db.models import Alert
+from core.db.models import Alert, Member
 from core.db.session import UnitOfWork
 from core.errors import InvalidInput, NotFound
 from core.results import AlertView, Page
@@ -63,3 +63,26 @@ def snooze(uow: UnitOfWork, *, caller: ApiCaller, alert_id: int, duration: str) 
     snoozed = alert_of_shop(uow, shop_id=caller.shop_id, alert_id=alert_id)
     uow.commit()
     return snoozed
+
+
+def ack(uow: UnitOfWork, *, caller: ApiCaller, alert_id: int, member: int) -> AlertView:
+    """ "I'm on it" for a member of the shop (by their number in /members), as /ack does."""
+    alert = alert_of_shop(uow, shop_id=caller.shop_id, alert_id=alert_id)
+    if not alert.is_open:
+        raise InvalidInput(f"Alert {alert_id} is already resolved.")
+    member_id = uow.session.scalar(
+        select(Member.id).where(
+            Member.shop_id == caller.shop_id, Member.number == member, Member.left_at.is_(None)
+        )
+    )
+    if member_id is None:
+        raise InvalidInput(f"The shop has no member {member}: see the numbers in /members.")
+    uow.run(
+        update(Alert)
+        .where(Alert.id == alert_id)
+        .values(acknowledged_by=member_id, acknowledged_at=uow.now())
+    )
+    enqueue_cards(uow, [alert_id])
+    taken = alert_of_shop(uow, shop_id=caller.shop_id, alert_id=alert_id)
+    uow.commit()
+    return taken

@@ -9,12 +9,14 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy import update
 
 from core.alerts.cards import enqueue_cards
+from core.alerts.shop_alerts import alert_of_shop
 from core.db.models import Alert, Item
 from core.db.session import UnitOfWork
 from core.errors import InvalidInput
 from core.items.lookups import ensure_not_deleted, find_item_id, item_state, item_view
 from core.results import OrderChange
 from core.shops.members import require_member_ref
+from core.shops.views import ApiCaller
 from core.shops.zones import shop_zone
 from core.validation import check_amount, parse_due_date
 
@@ -53,7 +55,29 @@ def order_item(
     threshold) due on `due` (default: in three days), on the shop's clock."""
     member = require_member_ref(uow, telegram_user_id)
     item_id = find_item_id(uow, member.shop_id, name)
-    zone = shop_zone(uow, member.shop_id)
+    return place_order(
+        uow,
+        shop_id=member.shop_id,
+        member_id=member.id,
+        item_id=item_id,
+        name=name,
+        quantity=quantity,
+        due=due,
+    )
+
+
+def place_order(
+    uow: UnitOfWork,
+    *,
+    shop_id: int,
+    member_id: int | None,
+    item_id: int,
+    name: str,
+    quantity: int | None = None,
+    due: str | None = None,
+) -> OrderChange:
+    """Record an order for the shop's item by a member (or the API: None), and commit."""
+    zone = shop_zone(uow, shop_id)
     today = uow.now().astimezone(zone).date()
     due_date = today + DEFAULT_DELIVERY if due is None else parse_due_date(due, today)
     state = item_state(uow, item_id)
@@ -65,7 +89,7 @@ def order_item(
         uow,
         item_id,
         {
-            "ordered_by": member.id,
+            "ordered_by": member_id,
             "ordered_at": uow.now(),
             "ordered_quantity": wanted,
             "order_due": due_date,
@@ -92,3 +116,26 @@ def cancel_order(uow: UnitOfWork, *, telegram_user_id: int, name: str) -> OrderC
     change = OrderChange(item_view(uow, item_id), 0, None, alert_id)
     uow.commit()
     return change
+
+
+def order_for_alert(
+    uow: UnitOfWork,
+    *,
+    caller: ApiCaller,
+    alert_id: int,
+    quantity: int | None = None,
+    due: str | None = None,
+) -> OrderChange:
+    """The API's "Ordered": an order for the open alert's item (the defaults as /ordered)."""
+    alert = alert_of_shop(uow, shop_id=caller.shop_id, alert_id=alert_id)
+    if not alert.is_open:
+        raise InvalidInput(f"Alert {alert_id} is already resolved.")
+    return place_order(
+        uow,
+        shop_id=caller.shop_id,
+        member_id=None,
+        item_id=alert.item_id,
+        name=alert.item_name,
+        quantity=quantity,
+        due=due,
+    )

@@ -94,3 +94,18 @@ async def test_a_bad_cursor_is_a_problem_not_a_crash(api: Api) -> None:
 
     assert answer.status_code == 422
     assert answer.json()["detail"] == "This cursor is not one the API gave: start without it."
+
+
+async def test_a_member_takes_an_alert_and_an_order_is_recorded_over_http(api: Api) -> None:
+    alert_id = await _low_item(api)
+    before = state(api.shop.db)
+
+    nobody = await api.post(f"/v1/alerts/{alert_id}/ack", {"member": 9})
+    assert nobody.status_code == 422
+    assert state(api.shop.db) == before
+
+    taken = await api.post(f"/v1/alerts/{alert_id}/ack", {"member": 2})
+    ordered = await api.post(f"/v1/alerts/{alert_id}/ordered", {"quantity": 48, "due": "3d"})
+
+    assert taken.json()["acknowledged_by"] == "Staff 1001"
+    assert (ordered.json()["on_order"], ordered.json()["order_due"]) == (48, "2026-03-05")
