@@ -28,6 +28,8 @@ ADMIN_ONLY = [
     "invite",
     "timezone",
     "escalate",
+    "sku",
+    "connect",
     "setup",
     *TEAM_ADMIN,
 ]

@@ -1,8 +1,9 @@
-"""The schema: shops and members, items, the ledger and alerts, and the outbox. Every table
-is registered with `Base.metadata` once this package is imported."""
+"""The schema: shops and members, items, the ledger and alerts, the outbox, and point-of-sale
+connections. Every table is registered with `Base.metadata` once this package is imported."""
 
 from core.db.base import Base
 from core.db.models.outbox import Notification
+from core.db.models.pos import PosConnection, PosEvent, UnknownSku
 from core.db.models.shops import Invite, Member, Shop, VerificationCode
 from core.db.models.stock import Alert, Item, Movement
 
@@ -14,6 +15,9 @@ __all__ = [
     "Member",
     "Movement",
     "Notification",
+    "PosConnection",
+    "PosEvent",
     "Shop",
+    "UnknownSku",
     "VerificationCode",
 ]
