@@ -22,8 +22,13 @@ LISTED = 50
 def _unreported(uow: UnitOfWork, shop_ids: Sequence[int]) -> list[Any]:
     return list(
         uow.run(
-            select(UnknownSku.id, UnknownSku.shop_id, UnknownSku.sku, UnknownSku.times)
-            .add_columns(PosConnection.name)
+            select(
+                UnknownSku.id,
+                UnknownSku.shop_id,
+                UnknownSku.sku,
+                UnknownSku.times,
+                PosConnection.name,
+            )
             .join(PosConnection, PosConnection.id == UnknownSku.connection_id)
             .where(UnknownSku.shop_id.in_(shop_ids), UnknownSku.reported_at.is_(None))
             .order_by(UnknownSku.shop_id, UnknownSku.sku)

@@ -15,10 +15,6 @@ from core.shops.members import require_member_ref
 from core.validation import clean_sku
 
 
-def _taken(sku: str, holder: str) -> AlreadyExists:
-    return AlreadyExists(f"The SKU {sku} is already “{holder}”'s.")
-
-
 def set_sku(uow: UnitOfWork, *, telegram_user_id: int, name: str, sku: str | None) -> ItemView:
     """Set the item's SKU, or clear it with None (admins); a SKU another live item of the
     shop has is refused with that item's name."""
@@ -35,7 +31,7 @@ def set_sku(uow: UnitOfWork, *, telegram_user_id: int, name: str, sku: str | Non
             )
         ).scalar()
         if holder is not None:
-            raise _taken(code, holder)
+            raise AlreadyExists(f"The SKU {code} is already “{holder}”'s.")
     try:
         # A savepoint: another item may take the SKU between the look-up and this update.
         with uow.session.begin_nested():

@@ -12,7 +12,7 @@ from core.db.models import Item, Movement, PosEvent, UnknownSku
 from core.pos_webhooks import SkuCount, parse_shopify_inventory, parse_square_inventory
 from core.results import PosResult
 from core.shops import pos
-from core.stock import skus
+from core.stock import queries, skus
 from core.stock.pos_sync import apply_pos_event
 from core.validation import MAX_QUANTITY
 from tests.conftest import Clock
@@ -68,11 +68,20 @@ def test_a_shopify_event_sets_the_item_through_the_ledger_and_opens_its_alert(
     assert result.changed[0].alert_opened is None
     ledger = _rows(
         shop,
-        select(Movement.reason, Movement.delta, Movement.quantity_after, Movement.member_id)
-        .add_columns(Movement.source)
-        .order_by(Movement.id),
+        select(
+            Movement.reason,
+            Movement.delta,
+            Movement.quantity_after,
+            Movement.member_id,
+            Movement.source,
+        ).order_by(Movement.id),
     )
     assert ledger[-1] == ("import", -14, 6, None, "shopify:shopify")
+    details = shop.run(queries.item_details, telegram_user_id=shop.admin, name="Green tea")
+    assert (details.item.sku, details.movements[0].source) == (
+        "271878346596884015",
+        "shopify:shopify",
+    )
 
 
 def test_a_low_count_opens_the_alert_and_a_replay_changes_nothing(shop: ShopFixture) -> None:
