@@ -22,6 +22,7 @@ from bot.handlers import (
     items,
     onboarding,
     orders,
+    pos,
     prefs,
     room,
     stock_list,
@@ -165,6 +166,12 @@ COMMANDS = (
     Command("apikey", apikeys.apikey, ADMIN, Section.ADMIN,
             "Keys for the HTTP API", "/apikey new NAME [read|write], /apikey list or "
             "/apikey revoke ID", "/apikey new Till write", private_only=True),
+    Command("sku", pos.sku, ADMIN, Section.ADMIN,
+            "An item's point-of-sale code (or off)", "/sku NAME CODE or /sku NAME off",
+            "/sku Green tea GT-250"),
+    Command("connect", pos.connect, ADMIN, Section.ADMIN,
+            "Point-of-sale webhooks", "/connect shopify|square SECRET, /connect list or "
+            "/connect off NAME", "/connect list", private_only=True),
     Command("setup", room.setup, ADMIN, Section.ADMIN,
             "Make this group the shop's room (or off)", "/setup or /setup off", "/setup"),
     Command("members", team.list_members, ADMIN, Section.TEAM,

@@ -43,6 +43,18 @@ class StockChange:
 
 
 @dataclass(frozen=True)
+class PosResult:
+    """What one point-of-sale event did: the items it set, how many already had that
+    quantity, the SKUs no item has (recorded), and those whose count was refused."""
+
+    replayed: bool = False
+    changed: tuple[StockChange, ...] = ()
+    unchanged: int = 0
+    unknown_skus: tuple[str, ...] = ()
+    refused_skus: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class ItemPage:
     items: tuple[ItemView, ...]
     total: int
@@ -65,10 +77,11 @@ class MovementView:
     quantity_after: int
     created_at: datetime
     member_name: str | None
-    # For lists of the whole shop's movements: which row and item, what made it, its note.
+    # Who made it when no member did: `shopify:shopify-2`, `api:<key name>`, …
+    source: str | None = None
+    # For lists of the whole shop's movements: which row and item, and its note.
     id: int = 0
     item_id: int = 0
-    source: str | None = None
     note: str | None = None
 
 

@@ -112,6 +112,16 @@ def parse_sender(value: object) -> str | None:
     return str(Address(name, addr_spec=address)) if name else address
 
 
+def parse_public_url(value: object) -> str | None:
+    """The service's public http(s) address, without a trailing slash; blank is unset."""
+    text = str(value or "").strip().rstrip("/")
+    if not text:
+        return None
+    if not re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", text):
+        raise ValueError("use the public address, like https://stock.example.com")
+    return text
+
+
 def _blank_to_none(value: object) -> object:
     # An empty line in .env (`SMTP_HOST=`) means "not set", not "set to nothing".
     return None if isinstance(value, str) and not value.strip() else value
@@ -125,6 +135,7 @@ OptionalText = Annotated[str | None, BeforeValidator(_blank_to_none)]
 OptionalSecret = Annotated[SecretStr | None, BeforeValidator(_blank_to_none)]
 Sender = Annotated[str | None, BeforeValidator(parse_sender)]
 OptionalPort = Annotated[int | None, BeforeValidator(_blank_to_none)]
+PublicUrl = Annotated[str | None, BeforeValidator(parse_public_url)]
 
 
 class Settings(BaseSettings):
@@ -159,21 +170,12 @@ class Settings(BaseSettings):
     # Emails, and as many WhatsApp messages, to one address in an hour; beyond, they wait and
     # go out as one digest (SPEC 2.12).
     notify_max_per_hour: int = Field(default=10, ge=1, le=100_000)
+    # Shown to admins in the webhook addresses /connect gives (SPEC 4).
+    public_base_url: PublicUrl = None
     log_level: Literal["CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG"] = "INFO"
     # The HTTP server (the API, point-of-sale webhooks, health): off unless a port is set.
     http_host: str = "127.0.0.1"
     http_port: OptionalPort = Field(default=None, ge=1, le=65535)
-    # The service's public URL, for the webhook addresses /connect shows.
-    public_base_url: OptionalText = None
-
-    @field_validator("public_base_url")
-    @classmethod
-    def _public_url(cls, value: str | None) -> str | None:
-        if value is None:
-            return None
-        if not value.startswith(("https://", "http://")):
-            raise ValueError("must be a URL starting with https:// (or http://)")
-        return value.rstrip("/")
 
     @field_validator("log_level", "smtp_security", mode="before")
     @classmethod

@@ -17,6 +17,7 @@ from core.errors import InvalidInput
 # The schema's CHECK constraints use these limits too.
 MAX_QUANTITY = 1_000_000_000
 MAX_NAME_LENGTH = 64
+MAX_SKU_LENGTH = 64
 # Digits and the separators people write between them; letters would be read as a keypad
 # "vanity" number (+1 800 FLOWERS) and stored as digits the user never typed.
 _PHONE_CHARACTERS = re.compile(r"\+[\d\s().-]+")
@@ -48,6 +49,17 @@ def clean_item_name(raw: str) -> str:
 def item_name_key(raw: str) -> str:
     """The form names are compared in: folded white space, case-insensitive."""
     return clean_item_name(raw).casefold()
+
+
+def clean_sku(raw: str) -> str:
+    """A SKU: 1 to 64 printable characters without spaces, compared exactly as the point of sale
+    sends it."""
+    sku = raw.strip()
+    if not sku or len(sku) > MAX_SKU_LENGTH:
+        raise InvalidInput(f"A SKU has 1 to {MAX_SKU_LENGTH} characters.")
+    if any(char.isspace() or not char.isprintable() for char in sku):
+        raise InvalidInput("A SKU has no spaces or control characters.")
+    return sku
 
 
 def check_quantity(value: int, *, what: str = "Quantity") -> int:
@@ -188,14 +200,3 @@ def parse_length(raw: str, units: str) -> timedelta:
     if match is None or match.group(2) not in units:
         return timedelta(0)
     return int(match.group(1)) * _UNIT_LENGTHS[match.group(2)]
-
-
-MAX_SKU = 64
-
-
-def clean_sku(raw: str) -> str:
-    """A SKU as stored: 1 to 64 printable characters without spaces, as typed."""
-    sku = raw.strip()
-    if not 1 <= len(sku) <= MAX_SKU or not sku.isprintable() or any(c.isspace() for c in sku):
-        raise InvalidInput(f"A SKU is 1 to {MAX_SKU} characters without spaces.")
-    return sku

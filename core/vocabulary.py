@@ -32,6 +32,8 @@ class Kind(StrEnum):
     VERIFICATION = "verification"
     # An alert's card in the shop's room: sent once, then edited as the alert changes.
     CARD = "card"
+    # Once a day, to each admin: the SKUs a point of sale sent that no item has.
+    UNKNOWN_SKUS = "unknown_skus"
 
 
 class Status(StrEnum):

@@ -1,4 +1,5 @@
-"""Telegram texts and buttons of pushed notifications: alert, back in stock, reminder digest."""
+"""Telegram texts and buttons of pushed notifications: alert, back in stock, reminder digest,
+unknown SKUs."""
 
 from __future__ import annotations
 
@@ -34,6 +35,8 @@ def render_notification(kind: str, payload: Mapping[str, Any]) -> list[TelegramM
         return [back_in_stock_message(notice.first)]
     if notice.kind == "escalation":
         return [escalation_message(notice)]
+    if notice.kind == "unknown_skus":
+        return [TelegramMessage(text) for text in unknown_skus_texts(notice)]
     return [TelegramMessage(text) for text in digest_texts(notice)]
 
 
@@ -108,6 +111,25 @@ def digest_texts(notice: Notice, limit: int = MAX_TEXT, *, header: str | None = 
         f"\N{MIDDLE DOT} /alert {item.alert_id}"
         for item in notice.items
     ]
+    return split_lines(header, lines, limit=limit)
+
+
+def unknown_skus_texts(notice: Notice, limit: int = MAX_TEXT) -> list[str]:
+    """The daily list of SKUs a point of sale sent that no item has, with how to match them."""
+    total = len(notice.skus) + notice.more
+    noun = "SKU" if total == 1 else "SKUs"
+    header = (
+        f"\N{BLACK QUESTION MARK ORNAMENT} <b>{count(total)} unknown {noun}</b> from your point "
+        "of sale: no item has them, so their counts were not applied. Give an item its code "
+        "with <code>/sku NAME CODE</code>."
+    )
+    lines = [
+        f"\N{BULLET} <code>{escape(line.sku)}</code> \N{MIDDLE DOT} "
+        f"{count(line.times)}\N{MULTIPLICATION SIGN} from {escape(line.source)}"
+        for line in notice.skus
+    ]
+    if notice.more:
+        lines.append(f"\N{BULLET} and {count(notice.more)} more")
     return split_lines(header, lines, limit=limit)
 
 

@@ -99,7 +99,8 @@ def stock_page(page: ItemPage, *, only_low: bool, search: str | None) -> str:
 
 def movement_line(movement: MovementView, zone: tzinfo) -> str:
     """One line of an item's history."""
-    who = f" by {esc(movement.member_name)}" if movement.member_name else ""
+    by = movement.member_name or movement.source
+    who = f" by {esc(by)}" if by else ""
     word = MOVEMENT_WORDS.get(movement.reason, movement.reason)
     return (
         f"• {when(movement.created_at, zone)} {word} {signed(movement.delta)} "
@@ -115,6 +116,8 @@ def item_details(details: ItemDetails) -> str:
         f"In stock: {quantity_phrase(item)}",
         threshold_phrase(item).capitalize(),
     ]
+    if item.sku is not None:
+        lines.append(f"SKU: <code>{esc(item.sku)}</code>")
     if item.on_order:
         lines.append(on_order(item))
     alert = details.open_alert

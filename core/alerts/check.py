@@ -12,6 +12,7 @@ from sqlalchemy import ColumnElement, Select, bindparam, exists, func, literal, 
 
 from core.alerts.digests import remind_due_alerts
 from core.alerts.notifications import enqueue_alert_messages, enqueue_back_in_stock
+from core.alerts.unknown_skus import report_unknown_skus
 from core.db.dialect import advisory_lock, insert_or_skip, try_advisory_locks
 from core.db.models import Alert, Item, Shop
 from core.db.session import UnitOfWork
@@ -128,12 +129,14 @@ def _count_low(uow: UnitOfWork, shop_ids: Sequence[int]) -> int:
 
 
 def _check_shops(uow: UnitOfWork, shop_ids: Sequence[int]) -> CheckReport:
-    """Resolve, open and remind in the shops, whose locks the caller holds; then commit."""
+    """Resolve, open and remind in the shops, whose locks the caller holds, tell their admins
+    of unknown SKUs; then commit."""
     if not shop_ids:
         uow.commit()
         return CheckReport(0, 0, 0, 0, 0)
     opened, resolved = reconcile(uow, shop_ids)
     reminded, messages = remind_due_alerts(uow, shop_ids)
+    report_unknown_skus(uow, shop_ids)
     report = CheckReport(
         items_low=_count_low(uow, shop_ids),
         alerts_opened=len(opened),

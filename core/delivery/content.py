@@ -37,6 +37,15 @@ class NoticeItem:
 
 
 @dataclass(frozen=True)
+class UnknownSkuLine:
+    """A SKU a point of sale sent that no item has."""
+
+    sku: str
+    times: int
+    source: str
+
+
+@dataclass(frozen=True)
 class Notice:
     """A notification's content: its kind and the items it lists (one, or a digest's many)."""
 
@@ -51,6 +60,10 @@ class Notice:
     quiet: bool = False
     # An escalation: how long the alert has gone unhandled, in words ("4 hours").
     unhandled: str = ""
+    # Unknown SKUs: each with how often it came and the connection that last sent it, and
+    # how many more there are than the message lists.
+    skus: tuple[UnknownSkuLine, ...] = ()
+    more: int = 0
 
     @property
     def first(self) -> NoticeItem:
@@ -120,6 +133,8 @@ def read_notice(kind: str, payload: Mapping[str, Any]) -> Notice:
         raise ValueError(f"unknown notification kind {kind!r}")
     if kind == Kind.VERIFICATION:
         return read_verification(payload)
+    if kind == Kind.UNKNOWN_SKUS:
+        return read_unknown_skus(payload)
     try:
         raw_items = payload["alerts"] if kind in _DIGESTS else [payload]
         items = tuple(_item(raw) for raw in raw_items)
@@ -146,3 +161,18 @@ def read_verification(payload: Mapping[str, Any]) -> Notice:
 def verification_summary(notice: Notice) -> str:
     """The headline of a verification message, the code in it: "Your Stockbot code: 123456"."""
     return f"Your Stockbot code: {notice.code}"
+
+
+def read_unknown_skus(payload: Mapping[str, Any]) -> Notice:
+    """The unknown SKUs notice core.alerts.unknown_skus writes."""
+    try:
+        skus = tuple(
+            UnknownSkuLine(sku=str(raw["sku"]), times=int(raw["times"]), source=str(raw["source"]))
+            for raw in payload["skus"]
+        )
+        more = int(payload.get("more", 0))
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ValueError(f"malformed unknown_skus payload: {exc!r}") from None
+    if not skus:
+        raise ValueError("empty unknown_skus payload")
+    return Notice(kind=Kind.UNKNOWN_SKUS, items=(), skus=skus, more=more)

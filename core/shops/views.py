@@ -3,7 +3,7 @@ Frozen plain values, never ORM objects."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -168,3 +168,27 @@ class ApiCaller:
     def source(self) -> str:
         """What the ledger says made a change: `api:<key name>`."""
         return f"api:{self.name}"[:64]
+
+
+@dataclass(frozen=True)
+class Connection:
+    """A point-of-sale connection as admins see it: never its secret, only a hint of it."""
+
+    name: str
+    provider: str
+    secret_hint: str
+    created_at: datetime
+    # Where the provider sends its webhooks; None while PUBLIC_BASE_URL is not set.
+    webhook_url: str | None
+    active: bool = True
+
+
+@dataclass(frozen=True)
+class ConnectionSecret:
+    """What the HTTP endpoint needs to verify a delivery and apply it."""
+
+    id: int
+    shop_id: int
+    provider: str
+    name: str
+    secret: str = field(repr=False)

@@ -22,7 +22,7 @@ from core.results import StockChange
 from core.shops.views import ApiCaller
 from core.stock.catalog import item_of_shop
 from core.stock.changes import set_counted, shift_quantity
-from core.stock.ledger import lock_quantity, record_change
+from core.stock.ledger import lock_quantity, write_change
 from core.validation import MAX_QUANTITY, check_quantity
 
 MAX_KEY = 255
@@ -146,7 +146,7 @@ def _change(
         if shifted is None:
             raise _out_of_range(before, asked.delta)
         delta, after, reason = asked.delta, shifted, "add" if asked.delta > 0 else "remove"
-    return record_change(
+    return write_change(
         uow,
         item_id=item_id,
         member_id=None,
@@ -155,7 +155,6 @@ def _change(
         after=after,
         source=caller.source,
         note=asked.note,
-        commit=False,
     )
 
 

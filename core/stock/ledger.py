@@ -38,11 +38,35 @@ def record_change(
     after: int,
     source: str | None = None,
     note: str | None = None,
-    commit: bool = True,
 ) -> StockChange:
     """Write the movement (by a member, or by a `source` such as an API key or a point of
-    sale), open or resolve the item's alert, commit (unless the caller has more to write in
-    the same transaction); the change as shown."""
+    sale), open or resolve the item's alert, commit; the change as shown."""
+    change = write_change(
+        uow,
+        item_id=item_id,
+        member_id=member_id,
+        reason=reason,
+        delta=delta,
+        after=after,
+        source=source,
+        note=note,
+    )
+    uow.commit()
+    return change
+
+
+def write_change(
+    uow: UnitOfWork,
+    *,
+    item_id: int,
+    member_id: int | None,
+    reason: str,
+    delta: int,
+    after: int,
+    source: str | None = None,
+    note: str | None = None,
+) -> StockChange:
+    """What record_change does but the commit: for several changes in one transaction."""
     uow.run(
         movement_insert(),
         {
@@ -60,12 +84,9 @@ def record_change(
     opened, resolved = evaluate_item(uow, item_id, member_id=member_id, state=state)
     # Evaluating changes alerts and snoozes, never what the view shows, so the state read
     # before it is still the item as it now is.
-    change = StockChange(
+    return StockChange(
         item=state.view(item_id), delta=delta, alert_opened=opened, alert_resolved=resolved
     )
-    if commit:
-        uow.commit()
-    return change
 
 
 def lock_quantity(uow: UnitOfWork, item_id: int, name: str) -> int:

@@ -88,6 +88,7 @@ def item_details(
             Movement.quantity_after,
             Movement.created_at,
             Member.display_name,
+            Movement.source,
         )
         .outerjoin(Member, Member.id == Movement.member_id)
         .where(Movement.item_id == item_id)

@@ -29,6 +29,8 @@ ADMIN_ONLY = [
     "timezone",
     "escalate",
     "apikey",
+    "sku",
+    "connect",
     "setup",
     *TEAM_ADMIN,
 ]

@@ -288,3 +288,28 @@ def test_without_smtp_from_the_username_is_the_sender_only_when_it_is_an_address
     settings = settings_with(monkeypatch, SMTP_HOST="mail", SMTP_USERNAME=username)
 
     assert str(settings.smtp_sender) == sender
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("https://stock.example.com/", "https://stock.example.com"),
+        ("  http://10.0.0.5:8080/stockbot  ", "http://10.0.0.5:8080/stockbot"),
+        ("", None),
+    ],
+)
+def test_public_base_url_is_kept_without_its_trailing_slash(
+    monkeypatch: pytest.MonkeyPatch, value: str, expected: str | None
+) -> None:
+    assert settings_with(monkeypatch, PUBLIC_BASE_URL=value).public_base_url == expected
+
+
+@pytest.mark.parametrize(
+    "value", ["stock.example.com", "ftp://x.example", "https://a b", "https://x?y"]
+)
+def test_a_public_base_url_that_is_no_http_address_is_refused(
+    monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
+    message = refusal(monkeypatch, PUBLIC_BASE_URL=value)
+
+    assert "PUBLIC_BASE_URL: use the public address" in message

@@ -1,10 +1,11 @@
-"""The schema: shops and members, items, the ledger and alerts, the outbox, and the HTTP
-API's keys. Every table
-is registered with `Base.metadata` once this package is imported."""
+"""The schema: shops and members, items, the ledger and alerts, the outbox, the HTTP API's
+keys and point-of-sale connections. Every table is registered with `Base.metadata` once
+this package is imported."""
 
 from core.db.base import Base
 from core.db.models.access import ApiKey, IdempotencyRecord
 from core.db.models.outbox import Notification
+from core.db.models.pos import PosConnection, PosEvent, UnknownSku
 from core.db.models.shops import Invite, Member, Shop, VerificationCode
 from core.db.models.stock import Alert, Item, Movement
 
@@ -18,6 +19,9 @@ __all__ = [
     "Member",
     "Movement",
     "Notification",
+    "PosConnection",
+    "PosEvent",
     "Shop",
+    "UnknownSku",
     "VerificationCode",
 ]
