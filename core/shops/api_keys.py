@@ -10,9 +10,9 @@ import hashlib
 import secrets
 from datetime import timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 
-from core.db.models import ApiKey
+from core.db.models import ApiKey, IdempotencyRecord
 from core.db.session import UnitOfWork
 from core.errors import InvalidInput, NotFound
 from core.shops.members import require_member_ref
@@ -24,6 +24,8 @@ MAX_NAME = 64
 MAX_KEYS = 20
 # A key's last use is written at most this often: not one write per request.
 LAST_USED_PRECISION = timedelta(minutes=1)
+# How long an Idempotency-Key is remembered with its answer (SPEC 7 asks for a day at least).
+REQUESTS_KEPT = timedelta(days=7)
 
 
 def _hash(key: str) -> str:
@@ -110,3 +112,11 @@ def authenticate(uow: UnitOfWork, *, presented: str) -> ApiCaller | None:
         uow.session.execute(update(ApiKey).where(ApiKey.id == key.id).values(last_used_at=now))
         uow.commit()
     return ApiCaller(shop_id=key.shop_id, key_id=key.id, name=key.name, scope=key.scope)
+
+
+def forget_old_requests(uow: UnitOfWork) -> int:
+    """Drop the idempotency records older than REQUESTS_KEPT; how many (daily housekeeping)."""
+    cutoff = uow.now() - REQUESTS_KEPT
+    result = uow.run(delete(IdempotencyRecord).where(IdempotencyRecord.created_at < cutoff))
+    uow.commit()
+    return int(result.rowcount or 0)

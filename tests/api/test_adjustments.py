@@ -8,7 +8,9 @@ import asyncio
 import httpx
 import pytest
 
+from core.shops.api_keys import forget_old_requests
 from tests.api.conftest import Api, new_key, state
+from tests.conftest import Clock
 
 
 async def _item(api: Api, quantity: int = 24) -> int:
@@ -120,3 +122,17 @@ async def test_two_requests_with_one_key_at_once_change_the_stock_once(api: Api)
     assert answers[0].json()["item"]["quantity"] == 22
     assert (await api.get(f"/v1/items/{item_id}")).json()["quantity"] == 22
     assert len((await api.get("/v1/movements", item_id=item_id)).json()["movements"]) == 2
+
+
+async def test_keys_are_remembered_a_week_then_forgotten(api: Api, clock: Clock) -> None:
+    item_id = await _item(api)
+    await _adjust(api, item_id, {"delta": -2}, "sale-1")
+    clock.advance(days=6)
+    assert api.shop.run(forget_old_requests) == 0
+    assert (await _adjust(api, item_id, {"delta": -2}, "sale-1")).headers.get(
+        "idempotent-replayed"
+    ) == "true"
+
+    clock.advance(days=2)
+
+    assert api.shop.run(forget_old_requests) == 1
