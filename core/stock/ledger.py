@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import Insert, Select, Table, bindparam, insert, select
 
 from core.alerts.lifecycle import evaluate_item
+from core.alerts.webhook_events import stock_changed
 from core.db.models import Item, Movement
 from core.db.session import UnitOfWork
 from core.db.statements import cached_statement
@@ -20,6 +21,12 @@ def movement_insert() -> Insert:
     # On the table, not the mapped class: a plain INSERT skips the ORM's bulk machinery.
     table: Table = Movement.__table__  # type: ignore[assignment]
     return insert(table)
+
+
+@cached_statement
+def _recorded_movement_insert() -> Insert:
+    # The movement's id is the stock.changed event's.
+    return movement_insert().returning(Movement.id)
 
 
 @cached_statement
@@ -40,9 +47,10 @@ def record_change(
     note: str | None = None,
 ) -> StockChange:
     """Write the movement (by a member, or by a `source` such as an API key or a point of
-    sale), open or resolve the item's alert, commit; the change as shown."""
-    uow.run(
-        movement_insert(),
+    sale), queue its stock.changed event, open or resolve the item's alert, commit; the
+    change as shown."""
+    movement_id: int = uow.run(
+        _recorded_movement_insert(),
         {
             "item_id": item_id,
             "member_id": member_id,
@@ -53,8 +61,12 @@ def record_change(
             "source": source,
             "note": note,
         },
-    )
+    ).scalar_one()
     state = item_state(uow, item_id)
+    if state.has_webhooks:
+        fields = {"name": state.name, "sku": state.sku, "quantity": after, "delta": delta}
+        fields.update(reason=reason, source=source)
+        stock_changed(uow, item_id=item_id, movement_id=movement_id, fields=fields)
     opened, resolved = evaluate_item(uow, item_id, member_id=member_id, state=state)
     # Evaluating changes alerts and snoozes, never what the view shows, so the state read
     # before it is still the item as it now is.
