@@ -130,7 +130,9 @@ def evaluate_item(
     snoozed = row.alert_snoozed_until is not None and row.alert_snoozed_until > uow.now()
     if snoozed or row.muted:
         return None, None
-    opened = open_alert(uow, item_id, quantity=row.quantity, threshold=row.threshold, **destinations)
+    opened = open_alert(
+        uow, item_id, quantity=row.quantity, threshold=row.threshold, **destinations
+    )
     return opened, None
 
 

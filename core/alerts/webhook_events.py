@@ -6,12 +6,13 @@ exact JSON the relay posts; docs/webhooks.md gives each event's schema."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, String, bindparam, cast, exists, literal, null, select, type_coerce
+from sqlalchemy import JSON, String, bindparam, cast, exists, literal, null, select
 from sqlalchemy.orm import aliased
 
 from core.alerts.notifications import insert_rows, insert_statement
@@ -39,9 +40,10 @@ def iso(moment: datetime | date | None) -> str | None:
 @cached_statement
 def _event_insert(dialect: str) -> Any:
     now = bindparam("now", type_=Notification.created_at.type)
-    payload: Any = bindparam("payload", type_=JSON())
-    if dialect == "postgresql":  # a bound string is text there, and the column is json
-        payload = cast(type_coerce(payload, String), JSON)
+    # Serialized here: SQLite stores JSON as text, PostgreSQL casts the text to json.
+    payload: Any = bindparam("payload", type_=String())
+    if dialect == "postgresql":
+        payload = cast(payload, JSON)
     subscribed = (literal(",") + WebhookEndpoint.events + literal(",")).like(bindparam("pattern"))
     item_shop = select(Item.shop_id).where(Item.id == bindparam("item_id")).scalar_subquery()
     rows = (
@@ -74,7 +76,7 @@ def queue_event(
     envelope = {"type": event, "timestamp": iso(now), "data": data}
     params = {
         "now": now,
-        "payload": envelope,
+        "payload": json.dumps(envelope),
         "pattern": f"%,{event},%",
         "item_id": item_id,
         "alert_id": alert_id,
