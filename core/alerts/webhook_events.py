@@ -20,12 +20,10 @@ from core.db.models import Alert, Item, Member, Notification, Shop, WebhookEndpo
 from core.db.session import UnitOfWork
 from core.db.statements import cached_statement
 from core.items.rules import effective_threshold
+from core.shops.webhooks import EVENTS
 from core.vocabulary import Channel, Kind, Status
 
-ALERT_OPENED = "alert.opened"
-ALERT_UPDATED = "alert.updated"
-ALERT_RESOLVED = "alert.resolved"
-STOCK_CHANGED = "stock.changed"
+ALERT_OPENED, ALERT_UPDATED, ALERT_RESOLVED, STOCK_CHANGED = EVENTS
 
 _ENABLED = WebhookEndpoint.disabled_at.is_(None)
 

@@ -17,10 +17,10 @@ import httpx
 from core.delivery.channel import ChannelSetup, ChannelTraits, KeepGoing, Settled, one_by_one
 from core.delivery.config import DeliveryConfig
 from core.delivery.types import Claim, Outcome
+from core.shops.webhooks import SECRET_PREFIX
 from core.vocabulary import Channel
 
 USER_AGENT = "Stockbot-Webhooks/1.0"
-SECRET_PREFIX = "whsec_"
 
 
 def signature(secret: str, message_id: str, timestamp: int, body: bytes) -> str:
