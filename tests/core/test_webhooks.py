@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import base64
+from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import event, select, update
 
 from core.alerts.handling import ack_alert
 from core.db.models import Member, WebhookEndpoint
@@ -177,6 +179,36 @@ def test_no_events_for_a_shop_without_webhooks_nor_for_a_disabled_one(
     other.add_item("Tea", 3, threshold=5)
     assert shop.notifications(channel="webhook") == []
     assert events_for(other, theirs) == []
+
+
+def statements_during(db: Database, change: Callable[[], object]) -> list[str]:
+    seen: list[str] = []
+
+    def record(*args: Any) -> None:
+        seen.append(args[2])
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        change()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    return seen
+
+
+def test_a_stock_change_in_a_shop_without_webhooks_runs_no_statement_for_them(
+    shop: ShopFixture, db: Database
+) -> None:
+    shop.add_item("Tea", 3, threshold=5)
+    for amount in (1, 10):  # still low, then restocked
+        ran = statements_during(
+            db,
+            lambda amount=amount: shop.run(
+                changes.add_stock, telegram_user_id=shop.admin, name="Tea", amount=amount
+            ),
+        )
+        about_webhooks = [statement for statement in ran if "webhook_endpoints" in statement]
+        assert len(about_webhooks) == 1  # the item's state, which says there are none
+        assert about_webhooks[0].lstrip().startswith("SELECT items.name")
 
 
 def test_a_refused_change_queues_no_event(shop: ShopFixture) -> None:

@@ -120,6 +120,24 @@ async def test_410_gone_disables_the_endpoint_and_tells_the_admins_in_telegram(
     assert webhook_receiver.requests_seen == 1
 
 
+async def test_a_failing_endpoint_holds_up_only_its_own_events(
+    bot_api: FakeBotApi, webhook_receiver: WebhookReceiver, live_db: Database
+) -> None:
+    shop, _ = subscribe(live_db, webhook_receiver)
+    with live_db.unit_of_work() as uow:
+        shop_id = uow.session.scalars(select(Member.shop_id)).one()
+        working = create_webhook(
+            uow, shop_id=shop_id, url=webhook_receiver.url("/ok"), events=EVENTS
+        )
+    webhook_receiver.expect("/ok", working.secret)
+    webhook_receiver.answer_with(500, path=PATH)
+    shop.add_item("Tea", 3, threshold=5)
+    async with running_relay(delivery_settings(bot_api), live_db):
+        arrived = await webhook_receiver.await_accepted(2)
+    assert [delivery.path for delivery in arrived] == ["/ok", "/ok"]
+    assert [delivery.event["type"] for delivery in arrived] == ["stock.changed", "alert.opened"]
+
+
 def receiver_url(receiver: WebhookReceiver) -> str:
     return receiver.url(PATH)
 

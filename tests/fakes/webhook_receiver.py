@@ -39,7 +39,7 @@ class WebhookReceiver:
         self._accepted: list[Delivery] = []
         self._refused: list[str] = []
         self._requests_seen = 0
-        self._status: int | None = None
+        self._statuses: dict[str | None, int] = {}
         self._delay = 0.0
 
     def __enter__(self) -> WebhookReceiver:
@@ -59,10 +59,14 @@ class WebhookReceiver:
         with self._signal:
             self._secrets[path] = secret
 
-    def answer_with(self, status: int | None) -> None:
-        """Answer every request with this status (None: accept again) without recording it."""
+    def answer_with(self, status: int | None, *, path: str | None = None) -> None:
+        """Answer requests (to `path`, or to every path) with this status without recording
+        them; None: accept them again."""
         with self._signal:
-            self._status = status
+            if status is None:
+                self._statuses.pop(path, None)
+            else:
+                self._statuses[path] = status
 
     def delay_answers(self, seconds: float) -> None:
         """Hold each answer this long (a client with a shorter timeout gives up)."""
@@ -73,7 +77,8 @@ class WebhookReceiver:
         with self._signal:
             self._requests_seen += 1
             self._signal.notify()
-            status, delay = self._status, self._delay
+            status = self._statuses.get(request.path, self._statuses.get(None))
+            delay = self._delay
         if delay:
             self._server.stopping.wait(delay)  # a stop cuts the wait short
         if status is not None:
