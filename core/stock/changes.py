@@ -24,10 +24,10 @@ from core.db.models import Item, Member
 from core.db.session import UnitOfWork
 from core.db.statements import cached_statement
 from core.errors import AlreadyExists, InsufficientStock, InvalidInput, NotAMember
-from core.items.lookups import ensure_not_deleted, find_item_id, item_state, item_view, no_such_item
+from core.items.lookups import ensure_not_deleted, find_item_id, item_view, no_such_item
 from core.results import StockChange
 from core.shops.members import require_member_ref
-from core.stock.ledger import lock_quantity, movement_insert, record_change
+from core.stock.ledger import lock_quantity, record_change, write_movement
 from core.validation import MAX_QUANTITY, check_amount, check_quantity, clean_item_name
 
 
@@ -216,10 +216,12 @@ def delete_item(uow: UnitOfWork, *, telegram_user_id: int, name: str) -> StockCh
         update(Item).where(Item.id == item_id).values(deleted_at=now, quantity=0, updated_at=now)
     )
     movement = {"reason": "delete", "delta": -before, "quantity_after": 0, "created_at": now}
-    movement |= {"source": None, "note": None}
-    uow.run(movement_insert(), {"item_id": item_id, "member_id": member.id, **movement})
-    open_id = item_state(uow, item_id).open_alert_id
+    movement |= {"member_id": member.id, "source": None, "note": None}
+    state = write_movement(uow, item_id, movement)
+    open_id = state.open_alert_id
     if open_id is not None:
-        close_alert(uow, open_id, resolution="deleted", member_id=member.id)
+        close_alert(
+            uow, open_id, resolution="deleted", member_id=member.id, webhooks=state.has_webhooks
+        )
     uow.commit()
     return StockChange(item=view, delta=-before, alert_resolved=open_id)

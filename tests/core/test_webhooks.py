@@ -130,6 +130,23 @@ def test_each_change_queues_its_events_for_the_endpoints_subscribed_to_them(
     assert events_for(shop, alerts_only) == ["alert.opened", "alert.resolved"]
 
 
+def test_deleting_an_item_is_a_stock_change_to_zero_and_resolves_its_alert(
+    shop: ShopFixture,
+) -> None:
+    endpoint = subscribe(shop)
+    shop.add_item("Tea", 3, threshold=5)
+    shop.run(changes.delete_item, telegram_user_id=shop.admin, name="Tea")
+    *_, deleted, resolved = shop.notifications(recipient=str(endpoint))
+    assert deleted.payload["type"] == "stock.changed"
+    assert {key: deleted.payload["data"][key] for key in ("quantity", "delta", "reason")} == {
+        "quantity": 0,
+        "delta": -3,
+        "reason": "delete",
+    }
+    assert resolved.payload["type"] == "alert.resolved"
+    assert resolved.payload["data"]["resolution"] == "deleted"
+
+
 def test_event_payloads_are_standard_webhooks_envelopes(shop: ShopFixture) -> None:
     endpoint = subscribe(shop)
     shop.add_item("Tea", 3, threshold=5)
