@@ -7,7 +7,7 @@ from fastapi import FastAPI
 from api.auth import KeyRateLimit
 from api.context import ApiContext
 from api.problems import add_problem_handlers
-from api.routes import alerts, health, integrations, items, shop
+from api.routes import alerts, health, integrations, items, shop, webhooks
 from api.schemas import ProblemDetails
 
 DESCRIPTION = (
@@ -47,6 +47,6 @@ def create_app(context: ApiContext, rate_limit: KeyRateLimit | None = None) -> F
     app.state.rate_limit = rate_limit or KeyRateLimit()
     add_problem_handlers(app)
     app.include_router(health.router)
-    for module in (items, alerts, shop, integrations):
+    for module in (items, alerts, shop, webhooks, integrations):
         app.include_router(module.router, responses=PROBLEMS)
     return app

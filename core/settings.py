@@ -228,9 +228,9 @@ class Settings(BaseSettings):
 
     @property
     def delivery_channels(self) -> frozenset[str]:
-        """The channels the relay serves: the members' that are on, and the shops' rooms,
-        which are Telegram too and on with it."""
-        return self.enabled_channels | {Channel.ROOM.value}
+        """The channels the relay serves: the members' that are on, the shops' rooms, which
+        are Telegram too and on with it, and webhooks (rows exist only for endpoints)."""
+        return self.enabled_channels | {Channel.ROOM.value, Channel.WEBHOOK.value}
 
 
 class SettingsError(Exception):

@@ -16,6 +16,8 @@ class Channel(StrEnum):
     WHATSAPP = "whatsapp"
     # The shop's room (a Telegram group, SPEC 3.1): its alert cards and digests, no member's.
     ROOM = "room"
+    # A shop's outgoing webhook endpoint (SPEC 7): the recipient is the endpoint's id.
+    WEBHOOK = "webhook"
 
 
 class Kind(StrEnum):
@@ -34,6 +36,10 @@ class Kind(StrEnum):
     CARD = "card"
     # Once a day, to each admin: the SKUs a point of sale sent that no item has.
     UNKNOWN_SKUS = "unknown_skus"
+    # An event (alert.opened, stock.changed, …) posted to a shop's webhook endpoint.
+    WEBHOOK_EVENT = "webhook_event"
+    # Told to a shop's admins: an endpoint that kept failing for days was switched off.
+    WEBHOOK_DISABLED = "webhook_disabled"
 
 
 class Status(StrEnum):

@@ -7,6 +7,7 @@ from bot.delivery.setup import BotSetup
 from bot.delivery.telegram import TelegramChannel
 from core.delivery.channel import ChannelKind
 from core.delivery.email import EmailSender
+from core.delivery.webhook import WebhookSender
 from core.delivery.whatsapp import WhatsAppSender
 
 CHANNELS: tuple[ChannelKind[BotSetup], ...] = (
@@ -14,4 +15,5 @@ CHANNELS: tuple[ChannelKind[BotSetup], ...] = (
     RoomChannel,
     EmailSender,
     WhatsAppSender,
+    WebhookSender,
 )

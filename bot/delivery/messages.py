@@ -12,6 +12,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.constants import MessageLimit
 
 from core.delivery.content import Notice, NoticeItem, read_notice
+from core.vocabulary import Kind
 from core.wording import count
 
 MAX_TEXT = int(MessageLimit.MAX_TEXT_LENGTH)
@@ -28,6 +29,8 @@ class TelegramMessage:
 
 def render_notification(kind: str, payload: Mapping[str, Any]) -> list[TelegramMessage]:
     """The messages of one outbox row, in order (a long digest takes several)."""
+    if kind == Kind.WEBHOOK_DISABLED:
+        return [webhook_disabled_message(payload)]
     notice = read_notice(kind, payload)
     if notice.kind == "alert":
         return [alert_message(notice.first)]
@@ -38,6 +41,17 @@ def render_notification(kind: str, payload: Mapping[str, Any]) -> list[TelegramM
     if notice.kind == "unknown_skus":
         return [TelegramMessage(text) for text in unknown_skus_texts(notice)]
     return [TelegramMessage(text) for text in digest_texts(notice)]
+
+
+def webhook_disabled_message(payload: Mapping[str, Any]) -> TelegramMessage:
+    """To the shop's admins: one of its webhook endpoints was switched off, and why."""
+    text = (
+        f"\N{WARNING SIGN}\N{VARIATION SELECTOR-16} <b>Webhook #{payload['webhook_id']} "
+        "switched off</b>\n"
+        f"{escape(str(payload['url']))} gets no more events: {escape(str(payload['reason']))}.\n"
+        "Fix the receiver, then subscribe it again with POST /v1/webhooks."
+    )
+    return TelegramMessage(text)
 
 
 def alert_message(item: NoticeItem) -> TelegramMessage:

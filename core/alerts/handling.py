@@ -10,6 +10,7 @@ from sqlalchemy import or_, update
 
 from core.alerts.cards import enqueue_cards
 from core.alerts.lifecycle import alert_id_for_item, get_alert
+from core.alerts.webhook_events import ALERT_UPDATED, alert_event
 from core.db.models import Alert
 from core.db.session import UnitOfWork
 from core.errors import InvalidInput
@@ -49,6 +50,7 @@ def ack_alert(
             raise InvalidInput(f"Alert #{alert_id} is already resolved.")
         raise InvalidInput(f"You are already on alert #{alert_id}.")
     enqueue_cards(uow, [alert_id])
+    alert_event(uow, ALERT_UPDATED, [alert_id])
     after = get_alert(uow, telegram_user_id=telegram_user_id, alert_id=alert_id)
     uow.commit()
     return AckChange(alert=after, taken_from=before.acknowledged_by_name)
@@ -94,6 +96,7 @@ def snooze_alert(
     if snoozed is None:
         raise InvalidInput(f"Alert #{alert_id} is already resolved.")
     enqueue_cards(uow, [alert_id])
+    alert_event(uow, ALERT_UPDATED, [alert_id])
     after = get_alert(uow, telegram_user_id=telegram_user_id, alert_id=alert_id)
     uow.commit()
     return after

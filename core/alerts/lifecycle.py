@@ -9,6 +9,7 @@ from sqlalchemy.orm import aliased
 
 from core.alerts.cards import enqueue_cards
 from core.alerts.notifications import enqueue_alert_messages, enqueue_back_in_stock
+from core.alerts.webhook_events import ALERT_OPENED, ALERT_RESOLVED, ALERT_UPDATED, alert_event
 from core.db.dialect import insert_or_skip
 from core.db.models import Alert, Item, Member, Shop
 from core.db.session import UnitOfWork
@@ -44,10 +45,16 @@ def _open_alert_insert(dialect: str) -> Any:
 
 
 def open_alert(
-    uow: UnitOfWork, item_id: int, *, quantity: int, threshold: int, room: bool = True
+    uow: UnitOfWork,
+    item_id: int,
+    *,
+    quantity: int,
+    threshold: int,
+    room: bool = True,
+    webhooks: bool = True,
 ) -> int | None:
     """Open an alert unless one is open already (the unique index decides under races).
-    `room=False`: the caller knows the shop has no room, so no card is looked for."""
+    `room=False` (`webhooks=False`): the shop has no room (no webhook), none is looked for."""
     now = uow.now()
     alert_id: int | None = uow.run(
         _open_alert_insert(uow.dialect),
@@ -63,14 +70,22 @@ def open_alert(
         enqueue_alert_messages(uow, [alert_id])
         if room:
             enqueue_cards(uow, [alert_id])
+        if webhooks:
+            alert_event(uow, ALERT_OPENED, [alert_id])
     return alert_id
 
 
 def close_alert(
-    uow: UnitOfWork, alert_id: int, *, resolution: str, member_id: int | None, room: bool = True
+    uow: UnitOfWork,
+    alert_id: int,
+    *,
+    resolution: str,
+    member_id: int | None,
+    room: bool = True,
+    webhooks: bool = True,
 ) -> bool:
-    """Resolve an open alert; False when someone else resolved it first. `room=False`: the
-    caller knows the shop has no room, so no card is looked for."""
+    """Resolve an open alert; False when someone else resolved it first. `room=False` and
+    `webhooks=False`: as for open_alert."""
     closed = uow.run(
         update(Alert)
         .where(Alert.id == alert_id, Alert.resolved_at.is_(None))
@@ -81,6 +96,8 @@ def close_alert(
         return False
     if room:
         enqueue_cards(uow, [alert_id])
+    if webhooks:
+        alert_event(uow, ALERT_RESOLVED, [alert_id])
     return True
 
 
@@ -94,11 +111,12 @@ def evaluate_item(
     item's `item_state` passes it in to save reading it again."""
     row = item_state(uow, item_id) if state is None else state
     open_id = row.open_alert_id
+    destinations = {"room": row.has_room, "webhooks": row.has_webhooks}
     if not row.is_low:
         if row.alert_snoozed_until is not None:
             uow.run(update(Item).where(Item.id == item_id).values(alert_snoozed_until=None))
         if open_id is not None and close_alert(
-            uow, open_id, resolution="restocked", member_id=member_id, room=row.has_room
+            uow, open_id, resolution="restocked", member_id=member_id, **destinations
         ):
             enqueue_back_in_stock(uow, [open_id])
             return None, open_id
@@ -106,12 +124,14 @@ def evaluate_item(
     if open_id is not None:
         if row.has_room:  # its card shows the item's figures
             enqueue_cards(uow, [open_id])
+        if row.has_webhooks:  # and so do its events
+            alert_event(uow, ALERT_UPDATED, [open_id])
         return None, None
     snoozed = row.alert_snoozed_until is not None and row.alert_snoozed_until > uow.now()
     if snoozed or row.muted:
         return None, None
     opened = open_alert(
-        uow, item_id, quantity=row.quantity, threshold=row.threshold, room=row.has_room
+        uow, item_id, quantity=row.quantity, threshold=row.threshold, **destinations
     )
     return opened, None
 

@@ -16,6 +16,7 @@ from core.delivery.quiet import quiet_ends
 from core.delivery.rooms import admit_to_room, remember_card
 from core.delivery.throttle import admit
 from core.delivery.types import Claim, Outcome, RetryPolicy
+from core.delivery.webhook_endpoints import mark_endpoint
 
 log = logging.getLogger("stockbot.delivery")
 
@@ -28,20 +29,20 @@ HOLD_ROUNDS = 5
 def _due(
     now: datetime,
     channels: Collection[str],
-    *,
     one_per_recipient: bool,
     skip_recipients: Collection[str],
+    in_order: bool,
 ) -> list[Any]:
+    queued = [Notification.status == "pending", Notification.channel.in_(sorted(channels))]
     conditions = [
-        Notification.status == "pending",
+        *queued,
         Notification.next_attempt_at <= now,
         or_(Notification.claimed_until.is_(None), Notification.claimed_until <= now),
-        Notification.channel.in_(sorted(channels)),
     ]
     if skip_recipients:
         conditions.append(Notification.recipient.not_in(sorted(skip_recipients)))
     if one_per_recipient:
-        firsts = select(func.min(Notification.id)).where(*conditions)
+        firsts = select(func.min(Notification.id)).where(*(queued if in_order else conditions))
         # The due conditions stay on the outer query too: PostgreSQL re-checks those (not the
         # subquery) on a row another relay claimed meanwhile, and so skips it.
         conditions.append(Notification.id.in_(firsts.group_by(Notification.recipient)))
@@ -59,6 +60,7 @@ def claim_due(
     max_attempts: int | None = None,
     hourly_cap: int | None = None,
     room_budget: int | None = None,
+    in_order: bool = False,
 ) -> list[Claim]:
     """Lease up to `limit` due rows of these channels, oldest due first, and commit.
 
@@ -66,15 +68,15 @@ def claim_due(
     Each claim counts as an attempt, so a row that keeps crashing its relay still dies: one
     that already had `max_attempts` (its relay stopped each time before recording an
     outcome) is marked dead instead of handed out.
-    `one_per_recipient` takes only each recipient's oldest due row, and `skip_recipients`
-    none of theirs: a long queue for one chat then never holds up the others.
+    `one_per_recipient` takes each recipient's oldest due row (`in_order`: its oldest queued
+    row, once due), `skip_recipients` none of theirs: one long queue never holds up others.
     With `hourly_cap`, at most that many messages go to one address in an hour; the rest
     are folded into a held digest (core/delivery/throttle.py). With `room_budget`, at most
     that many messages go to one room a minute (core/delivery/rooms.py)."""
     if not channels or limit <= 0:
         return []
     now = uow.now()
-    due = _due(now, channels, one_per_recipient=one_per_recipient, skip_recipients=skip_recipients)
+    due = _due(now, channels, one_per_recipient, skip_recipients, in_order)
     ids, seen = _select(uow, due, limit, hourly_cap, room_budget)
     if not seen:
         return []
@@ -206,8 +208,10 @@ def record_outcome(
             values["last_error"] = outcome.reason
     settled = uow.session.execute(_fenced(claim).values(**values).returning(Notification.status))
     status = settled.scalar_one_or_none()
-    if status is not None and outcome.card is not None and claim.alert_id is not None:
-        remember_card(uow, claim.alert_id, outcome.card)
+    if status is not None:
+        mark_endpoint(uow, claim, outcome)
+        if outcome.card is not None and claim.alert_id is not None:
+            remember_card(uow, claim.alert_id, outcome.card)
     uow.commit()
     return None if status is None else (status, next_at)
 

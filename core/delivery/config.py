@@ -26,3 +26,5 @@ class DeliveryConfig:
     # None: the system's trusted certificates.
     smtp_ssl_context: ssl.SSLContext | None = None
     twilio_timeout: float = 15.0
+    # A webhook receiver should answer at once and do its work later (docs/webhooks.md).
+    webhook_timeout: float = 10.0

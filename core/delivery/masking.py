@@ -27,6 +27,8 @@ def mask_recipient(channel: str, recipient: str) -> str:
         return mask_email(recipient)
     if channel == "whatsapp":
         return mask_number(recipient)
+    if channel == "webhook":  # the endpoint's id, never its URL or secret
+        return f"webhook {recipient}"
     return f"chat {recipient}"
 
 

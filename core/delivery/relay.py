@@ -18,11 +18,16 @@ from core.delivery.config import DeliveryConfig
 from core.delivery.dead_letters import waiting_for_channels
 from core.delivery.masking import mask_recipient
 from core.delivery.types import Claim, Outcome
+from core.delivery.webhook_endpoints import with_targets
 from core.shops.chats import move_chat
+from core.vocabulary import Channel
 
 log = logging.getLogger("stockbot.delivery")
 
 OnSettled = Callable[[], None]
+# Channels whose recipients get their rows strictly in order: a webhook endpoint sees
+# "alert.opened" before that alert's "alert.resolved", even across an outage.
+IN_ORDER_CHANNELS = frozenset({Channel.WEBHOOK.value})
 
 
 class RelayStore:
@@ -72,7 +77,9 @@ class RelayStore:
                 max_attempts=self.policy.max_attempts,
                 hourly_cap=self._caps.get(channel),
                 room_budget=self._budgets.get(channel),
+                in_order=channel in IN_ORDER_CHANNELS,
             )
+            claims = with_targets(uow, claims)
         with self._lock:
             self._unsettled.update((claim.id, claim) for claim in claims)
         return claims

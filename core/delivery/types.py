@@ -30,6 +30,8 @@ class Outcome:
     # A room's alert card that was sent or edited: the (chat id, message id) it now is, kept
     # with the row's outcome so that the card's next change edits that message.
     card: tuple[int, int] | None = None
+    # The recipient is gone for good (a webhook endpoint answered 410 Gone): it gets no more.
+    gone: bool = False
 
     @classmethod
     def sent(cls, *, card: tuple[int, int] | None = None) -> Outcome:
@@ -42,9 +44,9 @@ class Outcome:
         return cls("retry", _short(reason), parts_sent=parts_sent)
 
     @classmethod
-    def dead(cls, reason: str) -> Outcome:
-        """A permanent failure: give up, keep the reason."""
-        return cls("dead", _short(reason))
+    def dead(cls, reason: str, *, gone: bool = False) -> Outcome:
+        """A permanent failure: give up, keep the reason; `gone`: nor send it anything more."""
+        return cls("dead", _short(reason), gone=gone)
 
     @classmethod
     def defer(
@@ -57,6 +59,14 @@ class Outcome:
 def _short(reason: str) -> str:
     reason = " ".join(reason.split())
     return reason if len(reason) <= MAX_REASON else reason[: MAX_REASON - 1] + "…"
+
+
+@dataclass(frozen=True)
+class WebhookTarget:
+    """Where a webhook claim is posted, and the secret that signs it (never shown)."""
+
+    url: str
+    secret: str = field(repr=False)
 
 
 @dataclass(frozen=True)
@@ -77,6 +87,8 @@ class Claim:
     silent: bool = False
     # The alert it is about (a card's alert); None for digests and codes.
     alert_id: int | None = None
+    # A webhook row's endpoint, read when it is claimed; None if it was deleted or disabled.
+    webhook: WebhookTarget | None = None
 
 
 @dataclass(frozen=True)

@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, bindparam, select
+from sqlalchemy import Select, and_, bindparam, exists, select
 
-from core.db.models import Alert, Item, Shop
+from core.db.models import Alert, Item, Shop, WebhookEndpoint
 from core.db.session import UnitOfWork
 from core.db.statements import cached_statement
 from core.errors import NotFound
@@ -44,6 +44,8 @@ class ItemState:
     order_due: date | None
     # The shop has a room, where the open alert's card shows the item's figures.
     has_room: bool = False
+    # The shop has an enabled webhook endpoint, which may want to hear of the change.
+    has_webhooks: bool = False
     sku: str | None = None
 
     @property
@@ -114,6 +116,9 @@ def _item_state_query() -> Select[Any]:
             Item.on_order,
             Item.order_due,
             Shop.room_chat_id.is_not(None),
+            exists().where(
+                WebhookEndpoint.shop_id == Item.shop_id, WebhookEndpoint.disabled_at.is_(None)
+            ),
             Item.sku,
         )
         .join(Shop, Shop.id == Item.shop_id)

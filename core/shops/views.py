@@ -192,3 +192,25 @@ class ConnectionSecret:
     provider: str
     name: str
     secret: str = field(repr=False)
+
+
+@dataclass(frozen=True)
+class WebhookView:
+    """A shop's webhook endpoint as the shop sees it: never its secret."""
+
+    id: int
+    url: str
+    events: tuple[str, ...]
+    created_at: datetime
+    # When it was switched off (410 Gone, or 3 days of failures); None while it is on.
+    disabled_at: datetime | None
+    # The first failure of its current run of failures; None while deliveries succeed.
+    failing_since: datetime | None
+
+
+@dataclass(frozen=True)
+class CreatedWebhook:
+    """A new endpoint and its signing secret, which is shown this once."""
+
+    webhook: WebhookView
+    secret: str

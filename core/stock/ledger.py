@@ -7,19 +7,34 @@ from typing import Any
 from sqlalchemy import Insert, Select, Table, bindparam, insert, select
 
 from core.alerts.lifecycle import evaluate_item
+from core.alerts.webhook_events import stock_changed
 from core.db.models import Item, Movement
 from core.db.session import UnitOfWork
 from core.db.statements import cached_statement
-from core.items.lookups import item_state, no_such_item
+from core.items.lookups import ItemState, item_state, no_such_item
 from core.results import StockChange
 from core.validation import clean_item_name
 
 
 @cached_statement
 def movement_insert() -> Insert:
-    # On the table, not the mapped class: a plain INSERT skips the ORM's bulk machinery.
+    # On the table, not the mapped class: a plain INSERT skips the ORM's bulk machinery. The
+    # movement's id is its stock.changed event's.
     table: Table = Movement.__table__  # type: ignore[assignment]
-    return insert(table)
+    return insert(table).returning(table.c.id)
+
+
+def write_movement(uow: UnitOfWork, item_id: int, movement: dict[str, Any]) -> ItemState:
+    """Write a movement of the item (`movement`: its member_id, reason, delta,
+    quantity_after, created_at, source and note), queue its stock.changed event if the shop
+    has webhooks, and return the item's state as it now is."""
+    movement_id: int = uow.run(movement_insert(), {"item_id": item_id, **movement}).scalar_one()
+    state = item_state(uow, item_id)
+    if state.has_webhooks:
+        fields = {"name": state.name, "sku": state.sku, "quantity": movement["quantity_after"]}
+        fields |= {key: movement[key] for key in ("delta", "reason", "source")}
+        stock_changed(uow, item_id=item_id, movement_id=movement_id, fields=fields)
+    return state
 
 
 @cached_statement
@@ -40,7 +55,8 @@ def record_change(
     note: str | None = None,
 ) -> StockChange:
     """Write the movement (by a member, or by a `source` such as an API key or a point of
-    sale), open or resolve the item's alert, commit; the change as shown."""
+    sale), queue its stock.changed event, open or resolve the item's alert, commit; the
+    change as shown."""
     change = write_change(
         uow,
         item_id=item_id,
@@ -67,20 +83,9 @@ def write_change(
     note: str | None = None,
 ) -> StockChange:
     """What record_change does but the commit: for several changes in one transaction."""
-    uow.run(
-        movement_insert(),
-        {
-            "item_id": item_id,
-            "member_id": member_id,
-            "reason": reason,
-            "delta": delta,
-            "quantity_after": after,
-            "created_at": uow.now(),
-            "source": source,
-            "note": note,
-        },
-    )
-    state = item_state(uow, item_id)
+    movement: dict[str, Any] = {"member_id": member_id, "reason": reason, "delta": delta}
+    movement |= {"quantity_after": after, "created_at": uow.now(), "source": source, "note": note}
+    state = write_movement(uow, item_id, movement)
     opened, resolved = evaluate_item(uow, item_id, member_id=member_id, state=state)
     # Evaluating changes alerts and snoozes, never what the view shows, so the state read
     # before it is still the item as it now is.

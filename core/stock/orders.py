@@ -10,6 +10,7 @@ from sqlalchemy import update
 
 from core.alerts.cards import enqueue_cards
 from core.alerts.shop_alerts import alert_of_shop
+from core.alerts.webhook_events import ALERT_UPDATED, alert_event
 from core.db.models import Alert, Item
 from core.db.session import UnitOfWork
 from core.errors import InvalidInput
@@ -98,6 +99,7 @@ def place_order(
     )
     if alert_id is not None:
         enqueue_cards(uow, [alert_id])
+        alert_event(uow, ALERT_UPDATED, [alert_id])
     change = OrderChange(item_view(uow, item_id), wanted, due_date, alert_id)
     uow.commit()
     return change
@@ -113,6 +115,7 @@ def cancel_order(uow: UnitOfWork, *, telegram_user_id: int, name: str) -> OrderC
     alert_id = _alert_waits(uow, item_id, {"order_overdue_at": None})
     if alert_id is not None:
         enqueue_cards(uow, [alert_id])
+        alert_event(uow, ALERT_UPDATED, [alert_id])
     change = OrderChange(item_view(uow, item_id), 0, None, alert_id)
     uow.commit()
     return change

@@ -32,19 +32,19 @@ def test_every_channel_of_the_outbox_has_exactly_one_class() -> None:
 
 
 def test_the_start_report_names_the_channels_on_and_how_to_turn_on_the_others() -> None:
-    lines = channel_report({"telegram", "room"}, [kind.traits for kind in CHANNELS])
+    lines = channel_report({"telegram", "room", "webhook"}, [kind.traits for kind in CHANNELS])
     assert lines == [
-        "Delivery channels on: room, telegram",
+        "Delivery channels on: room, telegram, webhook",
         "Delivery channel email is off: set SMTP_HOST (and SMTP_USERNAME, SMTP_PASSWORD, "
         "SMTP_FROM) to turn it on",
         "Delivery channel whatsapp is off: set TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and "
         "TWILIO_WHATSAPP_FROM to turn it on",
     ]
     assert channel_report(set(Channel), [kind.traits for kind in CHANNELS]) == [
-        "Delivery channels on: email, room, telegram, whatsapp"
+        "Delivery channels on: email, room, telegram, webhook, whatsapp"
     ]
     waiting = channel_report(
-        {"telegram", "email"}, [kind.traits for kind in CHANNELS], {"whatsapp": 3}
+        {"telegram", "email", "webhook"}, [kind.traits for kind in CHANNELS], {"whatsapp": 3}
     )
     assert waiting[-1] == (
         "3 queued notifications wait for channel whatsapp: they go out once it is configured"

@@ -9,6 +9,7 @@ import pytest
 from tests.fakes.smtp import SmtpSink
 from tests.fakes.telegram_api import FakeBotApi
 from tests.fakes.twilio_api import FakeTwilioApi
+from tests.fakes.webhook_receiver import WebhookReceiver
 
 
 @pytest.fixture
@@ -30,3 +31,10 @@ def smtp_server() -> Iterator[SmtpSink]:
     """A plain SMTP sink without AUTH; build SmtpSink(...) yourself for AUTH or TLS."""
     with SmtpSink() as sink:
         yield sink
+
+
+@pytest.fixture
+def webhook_receiver() -> Iterator[WebhookReceiver]:
+    """A local webhook receiver; give it each endpoint's secret with expect()."""
+    with WebhookReceiver() as receiver:
+        yield receiver
