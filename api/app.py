@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from collections.abc import Sequence
+
+from fastapi import APIRouter, FastAPI
 
 from api.auth import KeyRateLimit
 from api.context import ApiContext
@@ -33,8 +35,13 @@ PROBLEMS: dict[int | str, dict[str, object]] = {
 }
 
 
-def create_app(context: ApiContext, rate_limit: KeyRateLimit | None = None) -> FastAPI:
-    """The API over these parts of the running service."""
+def create_app(
+    context: ApiContext,
+    rate_limit: KeyRateLimit | None = None,
+    routers: Sequence[APIRouter] = (),
+) -> FastAPI:
+    """The API over these parts of the running service, and the `routers` of other front
+    ends served beside it (the bot's Telegram webhook)."""
     app = FastAPI(
         title="Stockbot API",
         version="1",
@@ -47,6 +54,8 @@ def create_app(context: ApiContext, rate_limit: KeyRateLimit | None = None) -> F
     app.state.rate_limit = rate_limit or KeyRateLimit()
     add_problem_handlers(app)
     app.include_router(health.router)
+    for router in routers:
+        app.include_router(router, include_in_schema=False)
     for module in (items, alerts, shop, webhooks, integrations):
         app.include_router(module.router, responses=PROBLEMS)
     return app

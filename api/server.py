@@ -6,9 +6,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Generator
+from collections.abc import Generator, Sequence
 
 import uvicorn
+from fastapi import APIRouter
 
 from api.app import create_app
 from api.context import ApiContext
@@ -28,8 +29,10 @@ class _Server(uvicorn.Server):
 class ApiServer:
     """Serves the API on HTTP_HOST:HTTP_PORT until stopped."""
 
-    def __init__(self, context: ApiContext, *, host: str, port: int) -> None:
-        self.app = create_app(context)
+    def __init__(
+        self, context: ApiContext, *, host: str, port: int, routers: Sequence[APIRouter] = ()
+    ) -> None:
+        self.app = create_app(context, routers=routers)
         config = uvicorn.Config(
             self.app,
             host=host,

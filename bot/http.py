@@ -7,6 +7,7 @@ from api.context import ApiContext
 from api.server import ApiServer
 from bot.context import App
 from bot.runner import nudge_delivery
+from bot.webhook import webhook_router
 
 
 async def start_http(application: App) -> None:
@@ -21,7 +22,11 @@ async def start_http(application: App) -> None:
         executor=data.executor,
         on_queued=lambda: nudge_delivery(application),
     )
-    server = ApiServer(context, host=data.settings.http_host, port=data.settings.http_port)
+    # In webhook mode Telegram's updates come to the same server.
+    routers = [webhook_router(application)] if data.settings.telegram_webhook_url else []
+    server = ApiServer(
+        context, host=data.settings.http_host, port=data.settings.http_port, routers=routers
+    )
     await server.start()
     data.http = server
 

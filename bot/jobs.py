@@ -16,6 +16,7 @@ from bot.runner import call_core
 from core.alerts.daily import run_due_checks, time_to_next_check
 from core.alerts.escalation import run_escalations
 from core.shops.api_keys import forget_old_requests
+from core.shops.updates import forget_old_updates
 
 log = logging.getLogger("stockbot.bot")
 
@@ -43,6 +44,7 @@ async def daily_check(context: Context) -> None:
                 report.alerts_resolved,
             )
         await call_core(context, forget_old_requests)
+        await call_core(context, forget_old_updates)
         next_in = await call_core(context, time_to_next_check)
     finally:
         # Also after a failure (the error handler logs it): the job must never stop coming,

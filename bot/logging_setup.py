@@ -18,9 +18,11 @@ QUIET_LOGGERS = ("httpx", "httpcore", "hpack")
 
 
 def secret_values(settings: Settings) -> list[str]:
-    """Every secret the settings hold (bot token, passwords, auth token), longest first."""
+    """Every secret the settings hold (bot token, passwords, auth token, webhook secret),
+    longest first."""
     values: set[str] = set()
-    for secret in (settings.telegram_bot_token, settings.smtp_password, settings.twilio_auth_token):
+    held = (settings.telegram_bot_token, settings.smtp_password, settings.twilio_auth_token)
+    for secret in (*held, settings.telegram_webhook_secret):
         if secret is None:
             continue
         value = secret.get_secret_value()

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
+import signal
 import sys
 
 from telegram.error import InvalidToken, NetworkError
 
 from bot.app import ALLOWED_UPDATES, build_application
+from bot.context import App
 from bot.logging_setup import RedactingFilter, safe_summary, secret_values
 from bot.runner import CORE_THREADS
+from bot.webhook import set_webhook
 from core.db.migrations import upgrade_to_head
 from core.db.session import Database, display_url
 from core.settings import Settings
@@ -49,8 +53,9 @@ def banner(settings: Settings) -> str:
     """What `stockbot run` prints at start: channels, database, check time; never secrets."""
     channels = ", ".join(sorted(settings.enabled_channels))
     at = f"{settings.alert_check_time:%H:%M:%S}"
+    updates = "by webhook" if settings.telegram_webhook_url else "by long polling"
     return (
-        f"Stockbot starting. Channels on: {channels}. "
+        f"Stockbot starting. Updates {updates}. Channels on: {channels}. "
         f"Database: {display_url(settings.database_url)}. Daily check at {at} in each "
         f"shop's zone ({settings.alert_timezone.key} unless the shop set its own)."
     )
@@ -67,7 +72,10 @@ def run_bot(settings: Settings) -> int:
     print(banner(settings), flush=True)
     application = build_application(settings, database)
     try:
-        application.run_polling(allowed_updates=ALLOWED_UPDATES)
+        if settings.telegram_webhook_url is None:
+            application.run_polling(allowed_updates=ALLOWED_UPDATES)
+        else:
+            asyncio.run(run_webhook_mode(application))
     except InvalidToken:
         print(BAD_TOKEN, file=sys.stderr)
         return 2
@@ -81,3 +89,27 @@ def run_bot(settings: Settings) -> int:
         return 1
     print("Stockbot stopped.", flush=True)
     return 0
+
+
+async def run_webhook_mode(application: App) -> None:
+    """As run_polling does, with Telegram posting updates to the HTTP server instead: start
+    the bot (relay and HTTP server in post_init), register the webhook, run until SIGTERM or
+    SIGINT, then stop in the same order as polling does."""
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stopping.set)
+    await application.initialize()
+    try:
+        assert application.post_init is not None
+        await application.post_init(application)
+        await application.start()
+        await set_webhook(application, ALLOWED_UPDATES)
+        await stopping.wait()
+        await application.stop()
+        assert application.post_stop is not None
+        await application.post_stop(application)
+    finally:
+        await application.shutdown()
+        assert application.post_shutdown is not None
+        await application.post_shutdown(application)

@@ -2,124 +2,35 @@
 
 from __future__ import annotations
 
-import re
 from datetime import time, timedelta
 from email.headerregistry import Address
 from email.utils import getaddresses
 from typing import Annotated, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
-from email_validator import EmailNotValidError, validate_email
-from pydantic import BeforeValidator, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    BeforeValidator,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
+from core.setting_values import (
+    DEFAULT_SENDER,
+    check_webhook_secret,
+    parse_clock_time,
+    parse_database_url,
+    parse_duration,
+    parse_public_url,
+    parse_sender,
+    parse_timezone,
+    parse_webhook_url,
+    plain_address,
+)
 from core.vocabulary import Channel
-
-_DURATION = re.compile(r"^\s*(\d+)\s*([smhd])\s*$", re.IGNORECASE)
-_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-
-
-def parse_duration(value: object) -> timedelta:
-    """Turn `90s`, `30m`, `24h` or `2d` into a timedelta."""
-    if isinstance(value, timedelta):
-        return value
-    match = _DURATION.match(str(value))
-    if not match or int(match.group(1)) == 0:
-        raise ValueError("use a positive number with s, m, h or d, like 90s, 30m, 24h or 2d")
-    return timedelta(seconds=int(match.group(1)) * _UNIT_SECONDS[match.group(2).lower()])
-
-
-def parse_clock_time(value: object) -> time:
-    """Turn `HH:MM` or `HH:MM:SS` into a time of day."""
-    if isinstance(value, time):
-        return value
-    match = re.fullmatch(r"(\d{1,2}):(\d{2})(?::(\d{2}))?", str(value).strip())
-    try:
-        if not match:
-            raise ValueError
-        hour, minute, second = (int(part or 0) for part in match.groups())
-        return time(hour, minute, second)
-    except ValueError:
-        raise ValueError("use HH:MM or HH:MM:SS, like 09:00") from None
-
-
-def parse_timezone(value: object) -> ZoneInfo:
-    """Turn an IANA zone name such as `Europe/Berlin` into a ZoneInfo."""
-    if isinstance(value, ZoneInfo):
-        return value
-    try:
-        return ZoneInfo(str(value).strip())
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise ValueError("use an IANA time zone name, like UTC or Europe/Berlin") from exc
-
-
-_DATABASE_URL_FORMS = "postgresql+psycopg2://USER:PASSWORD@HOST:5432/DBNAME or sqlite:///FILE"
-
-
-def parse_database_url(value: object) -> str:
-    """A URL for PostgreSQL or SQLite whose driver is installed; never echoes the URL back."""
-    text = str(value).strip()
-    try:
-        url = make_url(text)
-    except ArgumentError:
-        raise ValueError(f"use a database URL like {_DATABASE_URL_FORMS}") from None
-    # PostgreSQL and hosting providers print `postgres://` and `postgresql://`; SQLAlchemy would
-    # pick a driver that is not installed for those, so they get psycopg2, which is.
-    if url.drivername in ("postgres", "postgresql"):
-        url = url.set(drivername="postgresql+psycopg2")
-        text = url.render_as_string(hide_password=False)
-    if url.get_backend_name() not in ("postgresql", "sqlite"):
-        raise ValueError(f"Stockbot runs on PostgreSQL or SQLite: use {_DATABASE_URL_FORMS}")
-    try:
-        dialect = url.get_dialect()
-        dialect.import_dbapi()
-    except (ImportError, NoSuchModuleError):
-        dialect = None
-    if dialect is None or dialect.is_async:
-        raise ValueError(
-            f"the {url.get_driver_name()} driver cannot be used: use {_DATABASE_URL_FORMS}"
-        )
-    return text
-
-
-# The sender when neither SMTP_FROM nor an SMTP_USERNAME that is an address gives one.
-DEFAULT_SENDER = Address("Stockbot", addr_spec="stockbot@localhost")
-_SENDER_FORMS = "alerts@shop.com or Shop Alerts <alerts@shop.com>"
-
-
-def plain_address(text: str) -> str | None:
-    """The text as an email address if it is one (`alerts@shop.com`), else None."""
-    try:
-        validate_email(text, check_deliverability=False, allow_smtputf8=False)
-    except EmailNotValidError:
-        return None
-    return text
-
-
-def parse_sender(value: object) -> str | None:
-    """`alerts@shop.com` or `Shop Alerts <alerts@shop.com>`, written back the way the From
-    header will carry it; None when blank."""
-    text = str(value).strip() if value is not None else ""
-    if not text:
-        return None
-    pairs = getaddresses([text])
-    name, address = pairs[0] if len(pairs) == 1 else ("", "")
-    well_formed = "\r" not in text and "\n" not in text and (not name or text.endswith(">"))
-    if not well_formed or plain_address(address) is None:
-        raise ValueError(f"use one email address, like {_SENDER_FORMS}")
-    return str(Address(name, addr_spec=address)) if name else address
-
-
-def parse_public_url(value: object) -> str | None:
-    """The service's public http(s) address, without a trailing slash; blank is unset."""
-    text = str(value or "").strip().rstrip("/")
-    if not text:
-        return None
-    if not re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", text):
-        raise ValueError("use the public address, like https://stock.example.com")
-    return text
 
 
 def _blank_to_none(value: object) -> object:
@@ -136,6 +47,7 @@ OptionalSecret = Annotated[SecretStr | None, BeforeValidator(_blank_to_none)]
 Sender = Annotated[str | None, BeforeValidator(parse_sender)]
 OptionalPort = Annotated[int | None, BeforeValidator(_blank_to_none)]
 PublicUrl = Annotated[str | None, BeforeValidator(parse_public_url)]
+WebhookUrl = Annotated[str | None, BeforeValidator(parse_webhook_url)]
 
 
 class Settings(BaseSettings):
@@ -176,6 +88,25 @@ class Settings(BaseSettings):
     # The HTTP server (the API, point-of-sale webhooks, health): off unless a port is set.
     http_host: str = "127.0.0.1"
     http_port: OptionalPort = Field(default=None, ge=1, le=65535)
+    # Webhook mode: Telegram posts updates to this public URL (with the secret token, which
+    # requests must carry) instead of the bot polling for them.
+    telegram_webhook_url: WebhookUrl = None
+    telegram_webhook_secret: OptionalSecret = None
+
+    @model_validator(mode="after")
+    def _webhook_complete(self) -> Settings:
+        if self.telegram_webhook_url is None:
+            return self
+        secret = self.telegram_webhook_secret
+        if secret is None:
+            raise ValueError("TELEGRAM_WEBHOOK_SECRET must be set with TELEGRAM_WEBHOOK_URL")
+        try:
+            check_webhook_secret(secret.get_secret_value())
+        except ValueError as error:
+            raise ValueError(f"TELEGRAM_WEBHOOK_SECRET: {error}") from None
+        if self.http_port is None:
+            raise ValueError("HTTP_PORT must be set with TELEGRAM_WEBHOOK_URL: updates come to it")
+        return self
 
     @field_validator("log_level", "smtp_security", mode="before")
     @classmethod

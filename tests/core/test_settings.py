@@ -313,3 +313,24 @@ def test_a_public_base_url_that_is_no_http_address_is_refused(
     message = refusal(monkeypatch, PUBLIC_BASE_URL=value)
 
     assert "PUBLIC_BASE_URL: use the public address" in message
+
+
+def test_webhook_mode_needs_its_secret_and_the_http_port() -> None:
+    url = "https://bot.example.com"
+    secret = "s3cr3t-token-of-32-characters-xx"
+    complete = load_settings(
+        _env_file=None,
+        telegram_webhook_url=url + "/",
+        telegram_webhook_secret=secret,
+        http_port="8080",
+    )
+    assert complete.telegram_webhook_url == url
+    for missing, named in (
+        ({"telegram_webhook_secret": secret}, "HTTP_PORT must be set"),
+        ({"http_port": "8080"}, "TELEGRAM_WEBHOOK_SECRET must be set"),
+        ({"http_port": "8080", "telegram_webhook_secret": "short"}, "16 to 256 letters"),
+    ):
+        with pytest.raises(SettingsError, match=named):
+            load_settings(_env_file=None, telegram_webhook_url=url, **missing)
+    with pytest.raises(SettingsError, match="TELEGRAM_WEBHOOK_URL: use the public HTTPS"):
+        load_settings(_env_file=None, telegram_webhook_url="http://bot.example.com")
