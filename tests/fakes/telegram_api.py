@@ -18,6 +18,8 @@ from tests.fakes.telegram_html import HtmlParseError, render_html, utf16_len
 from tests.fakes.telegram_methods import BotApiMethodsMixin
 from tests.fakes.telegram_users import UserUpdatesMixin
 from tests.fakes.telegram_waiting import WaitingMixin
+from tests.fakes.telegram_webhook import WebhookMixin
+from tests.fakes.telegram_webhook_delivery import WebhookAttempt
 from tests.fakes.telegram_wire import (
     MAX_CALLBACK_DATA,
     MAX_CAPTION,
@@ -47,6 +49,7 @@ __all__ = [
     "LoopbackHttpServer",
     "SentMessage",
     "UploadedFile",
+    "WebhookAttempt",
     "decode_params",
     "render_html",
     "utf16_len",
@@ -119,7 +122,12 @@ class _Chat:
 
 
 class FakeBotApi(
-    UserUpdatesMixin, FaultInjectionMixin, WaitingMixin, BotApiMethodsMixin, GroupsMixin
+    UserUpdatesMixin,
+    FaultInjectionMixin,
+    WaitingMixin,
+    BotApiMethodsMixin,
+    GroupsMixin,
+    WebhookMixin,
 ):
     """The Telegram Bot API on 127.0.0.1: serves a real bot, records it, lets tests drive it."""
 
@@ -146,10 +154,13 @@ class FakeBotApi(
         self._blocked: set[int] = set()
         self._polls = 0
         self._init_groups()
+        self._init_webhook()
         self._handlers: dict[str, Callable[[JsonDict], Any]] = {
             "getMe": lambda _: self.bot_user(),
             "getUpdates": self._get_updates,
             "deleteWebhook": self._delete_webhook,
+            "setWebhook": self._set_webhook,
+            "getWebhookInfo": self._get_webhook_info,
             "setMyCommands": self._set_my_commands,
             "getMyCommands": self._get_my_commands,
             "deleteMyCommands": self._delete_my_commands,
@@ -175,8 +186,9 @@ class FakeBotApi(
         return self
 
     def stop(self) -> None:
-        """Release long polls, stop serving and join all threads."""
+        """Release long polls, end webhook deliveries, stop serving and join all threads."""
         self._signal.close()
+        self._join_webhook()
         self._server.stop()
 
     def __enter__(self) -> FakeBotApi:

@@ -47,6 +47,8 @@ class BotApiMethodsMixin:
 
         def bot_user(self) -> JsonDict: ...
 
+        def _refuse_while_webhook_set(self) -> None: ...
+
         def _chat(self, chat_id: int) -> _Chat: ...
 
         def _placement(self, chat: _Chat, params: JsonDict) -> JsonDict: ...
@@ -67,6 +69,7 @@ class BotApiMethodsMixin:
     # -- Bot API methods -----------------------------------------------------------------------
 
     def _get_updates(self, params: JsonDict) -> list[JsonDict]:
+        self._refuse_while_webhook_set()
         self._polls += 1
         self._signal.notify()
         if "allowed_updates" in params:
@@ -91,11 +94,6 @@ class BotApiMethodsMixin:
         else:
             self._pending = [u for u in self._pending if not set(u) & _NOT_SENT_BY_DEFAULT]
         return list(self._pending)
-
-    def _delete_webhook(self, params: JsonDict) -> bool:
-        if params.get("drop_pending_updates"):
-            self._pending.clear()
-        return True
 
     @staticmethod
     def _commands_key(params: JsonDict) -> tuple[str, str]:
