@@ -24,7 +24,7 @@ from bot.delivery.relay import Delivery
 from bot.flood import FloodGate
 from bot.handlers import alerts, fallbacks, flood, handling, room, stock_list, team
 from bot.http import start_http, stop_http
-from bot.jobs import schedule_daily_check, schedule_escalations
+from bot.jobs import schedule_daily_check, schedule_escalations, schedule_housekeeping
 from bot.ordering import PerChatUpdateProcessor
 from bot.runner import create_executor
 from core.db.session import Database
@@ -128,6 +128,7 @@ def build_application(
     application.add_error_handler(fallbacks.on_error)
     schedule_daily_check(application)
     schedule_escalations(application)
+    schedule_housekeeping(application)
     return application
 
 

@@ -26,6 +26,8 @@ RETRY_AFTER = timedelta(minutes=1)
 ESCALATIONS = "escalations"
 # How often unhandled alerts are looked for: an escalation comes at most this late.
 ESCALATION_EVERY = timedelta(minutes=1)
+HOUSEKEEPING_EVERY = timedelta(hours=6)
+HOUSEKEEPING = "housekeeping"
 
 
 async def daily_check(context: Context) -> None:
@@ -43,8 +45,6 @@ async def daily_check(context: Context) -> None:
                 report.reminder_messages,
                 report.alerts_resolved,
             )
-        await call_core(context, forget_old_requests)
-        await call_core(context, forget_old_updates)
         next_in = await call_core(context, time_to_next_check)
     finally:
         # Also after a failure (the error handler logs it): the job must never stop coming,
@@ -84,4 +84,23 @@ def schedule_escalations(application: App) -> Job[Any]:
     """Look for unhandled alerts every ESCALATION_EVERY."""
     return _queue(application).run_repeating(
         escalate, interval=ESCALATION_EVERY, first=ESCALATION_EVERY, name=ESCALATIONS
+    )
+
+
+async def forget_old_records(context: Context) -> None:
+    """Drop what is kept only for a while: idempotency keys of the HTTP API (a week) and the
+    ids of Telegram updates taken by webhook (two days)."""
+    requests = await call_core(context, forget_old_requests)
+    updates = await call_core(context, forget_old_updates)
+    if requests or updates:
+        log.info("Forgot %d idempotency keys and %d update ids", requests, updates)
+
+
+def schedule_housekeeping(application: App) -> Job[Any]:
+    """Forget old records every HOUSEKEEPING_EVERY, the first time soon after the start."""
+    return _queue(application).run_repeating(
+        forget_old_records,
+        interval=HOUSEKEEPING_EVERY,
+        first=timedelta(minutes=5),
+        name=HOUSEKEEPING,
     )

@@ -1,0 +1,31 @@
+"""The housekeeping job: idempotency keys older than a week and update ids older than two
+days are forgotten; younger ones stay."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import text
+from telegram.ext import CallbackContext
+
+from bot.jobs import HOUSEKEEPING, forget_old_records
+from tests.bot.harness import Shopfront
+from tests.conftest import Clock
+
+
+async def test_the_job_forgets_only_what_is_old_enough(shopfront: Shopfront, clock: Clock) -> None:
+    now = clock.now
+    with shopfront.db.engine.begin() as connection:
+        for update_id, age in ((1, timedelta(days=3)), (2, timedelta(hours=1))):
+            connection.execute(
+                text("INSERT INTO telegram_updates (update_id, received_at) VALUES (:i, :at)"),
+                {"i": update_id, "at": now - age},
+            )
+    queue = shopfront.app.job_queue
+    assert queue is not None
+    [job] = queue.get_jobs_by_name(HOUSEKEEPING)
+    assert job.callback is forget_old_records
+
+    await forget_old_records(CallbackContext(shopfront.app))
+
+    assert shopfront.sql("SELECT update_id FROM telegram_updates") == [(2,)]
