@@ -84,8 +84,7 @@ def close_alert(
     room: bool = True,
     webhooks: bool = True,
 ) -> bool:
-    """Resolve an open alert; False when someone else resolved it first. `room=False` and
-    `webhooks=False`: as for open_alert."""
+    """Resolve an open alert; False when someone else did first. `room`, `webhooks`: as above."""
     closed = uow.run(
         update(Alert)
         .where(Alert.id == alert_id, Alert.resolved_at.is_(None))
