@@ -16,6 +16,7 @@ from core.settings import Settings
 
 if TYPE_CHECKING:
     from bot.delivery.relay import Delivery
+    from bot.inbox import Inbox
 
 
 @dataclass
@@ -31,6 +32,8 @@ class BotData:
     delivery: Delivery | None = None
     # The HTTP API's server, when HTTP_PORT is set.
     http: ApiServer | None = None
+    # Webhook mode's worker over the stored updates.
+    inbox: Inbox | None = None
     # How many commands each user has sent lately; tests may put in one with their own clock.
     flood: FloodGate = field(default_factory=FloodGate)
 

@@ -6,15 +6,20 @@ from __future__ import annotations
 from api.context import ApiContext
 from api.server import ApiServer
 from bot.context import App
+from bot.inbox import Inbox
 from bot.runner import nudge_delivery
 from bot.webhook import webhook_router
 
 
 async def start_http(application: App) -> None:
-    """Serve the API on HTTP_HOST:HTTP_PORT, if a port is set."""
+    """Serve the API on HTTP_HOST:HTTP_PORT, if a port is set; in webhook mode, with the
+    inbox that handles the updates Telegram posts there."""
     data = application.bot_data
     if data.settings.http_port is None:
         return
+    if data.settings.telegram_webhook_url:
+        data.inbox = Inbox(application)
+        data.inbox.start()
     assert data.executor is not None
     context = ApiContext(
         settings=data.settings,
@@ -32,7 +37,10 @@ async def start_http(application: App) -> None:
 
 
 async def stop_http(application: App) -> None:
-    """Finish the requests in flight and stop listening."""
+    """Finish the requests in flight and stop listening; then the updates being handled."""
     server, application.bot_data.http = application.bot_data.http, None
     if server is not None:
         await server.stop()
+    inbox, application.bot_data.inbox = application.bot_data.inbox, None
+    if inbox is not None:
+        await inbox.stop()

@@ -1,7 +1,8 @@
 """Webhook mode (SPEC 4, 5): with TELEGRAM_WEBHOOK_URL set, Telegram posts each update to an
 unguessable path of the HTTP server, with the secret token. A request without the right token
 is refused and changes nothing; each update is answered at once, recorded by id so that a
-retry (or another process) never handles it twice, and handed to the bot's update queue."""
+retry (or another process) never handles it twice, and stored before the answer: the inbox
+(bot/inbox.py) of any process handles it, so a process killed meanwhile loses nothing."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from telegram import Update
 from bot.context import App
 from bot.runner import call_core
 from core.settings import Settings
-from core.shops.updates import first_sight
+from core.shops.updates import receive
 
 log = logging.getLogger("stockbot.bot")
 SECRET_HEADER = "x-telegram-bot-api-secret-token"
@@ -47,13 +48,20 @@ def webhook_router(application: App) -> APIRouter:
         if not hmac.compare_digest(offered, secret):
             return Response(status_code=403)
         try:
-            update = Update.de_json(json.loads(await request.body()), application.bot)
-        except (ValueError, TypeError, KeyError):
+            payload = json.loads(await request.body())
+            update = Update.de_json(payload, application.bot)
+        except (ValueError, TypeError, KeyError, AttributeError):
             return Response(status_code=400)
-        if await call_core(application, first_sight, update_id=update.update_id):
-            await application.update_queue.put(update)
-        else:
-            log.info("update %d came again: handled once already", update.update_id)
+        chat = update.effective_chat
+        chat_id = chat.id if chat is not None else None
+        stored = await call_core(
+            application, receive, update_id=update.update_id, chat_id=chat_id, payload=payload
+        )
+        inbox = application.bot_data.inbox
+        if stored and inbox is not None:
+            inbox.wake()
+        elif not stored:
+            log.info("update %d came again: it is handled once", update.update_id)
         return Response(status_code=200)
 
     return router

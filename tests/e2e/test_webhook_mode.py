@@ -4,6 +4,7 @@ when posted twice, a request without the secret is refused and changes nothing."
 
 from __future__ import annotations
 
+import json
 import signal
 import sqlite3
 from pathlib import Path
@@ -115,3 +116,37 @@ async def test_back_to_polling_the_next_start_removes_the_webhook(
 
     assert bot_api.webhook_url is None
     assert "I opened Ann's shop" in (reply.plain_text or "")
+
+
+async def test_an_update_a_killed_process_had_taken_is_handled_by_the_next_one(
+    tmp_path: Path, bot_api: FakeBotApi, free_tcp_port: int
+) -> None:
+    stranded = {
+        "update_id": 500,
+        "message": {
+            "message_id": 1,
+            "date": 0,
+            "chat": {"id": ADMIN_ID, "type": "private", "first_name": "Ann"},
+            "from": {"id": ADMIN_ID, "is_bot": False, "first_name": "Ann"},
+            "text": "/start",
+            "entities": [{"type": "bot_command", "offset": 0, "length": 6}],
+        },
+    }
+    async with stockbot_run(tmp_path, webhook_env(tmp_path, bot_api, free_tcp_port)) as run:
+        await _registered(bot_api)
+        with sqlite3.connect(tmp_path / "stockbot.db") as database:
+            # Stored and leased by a process that died an hour ago, before handling it.
+            database.execute(
+                "INSERT INTO telegram_updates (update_id, received_at, chat_id, payload,"
+                " claimed_until) VALUES (500, '2026-01-01 00:00:00', ?, ?,"
+                " '2026-01-01 00:01:00')",
+                (ADMIN_ID, json.dumps(stranded)),
+            )
+        reply = await bot_api.await_message(ADMIN_ID, timeout=START_TIMEOUT)
+        run.process.send_signal(signal.SIGTERM)
+        assert await run.finish() == 0
+
+    assert "I opened Ann's shop" in (reply.plain_text or "")
+    with sqlite3.connect(tmp_path / "stockbot.db") as database:
+        [(handled,)] = database.execute("SELECT handled_at FROM telegram_updates").fetchall()
+        assert handled is not None

@@ -1,0 +1,80 @@
+"""Webhook mode's worker (SPEC 5): takes the stored updates (core.shops.updates) that are due
+here, each chat's in order and different chats at once, handles each as polling would, and
+marks it handled. Every process on the database runs one; none handles an update twice
+while its lease lasts, and an update a killed process was handling goes to another."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from telegram import Update
+
+from bot.context import App
+from bot.runner import call_core
+from core.shops.updates import mark_handled, take_updates
+
+log = logging.getLogger("stockbot.bot")
+# Updates handled at once (different chats); each holds a core thread at most briefly.
+IN_FLIGHT = 64
+# How often to look for updates another process stored (ours wake the worker at once).
+POLL_INTERVAL = 1.0
+
+
+class Inbox:
+    """Handles the stored updates until stopped."""
+
+    def __init__(self, application: App) -> None:
+        self._application = application
+        self.woken = asyncio.Event()
+        self._stopping = asyncio.Event()
+        self._handling: set[asyncio.Task[None]] = set()
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        """Start taking updates."""
+        self._task = asyncio.create_task(self._run(), name="telegram-inbox")
+
+    def wake(self) -> None:
+        """An update was stored here: look at once."""
+        self.woken.set()
+
+    async def stop(self) -> None:
+        """Take no more; finish those being handled (the others stay stored for the next)."""
+        self._stopping.set()
+        self.woken.set()
+        if self._task is not None:
+            await self._task
+        if self._handling:
+            await asyncio.wait(self._handling)
+
+    async def _run(self) -> None:
+        while not self._stopping.is_set():
+            self.woken.clear()
+            room = IN_FLIGHT - len(self._handling)
+            payloads = []
+            if room > 0:
+                try:
+                    payloads = await call_core(self._application, take_updates, limit=room)
+                except Exception as exc:  # the database may be briefly away: try again soon
+                    log.warning("cannot take updates: %s", type(exc).__name__)
+            for payload in payloads:
+                task = asyncio.create_task(self._handle(payload))
+                self._handling.add(task)
+                task.add_done_callback(self._done)
+            if not payloads:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self.woken.wait(), POLL_INTERVAL)
+
+    def _done(self, task: asyncio.Task[None]) -> None:
+        self._handling.discard(task)
+        self.woken.set()  # the chat's next update may go now
+
+    async def _handle(self, payload: dict[str, object]) -> None:
+        update = Update.de_json(payload, self._application.bot)
+        try:
+            await self._application.process_update(update)
+        finally:
+            # Handled, or failed and told (the error handler replied): never again either way.
+            await call_core(self._application, mark_handled, update_id=update.update_id)
