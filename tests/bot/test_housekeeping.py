@@ -1,5 +1,5 @@
-"""The housekeeping job: idempotency keys older than a week and update ids older than two
-days are forgotten; younger ones stay."""
+"""The housekeeping job: idempotency keys older than a week and handled updates older than
+two days are forgotten; younger ones stay."""
 
 from __future__ import annotations
 
@@ -18,7 +18,10 @@ async def test_the_job_forgets_only_what_is_old_enough(shopfront: Shopfront, clo
     with shopfront.db.engine.begin() as connection:
         for update_id, age in ((1, timedelta(days=3)), (2, timedelta(hours=1))):
             connection.execute(
-                text("INSERT INTO telegram_updates (update_id, received_at) VALUES (:i, :at)"),
+                text(
+                    "INSERT INTO telegram_updates (update_id, received_at, handled_at)"
+                    " VALUES (:i, :at, :at)"
+                ),
                 {"i": update_id, "at": now - age},
             )
     queue = shopfront.app.job_queue
