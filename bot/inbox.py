@@ -72,9 +72,13 @@ class Inbox:
         self.woken.set()  # the chat's next update may go now
 
     async def _handle(self, payload: dict[str, object]) -> None:
-        update = Update.de_json(payload, self._application.bot)
+        update_id = int(str(payload.get("update_id", 0)))
         try:
-            await self._application.process_update(update)
-        finally:
-            # Handled, or failed and told (the error handler replied): never again either way.
-            await call_core(self._application, mark_handled, update_id=update.update_id)
+            await self._application.process_update(Update.de_json(payload, self._application.bot))
+        except Exception:
+            # The error handler has told the user where it could; it is not tried again.
+            log.exception("handling update %d failed", update_id)
+        try:
+            await call_core(self._application, mark_handled, update_id=update_id)
+        except Exception as exc:  # its lease ends and it is handled again: late, not lost
+            log.warning("update %d: could not mark it handled: %s", update_id, type(exc).__name__)
