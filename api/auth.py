@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import math
 import time
-from collections import deque
 from collections.abc import Callable
 from typing import Annotated
 
@@ -16,12 +15,13 @@ from api.context import context_of
 from api.problems import Problem
 from core.shops.api_keys import authenticate
 from core.shops.views import ApiCaller
+from core.sliding_window import SlidingWindow
 
 REQUESTS_PER_MINUTE = 120
 CHALLENGE = {"WWW-Authenticate": 'Bearer realm="stockbot"'}
 
 
-class KeyRateLimit:
+class KeyRateLimit(SlidingWindow):
     """At most `limit` requests in any `period` seconds per key, in this process."""
 
     def __init__(
@@ -30,19 +30,13 @@ class KeyRateLimit:
         period: float = 60.0,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self.limit, self.period, self._clock = limit, period, clock
-        self._seen: dict[int, deque[float]] = {}
+        super().__init__(limit, period, clock)
 
     def retry_after(self, key_id: int) -> int | None:
-        """Count a request of the key now; None if allowed, else seconds to wait."""
-        now = self._clock()
-        seen = self._seen.setdefault(key_id, deque())
-        while seen and seen[0] <= now - self.period:
-            seen.popleft()
-        if len(seen) >= self.limit:
-            return max(math.ceil(seen[0] + self.period - now), 1)
-        seen.append(now)
-        return None
+        """Count a request of the key now; None if allowed, else whole seconds to wait."""
+        if self.take(key_id):
+            return None
+        return max(math.ceil(self.wait_time(key_id)), 1)
 
 
 async def caller(request: Request) -> ApiCaller:

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections import deque
 from collections.abc import Callable
 from typing import Any
+
+from core.sliding_window import SlidingWindow
 
 GROUP_MESSAGES_PER_MINUTE = 20
 PERIOD = 60.0
@@ -27,7 +28,7 @@ def group_of(data: dict[str, Any]) -> int | None:
     return number if number is not None and number < 0 else None
 
 
-class GroupWindow:
+class GroupWindow(SlidingWindow):
     """At most `limit` messages in any `period` seconds to each group chat."""
 
     def __init__(
@@ -36,24 +37,7 @@ class GroupWindow:
         period: float = PERIOD,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self.limit = limit
-        self.period = period
-        self._clock = clock
-        self._sent: dict[int, deque[float]] = {}
-
-    def wait_time(self, chat_id: int) -> float:
-        """Seconds until the chat's window has room for one more message (0: now)."""
-        sent = self._recent(chat_id)
-        if len(sent) < self.limit:
-            return 0.0
-        return max(sent[0] + self.period - self._clock(), 0.0)
-
-    def take(self, chat_id: int) -> bool:
-        """Count a message to the chat now if the window has room; False if it is full."""
-        if self.wait_time(chat_id) > 0:
-            return False
-        self._sent.setdefault(chat_id, deque()).append(self._clock())
-        return True
+        super().__init__(limit, period, clock)
 
     async def wait_and_take(self, chat_id: int) -> None:
         """Wait for room in the chat's window, then count a message to it. Waiters of one
@@ -61,14 +45,3 @@ class GroupWindow:
         other chats never wait for this one."""
         while not self.take(chat_id):  # noqa: ASYNC110 - it waits for a time, not an event
             await asyncio.sleep(self.wait_time(chat_id))
-
-    def _recent(self, chat_id: int) -> deque[float]:
-        sent = self._sent.get(chat_id)
-        if sent is None:
-            return deque()
-        horizon = self._clock() - self.period
-        while sent and sent[0] <= horizon:
-            sent.popleft()
-        if not sent:
-            del self._sent[chat_id]
-        return sent
