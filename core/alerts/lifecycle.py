@@ -10,6 +10,7 @@ from sqlalchemy.orm import aliased
 from core.alerts.cards import enqueue_cards
 from core.alerts.notifications import enqueue_alert_messages, enqueue_back_in_stock
 from core.alerts.webhook_events import ALERT_OPENED, ALERT_RESOLVED, ALERT_UPDATED, alert_event
+from core.db.base import MAX_ID
 from core.db.dialect import insert_or_skip
 from core.db.models import Alert, Item, Member, Shop
 from core.db.session import UnitOfWork
@@ -20,8 +21,6 @@ from core.items.rules import effective_threshold
 from core.results import AlertView
 from core.shops.members import require_member_ref
 from core.validation import clean_item_name
-
-_MAX_ID = 2**63 - 1
 
 
 @cached_statement
@@ -202,7 +201,7 @@ def get_alert(uow: UnitOfWork, *, telegram_user_id: int, alert_id: int) -> Alert
     member = require_member_ref(uow, telegram_user_id)
     views: list[AlertView] = []
     # An id outside the column's range cannot exist, and SQLite refuses to even bind it.
-    if 0 < alert_id <= _MAX_ID:
+    if 0 < alert_id <= MAX_ID:
         views = alert_views(uow, Alert.id == alert_id, Alert.shop_id == member.shop_id)
     if not views:
         raise NotFound(f"Alert #{alert_id} was not found.")

@@ -10,6 +10,7 @@ from sqlalchemy import select, update
 from core.alerts.cards import enqueue_cards
 from core.alerts.handling import snooze_until
 from core.alerts.lifecycle import alert_views, resolve_by_hand
+from core.db.base import MAX_ID
 from core.db.models import Alert, Member
 from core.db.session import UnitOfWork
 from core.errors import InvalidInput, NotFound
@@ -17,7 +18,6 @@ from core.results import AlertView, Page
 from core.shops.views import ApiCaller
 
 Status = Literal["open", "resolved", "all"]
-_MAX_ID = 2**63 - 1
 
 
 def alerts_page(
@@ -36,7 +36,7 @@ def alerts_page(
 def alert_of_shop(uow: UnitOfWork, *, shop_id: int, alert_id: int) -> AlertView:
     """One alert of the shop; another shop's is "not found" exactly as a missing one."""
     found = []
-    if 0 < alert_id <= _MAX_ID:
+    if 0 < alert_id <= MAX_ID:
         found = alert_views(uow, Alert.id == alert_id, Alert.shop_id == shop_id)
     if not found:
         raise NotFound(f"Alert {alert_id} was not found.")

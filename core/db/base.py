@@ -50,6 +50,8 @@ def partial_index(name: str, *columns: str, where: str, unique: bool = False) ->
 
 # BIGINT on PostgreSQL, but plain INTEGER on SQLite so that it stays the rowid alias.
 Id = BigInteger().with_variant(Integer(), "sqlite")
+# The largest id the column holds: a larger one cannot exist, and SQLite refuses to bind it.
+MAX_ID = 2**63 - 1
 
 
 class Base(DeclarativeBase):

@@ -9,6 +9,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from core.alerts.lifecycle import close_alert, evaluate_item
+from core.db.base import MAX_ID
 from core.db.models import Item, Shop
 from core.db.session import UnitOfWork
 from core.errors import AlreadyExists, InvalidInput, NotFound
@@ -54,12 +55,14 @@ def items_page(
 
 def item_of_shop(uow: UnitOfWork, *, shop_id: int, item_id: int) -> ItemView:
     """A live item of the shop; another shop's is "not found" exactly as a missing one."""
-    found = uow.session.scalar(
-        select(Item.id).where(
-            Item.id == item_id, Item.shop_id == shop_id, Item.deleted_at.is_(None)
+    found = None
+    if 0 < item_id <= MAX_ID:
+        found = uow.session.scalar(
+            select(Item.id).where(
+                Item.id == item_id, Item.shop_id == shop_id, Item.deleted_at.is_(None)
+            )
         )
-    )
-    if found is None or not 0 < item_id <= 2**63 - 1:
+    if found is None:
         raise NotFound(f"Item {item_id} was not found.")
     return item_view(uow, item_id)
 

@@ -146,3 +146,10 @@ async def test_deleting_an_item_resolves_its_alert_and_it_is_gone(api: Api) -> N
     assert (await api.get(f"/v1/items/{made['id']}")).status_code == 404
     [alert] = (await api.get("/v1/alerts", status="all")).json()["alerts"]
     assert alert["resolution"] == "deleted"
+
+
+async def test_an_id_beyond_what_the_database_holds_is_404_like_any_missing_one(
+    api: Api,
+) -> None:
+    for path in (f"/v1/items/{2**63}", f"/v1/alerts/{2**63}", "/v1/items/0"):
+        assert (await api.get(path)).status_code == 404, path
