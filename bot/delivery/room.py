@@ -15,7 +15,7 @@ from telegram.error import BadRequest, ChatMigrated
 from bot.delivery.limits import Stopped
 from bot.delivery.messages import TelegramMessage, alert_buttons, digest_texts
 from bot.delivery.setup import BotSetup
-from bot.delivery.telegram import TelegramChannel, classify, with_progress
+from bot.delivery.telegram import TelegramChannel, classify
 from bot.texts.cards import card_text, folded_header
 from core.delivery.channel import ChannelTraits, KeepGoing
 from core.delivery.content import read_notice
@@ -73,16 +73,8 @@ class RoomChannel(TelegramChannel):
             texts = room_texts(claim)
         except ValueError as exc:
             return Outcome.dead(f"cannot build the message: {exc}")
-        chat_id = room.chat_id
-        for index in range(int(claim.payload.get("parts_sent", 0)), len(texts)):
-            message = TelegramMessage(texts[index])
-            outcome, chat_id, _ = await self._send_part(
-                claim, chat_id, message, keep_going, room.thread_id
-            )
-            if outcome is not None:
-                progress = index if len(texts) > 1 else None
-                return self._scrubbed(with_progress(outcome, progress))
-        return Outcome.sent()
+        messages = [TelegramMessage(text) for text in texts]
+        return await self.send_parts(claim, room.chat_id, messages, keep_going, room.thread_id)
 
     async def _card(self, claim: Claim, keep_going: KeepGoing) -> Outcome:
         assert claim.alert_id is not None

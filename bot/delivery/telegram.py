@@ -85,12 +85,23 @@ class TelegramChannel:
             messages = render_notification(claim.kind, claim.payload)
         except ValueError as exc:
             return Outcome.dead(f"cannot build the message: {exc}")
-        done = int(claim.payload.get("parts_sent", 0))
-        chat_id = int(claim.recipient)
-        for index in range(done, len(messages)):
-            progress = index if len(messages) > 1 else None
-            outcome, chat_id, _ = await self._send_part(claim, chat_id, messages[index], keep_going)
+        return await self.send_parts(claim, int(claim.recipient), messages, keep_going)
+
+    async def send_parts(
+        self,
+        claim: Claim,
+        chat_id: int,
+        messages: Sequence[TelegramMessage],
+        keep_going: KeepGoing,
+        thread_id: int | None = None,
+    ) -> Outcome:
+        """Send the messages of a row not sent yet (a retry goes on from the first unsent)."""
+        for index in range(int(claim.payload.get("parts_sent", 0)), len(messages)):
+            outcome, chat_id, _ = await self._send_part(
+                claim, chat_id, messages[index], keep_going, thread_id
+            )
             if outcome is not None:
+                progress = index if len(messages) > 1 else None
                 return self._scrubbed(with_progress(outcome, progress))
         return Outcome.sent()
 
