@@ -8,8 +8,9 @@ from typing import Any
 from sqlalchemy import insert, select
 
 from core.db.models import Notification, Shop
+from core.db.models.outbox import pending_row
 from core.db.session import UnitOfWork
-from core.vocabulary import Channel, Kind, Status
+from core.vocabulary import Channel, Kind
 
 
 def queue_room_digests(uow: UnitOfWork, payloads: Mapping[int, dict[str, Any]]) -> int:
@@ -24,20 +25,17 @@ def queue_room_digests(uow: UnitOfWork, payloads: Mapping[int, dict[str, Any]]) 
     ).all()
     now = uow.now()
     rows = [
-        {
-            "shop_id": shop_id,
-            "member_id": None,
-            "alert_id": None,
-            "channel": Channel.ROOM.value,
-            "recipient": str(chat_id),
-            "kind": Kind.REMINDER_DIGEST.value,
-            "payload": payloads[shop_id],
-            "idempotency_key": f"digest:room:{shop_id}:{now.isoformat()}",
-            "status": Status.PENDING.value,
-            "attempts": 0,
-            "next_attempt_at": now,
-            "created_at": now,
-        }
+        pending_row(
+            shop_id=shop_id,
+            member_id=None,
+            channel=Channel.ROOM.value,
+            recipient=str(chat_id),
+            kind=Kind.REMINDER_DIGEST.value,
+            payload=payloads[shop_id],
+            idempotency_key=f"digest:room:{shop_id}:{now.isoformat()}",
+            due=now,
+            now=now,
+        )
         for shop_id, chat_id in rooms
     ]
     if rows:

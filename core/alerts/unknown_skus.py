@@ -12,8 +12,9 @@ from sqlalchemy import select, update
 from core.alerts.notifications import insert_rows
 from core.db.dialect import insert_or_skip
 from core.db.models import Member, Notification, PosConnection, UnknownSku
+from core.db.models.outbox import pending_row
 from core.db.session import UnitOfWork
-from core.vocabulary import Channel, Kind, Status
+from core.vocabulary import Channel, Kind
 
 # SKUs one message lists at most; it says how many more there are.
 LISTED = 50
@@ -57,19 +58,17 @@ def _messages(uow: UnitOfWork, shop_id: int, rows: Sequence[Any]) -> list[dict[s
     # The SKUs' own ids name the message: a check that runs again queues nothing twice.
     reported = f"{rows[0].id}-{rows[-1].id}"
     return [
-        {
-            "shop_id": shop_id,
-            "member_id": admin.id,
-            "channel": Channel.TELEGRAM.value,
-            "recipient": str(admin.chat_id),
-            "kind": Kind.UNKNOWN_SKUS.value,
-            "payload": payload,
-            "idempotency_key": f"{Kind.UNKNOWN_SKUS}:{admin.id}:{reported}",
-            "status": Status.PENDING.value,
-            "attempts": 0,
-            "next_attempt_at": now,
-            "created_at": now,
-        }
+        pending_row(
+            shop_id=shop_id,
+            member_id=admin.id,
+            channel=Channel.TELEGRAM.value,
+            recipient=str(admin.chat_id),
+            kind=Kind.UNKNOWN_SKUS.value,
+            payload=payload,
+            idempotency_key=f"{Kind.UNKNOWN_SKUS}:{admin.id}:{reported}",
+            due=now,
+            now=now,
+        )
         for admin in _admins(uow, shop_id)
     ]
 

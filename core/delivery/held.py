@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import insert, select, update
 
 from core.db.models import Notification
+from core.db.models.outbox import pending_row
 from core.db.session import UnitOfWork
 from core.delivery.content import NoticeItem, read_notice
 from core.delivery.masking import mask_recipient
@@ -117,20 +118,17 @@ def _save_digest(
             .values(payload=payload, next_attempt_at=due, claimed_until=None)
         )
         return digest.id
-    row = {
-        "shop_id": first.shop_id,
-        "member_id": first.member_id,
-        "alert_id": None,
-        "channel": first.channel,
-        "recipient": first.recipient,
-        "kind": Kind.HELD_DIGEST.value,
-        "payload": payload,
-        "idempotency_key": f"held:{first.channel}:{uuid.uuid4().hex}",
-        "status": Status.PENDING.value,
-        "attempts": 0,
-        "next_attempt_at": due,
-        "created_at": uow.now(),
-    }
+    row = pending_row(
+        shop_id=first.shop_id,
+        member_id=first.member_id,
+        channel=first.channel,
+        recipient=first.recipient,
+        kind=Kind.HELD_DIGEST.value,
+        payload=payload,
+        idempotency_key=f"held:{first.channel}:{uuid.uuid4().hex}",
+        due=due,
+        now=uow.now(),
+    )
     return int(uow.session.scalars(insert(Notification).returning(Notification.id), [row]).one())
 
 

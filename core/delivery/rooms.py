@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import func, insert, or_, select, update
 
 from core.db.models import Alert, Notification
+from core.db.models.outbox import pending_row
 from core.db.session import UnitOfWork
 from core.delivery.content import read_notice
 from core.delivery.held import merge_items, raw_item
@@ -168,20 +169,17 @@ def _new_cards_digest(uow: UnitOfWork, recipient: str, ids: list[int]) -> int:
     ).all()
     items = merge_items(item for row in rows for item in read_notice(Kind.CARD, row.payload).items)
     now = uow.now()
-    digest = {
-        "shop_id": rows[0].shop_id,
-        "member_id": None,
-        "alert_id": None,
-        "channel": Channel.ROOM.value,
-        "recipient": recipient,
-        "kind": Kind.HELD_DIGEST.value,
-        "payload": {"alerts": [raw_item(item) for item in items], "held": len(ids), "room": True},
-        "idempotency_key": f"held:room:{uuid.uuid4().hex}",
-        "status": Status.PENDING.value,
-        "attempts": 0,
-        "next_attempt_at": now,
-        "created_at": now,
-    }
+    digest = pending_row(
+        shop_id=rows[0].shop_id,
+        member_id=None,
+        channel=Channel.ROOM.value,
+        recipient=recipient,
+        kind=Kind.HELD_DIGEST.value,
+        payload={"alerts": [raw_item(item) for item in items], "held": len(ids), "room": True},
+        idempotency_key=f"held:room:{uuid.uuid4().hex}",
+        due=now,
+        now=now,
+    )
     return int(uow.session.scalars(insert(Notification).returning(Notification.id), [digest]).one())
 
 

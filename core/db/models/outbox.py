@@ -66,3 +66,33 @@ class Notification(Base):
     folded_into: Mapped[int | None] = mapped_column(
         ForeignKey("notifications.id", ondelete="SET NULL")
     )
+
+
+def pending_row(
+    *,
+    shop_id: int,
+    member_id: int | None,
+    channel: str,
+    recipient: str,
+    kind: str,
+    payload: dict[str, Any],
+    idempotency_key: str,
+    due: datetime,
+    now: datetime,
+    alert_id: int | None = None,
+) -> dict[str, Any]:
+    """The values of a new outbox row, to insert, not tried yet and due at `due`."""
+    return {
+        "shop_id": shop_id,
+        "member_id": member_id,
+        "alert_id": alert_id,
+        "channel": channel,
+        "recipient": recipient,
+        "kind": kind,
+        "payload": payload,
+        "idempotency_key": idempotency_key,
+        "status": Status.PENDING.value,
+        "attempts": 0,
+        "next_attempt_at": due,
+        "created_at": now,
+    }
