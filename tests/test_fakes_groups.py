@@ -370,3 +370,13 @@ async def test_max_in_any_minute_finds_the_busiest_window(
             await bot.send_message(GROUP, f"at {at}")
     assert bot_api.max_in_any_minute(GROUP) == 3
     assert bot_api.max_in_any_minute(SUPERGROUP) == 0
+
+
+async def test_the_fake_counts_the_most_messages_to_all_chats_within_any_second(
+    bot_api: FakeBotApi, clock: ManualClock
+) -> None:
+    async with make_bot(bot_api) as bot:
+        for at in (0.0, 0.5, 0.9, 1.2, 1.3, 1.4, 3.0):
+            clock.now = 1000.0 + at
+            await bot.send_message(USER if at < 1 else USER + 1, f"at {at}")
+    assert bot_api.max_in_any_second() == 5  # 0.5 to 1.4

@@ -69,11 +69,21 @@ class GroupFloodLimitMixin:
     def max_in_any_minute(self, chat_id: int) -> int:
         """The most sends and edits to chat_id the fake accepted within any 60 seconds."""
         with self._signal:
-            times = sorted(m.at for m in self._sent if m.chat_id == chat_id)
-        return max(
-            (
-                index + 1 - bisect.bisect_right(times, at - WINDOW_SECONDS)
-                for index, at in enumerate(times)
-            ),
-            default=0,
-        )
+            times = [m.at for m in self._sent if m.chat_id == chat_id]
+        return _most_within(times, WINDOW_SECONDS)
+
+    def max_in_any_second(self) -> int:
+        """The most sends and edits to any chats the fake accepted within any one second
+        (Telegram's overall limit counts them all together)."""
+        with self._signal:
+            times = [m.at for m in self._sent]
+        return _most_within(times, 1.0)
+
+
+def _most_within(times: list[float], period: float) -> int:
+    """The most of these moments that fall within any `period` seconds."""
+    ordered = sorted(times)
+    return max(
+        (index + 1 - bisect.bisect_right(ordered, at - period) for index, at in enumerate(ordered)),
+        default=0,
+    )
