@@ -12,7 +12,9 @@ from tests.api.conftest import Api
 
 async def test_a_read_key_gets_the_items_chart_as_a_png(api: Api) -> None:
     item = api.shop.add_item("Green tea", 20, threshold=5).item
-    sold = await api.post(f"/v1/items/{item.id}/adjustments", {"delta": -16})
+    sold = await api.post(
+        f"/v1/items/{item.id}/adjustments", {"delta": -16}, **{"Idempotency-Key": "sale-1"}
+    )
     assert sold.is_success, sold.text
 
     answer = await api.get(f"/v1/items/{item.id}/chart.png", api.read_key, span="7d")
