@@ -35,8 +35,10 @@ def test_the_history_opens_with_the_quantity_before_the_span_and_holds_what_happ
     ]
     assert len(week.alerts) == 1
     opened, resolved = week.alerts[0]
-    assert resolved is not None and opened < week.orders[0] < resolved
-    assert week.days == 7 and week.item.quantity == 28
+    assert resolved is not None
+    assert opened < week.orders[0] < resolved
+    assert week.days == 7
+    assert week.item.quantity == 28
     assert month.opening is None  # the item did not exist 30 days ago
     assert [reason for _, _, reason in month.movements] == ["create", "remove", "add"]
 
@@ -54,4 +56,5 @@ def test_another_shops_item_is_not_found_and_a_span_must_be_one_offered(
         stock_history(uow, shop_id=other_shop, item_id=item_id, days=30)
     with pytest.raises(InvalidInput, match="7d, 30d or 90d"):
         span_days("12d")
-    assert span_days(None) == 30 and span_days("90D") == 90
+    assert span_days(None) == 30
+    assert span_days("90D") == 90
