@@ -49,7 +49,7 @@ class Sizes:
 def sizes(ctx: Context) -> Sizes:
     """Small and short for the smoke run; 1,000 chats for the figures."""
     if ctx.quick:
-        return Sizes(100, 1.0, 3.0, 1.0, 4.0, 5.0)
+        return Sizes(100, 1.0, 2.0, 1.0, 3.0, 5.0)
     return Sizes(1000, 5.0, 20.0, 5.0, 30.0, 20.0)
 
 
