@@ -16,7 +16,7 @@ from bench.b3_report import BotResult, Memory, b3_rows, b5_rows, details, latenc
 from bench.chat_load import Chat, EchoChat, Ledger, StockChat
 from bench.open_loop import offer_schedule, poisson_schedule
 from bench.pg import scratch_database
-from bench.processes import memory_kib, running
+from bench.processes import cpu_seconds, memory_kib, running
 from bench.report import Outcome, progress
 from bench.runner import Context
 from bench.saturation import saturate
@@ -103,13 +103,16 @@ def _settings(api: FakeBotApi, extra: Mapping[str, str] | None = None) -> dict[s
 
 def _echo_run(size: Sizes) -> tuple[BotResult, float]:
     """The echo bot's run, and the open loop's rate: half its saturation rate."""
-    with FakeBotApi() as api, running(["-m", "bench.echo_bot"], _settings(api), label="echo"):
+    with (
+        FakeBotApi() as api,
+        running(["-m", "bench.echo_bot"], _settings(api), label="echo") as child,
+    ):
         api.wait_until_polled(timeout=START_TIMEOUT)
         chats: Sequence[Chat] = [
             EchoChat(dataset.member_telegram_id(shop, member))
             for shop, member in chat_ids(size.chats)
         ]
-        result = _measure("echo bot", api, chats, size, rate=None)
+        result = _measure("echo bot", api, child.pid, chats, size, rate=None)
     return result, result.saturation.rate / 2
 
 
@@ -123,7 +126,7 @@ def _bot_run(url: str, size: Sizes, rate: float) -> tuple[BotResult, Memory]:
         api.wait_until_polled(timeout=START_TIMEOUT)
         time.sleep(SETTLE_SECONDS)  # idle: started, polling, nothing to do
         idle, _ = memory_kib(child.pid)
-        result = _measure("stockbot", api, _stock_chats(size.chats), size, rate=rate)
+        result = _measure("stockbot", api, child.pid, _stock_chats(size.chats), size, rate=rate)
         after, peak = memory_kib(child.pid)
         errors = child.errors()
     if errors:
@@ -147,11 +150,19 @@ def _stock_chats(chats: int) -> list[Chat]:
 
 
 def _measure(
-    label: str, api: FakeBotApi, chats: Sequence[Chat], size: Sizes, *, rate: float | None
+    label: str,
+    api: FakeBotApi,
+    pid: int,
+    chats: Sequence[Chat],
+    size: Sizes,
+    *,
+    rate: float | None,
 ) -> BotResult:
     """Saturation, then the open loop at `rate` (None: half this bot's saturation rate)."""
     ledger = Ledger(api, chats)
+    cpu_before = cpu_seconds(pid)
     saturation = saturate(ledger, chats, warm_up=size.saturation_warm_up, seconds=size.saturation)
+    cpu_per_command = (cpu_seconds(pid) - cpu_before) / ledger.sent
     progress(f"{label}: saturation {saturation.rate:,.0f} commands/s")
     offered = saturation.rate / 2 if rate is None else rate
     length = size.open_warm_up + size.open_loop
@@ -170,4 +181,4 @@ def _measure(
     )
     for example in ledger.wrong[:5]:
         progress(f"{label}: wrong reply: {example}")
-    return BotResult(saturation, open_loop)
+    return BotResult(saturation, open_loop, cpu_per_command)

@@ -21,6 +21,7 @@ class BotResult:
 
     saturation: Saturation
     open_loop: OpenLoop
+    cpu_per_command: float  # the bot process's CPU time in the saturation run, per command
 
     @property
     def wrong(self) -> tuple[str, ...]:
@@ -106,6 +107,7 @@ def details(chats: int, rate: float, rate_limit: str, echo: BotResult, bot: BotR
         header=(
             "bot",
             "saturation",
+            "bot's CPU per command at saturation",
             "open loop: measured commands (offered/s)",
             "offered ÷ own saturation",
             "unanswered",
@@ -125,6 +127,7 @@ def _detail(label: str, result: BotResult) -> tuple[str, ...]:
     return (
         label,
         f"{number(result.saturation.rate)} commands/s",
+        seconds(result.cpu_per_command),
         f"{loop.offered:,} ({number(loop.rate)}/s)",
         number(loop.rate / result.saturation.rate),
         f"{loop.missing:,}",

@@ -101,6 +101,7 @@ class Ledger:
         self.waiting: dict[int, deque[Waiting]] = {chat.user_id: deque() for chat in chats}
         self.wrong: list[str] = []
         self.outstanding = 0  # commands not answered yet
+        self.sent = 0
         self._seen = len(api.all_messages())
 
     def offer(self, chat: Chat, *, counted: bool = True) -> None:
@@ -108,6 +109,7 @@ class Ledger:
         text, expect = chat.next_command()
         self.waiting[chat.user_id].append(Waiting(time.monotonic(), text, expect, counted))
         self.outstanding += 1
+        self.sent += 1
         self.api.send_message(chat.user_id, text)
 
     def outstanding_counted(self) -> int:
