@@ -12,7 +12,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from bench import dataset
-from bench.b3_report import BotResult, Memory, b3_rows, b5_rows, details, latency
+from bench.b3_report import (
+    OPEN_LOOP_SHARE,
+    BotResult,
+    Memory,
+    b3_rows,
+    b5_rows,
+    details,
+    latency,
+)
 from bench.chat_load import Chat, EchoChat, Ledger, StockChat
 from bench.open_loop import offer_schedule, poisson_schedule
 from bench.pg import scratch_database
@@ -73,15 +81,15 @@ def chat_ids(chats: int) -> list[tuple[int, int]]:
 def run(ctx: Context) -> Outcome:
     """The echo bot, then Stockbot, each against a fresh local Bot API server."""
     size = sizes(ctx)
-    echo, rate = _echo_run(size)
+    echo = _echo_run(size)
     with scratch_database("b3") as url:
         chosen = shape(size.chats)
         dataset.load(url, chosen)
         dataset.vacuum_analyze(url)
-        bot, memory = _bot_run(url, size, rate)
+        bot, memory = _bot_run(url, size, echo.rate)
     return Outcome(
-        rows=[*b3_rows(size.chats, rate, echo, bot), *b5_rows(memory)],
-        tables=[details(size.chats, rate, RATE_LIMIT, echo, bot)],
+        rows=[*b3_rows(size.chats, echo, bot), *b5_rows(memory)],
+        tables=[details(size.chats, RATE_LIMIT, echo, bot)],
     )
 
 
@@ -101,8 +109,8 @@ def _settings(api: FakeBotApi, extra: Mapping[str, str] | None = None) -> dict[s
     }
 
 
-def _echo_run(size: Sizes) -> tuple[BotResult, float]:
-    """The echo bot's run, and the open loop's rate: half its saturation rate."""
+def _echo_run(size: Sizes) -> BotResult:
+    """The echo bot's run, its open loop at OPEN_LOOP_SHARE of its saturation rate."""
     with (
         FakeBotApi() as api,
         running(["-m", "bench.echo_bot"], _settings(api), label="echo") as child,
@@ -112,8 +120,7 @@ def _echo_run(size: Sizes) -> tuple[BotResult, float]:
             EchoChat(dataset.member_telegram_id(shop, member))
             for shop, member in chat_ids(size.chats)
         ]
-        result = _measure("echo bot", api, child.pid, chats, size, rate=None)
-    return result, result.saturation.rate / 2
+        return _measure("echo bot", api, child.pid, chats, size, rate=None)
 
 
 def _bot_run(url: str, size: Sizes, rate: float) -> tuple[BotResult, Memory]:
@@ -158,13 +165,14 @@ def _measure(
     *,
     rate: float | None,
 ) -> BotResult:
-    """Saturation, then the open loop at `rate` (None: half this bot's saturation rate)."""
+    """Saturation, then the open loop at `rate` (None: OPEN_LOOP_SHARE of this bot's
+    saturation rate)."""
     ledger = Ledger(api, chats)
     cpu_before = cpu_seconds(pid)
     saturation = saturate(ledger, chats, warm_up=size.saturation_warm_up, seconds=size.saturation)
     cpu_per_command = (cpu_seconds(pid) - cpu_before) / ledger.sent
     progress(f"{label}: saturation {saturation.rate:,.0f} commands/s")
-    offered = saturation.rate / 2 if rate is None else rate
+    offered = saturation.rate * OPEN_LOOP_SHARE if rate is None else rate
     length = size.open_warm_up + size.open_loop
     schedule = poisson_schedule(offered, length, len(chats), SEED)
     open_loop = offer_schedule(
@@ -181,4 +189,4 @@ def _measure(
     )
     for example in ledger.wrong[:5]:
         progress(f"{label}: wrong reply: {example}")
-    return BotResult(saturation, open_loop, cpu_per_command)
+    return BotResult(saturation, open_loop, offered, cpu_per_command)

@@ -9,6 +9,7 @@ from bench.open_loop import OpenLoop
 from bench.report import TIMES, Row, Table, megabytes, number, ratio, seconds
 from bench.saturation import Saturation
 
+OPEN_LOOP_SHARE = 0.5  # of the echo bot's saturation rate, offered to both bots
 MIN_SATURATION_RATIO = 0.8
 MAX_P99_RATIO = 2.0
 MAX_IDLE_MB = 120
@@ -21,6 +22,7 @@ class BotResult:
 
     saturation: Saturation
     open_loop: OpenLoop
+    rate: float  # the open loop's offered rate, commands a second
     cpu_per_command: float  # the bot process's CPU time in the saturation run, per command
 
     @property
@@ -43,13 +45,13 @@ def latency(value: float) -> str:
     return "unanswered" if math.isinf(value) else seconds(value)
 
 
-def b3_rows(chats: int, rate: float, echo: BotResult, bot: BotResult) -> list[Row]:
+def b3_rows(chats: int, echo: BotResult, bot: BotResult) -> list[Row]:
     """Saturation against the echo bot's, open-loop latency against the echo bot's at the
     same offered rate, and whether every reply answered its command."""
     name = f"B3 commands through the local Bot API, {chats:,} chats"
     return [
         _saturation_row(name, echo.saturation, bot.saturation),
-        _latency_row(name, rate, echo.open_loop, bot.open_loop),
+        _latency_row(name, echo.rate, echo.open_loop, bot.open_loop),
         _replies_row(name, echo, bot),
     ]
 
@@ -72,7 +74,7 @@ def _latency_row(name: str, rate: float, echo: OpenLoop, bot: OpenLoop) -> Row:
     achieved = p99 / echo_p99 if math.isfinite(p99) and math.isfinite(echo_p99) else math.inf
     return Row(
         benchmark=f"{name}: latency p50 / p99, open loop at {number(rate)} commands/s "
-        "(Poisson, half the echo bot's saturation)",
+        f"(Poisson, {OPEN_LOOP_SHARE:g} {TIMES} the echo bot's saturation)",
         figure=f"{latency(bot.percentile(0.5))} / {latency(p99)}",
         baseline=f"echo bot: {latency(echo.percentile(0.5))} / {latency(echo_p99)}",
         ratio=f"{number(achieved)} {TIMES} (p99)" if math.isfinite(achieved) else "—",
@@ -99,10 +101,10 @@ def _answered(result: BotResult) -> str:
     return ", ".join(problem for problem in problems if problem) or "all"
 
 
-def details(chats: int, rate: float, rate_limit: str, echo: BotResult, bot: BotResult) -> Table:
+def details(chats: int, rate_limit: str, echo: BotResult, bot: BotResult) -> Table:
     """Both bots' saturation and open-loop figures side by side."""
     return Table(
-        title=f"B3 in detail: {chats:,} chats, open loop at {number(rate)} commands/s, "
+        title=f"B3 in detail: {chats:,} chats, open loop at {number(echo.rate)} commands/s, "
         f"TELEGRAM_RATE_LIMIT={rate_limit} for both bots (not the limit being measured)",
         header=(
             "bot",
