@@ -5,6 +5,7 @@ arrivals at half the echo bot's saturation rate; B5: the bot's memory, idle and 
 from __future__ import annotations
 
 import math
+import os
 import random
 import time
 from collections.abc import Mapping, Sequence
@@ -189,4 +190,4 @@ def _measure(
     )
     for example in ledger.wrong[:5]:
         progress(f"{label}: wrong reply: {example}")
-    return BotResult(saturation, open_loop, offered, cpu_per_command)
+    return BotResult(saturation, open_loop, offered, cpu_per_command, os.getloadavg()[0])

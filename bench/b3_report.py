@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import os
 from dataclasses import dataclass
 
 from bench.open_loop import OpenLoop
@@ -24,6 +25,7 @@ class BotResult:
     open_loop: OpenLoop
     rate: float  # the open loop's offered rate, commands a second
     cpu_per_command: float  # the bot process's CPU time in the saturation run, per command
+    load_average: float  # the machine's, over the last minute of the open loop
 
     @property
     def wrong(self) -> tuple[str, ...]:
@@ -119,6 +121,7 @@ def details(chats: int, rate_limit: str, echo: BotResult, bot: BotResult) -> Tab
             "p99",
             "max",
             "driver late by at most",
+            "machine's load average at the end",
         ),
         rows=(_detail("echo bot", echo), _detail("stockbot", bot)),
     )
@@ -139,6 +142,7 @@ def _detail(label: str, result: BotResult) -> tuple[str, ...]:
         latency(loop.percentile(0.99)),
         latency(loop.percentile(1.0)),
         seconds(loop.late),
+        f"{result.load_average:.1f} on {os.cpu_count()} cores",
     )
 
 
