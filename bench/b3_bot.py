@@ -94,7 +94,7 @@ def run(ctx: Context) -> Outcome:
     )
 
 
-def _settings(api: FakeBotApi, extra: Mapping[str, str] | None = None) -> dict[str, str]:
+def bot_settings(api: FakeBotApi, extra: Mapping[str, str] | None = None) -> dict[str, str]:
     # The daily check is due half a day away: it must not run during the measurement.
     check_at = datetime.now(UTC) + timedelta(hours=12)
     return {
@@ -114,7 +114,7 @@ def _echo_run(size: Sizes) -> BotResult:
     """The echo bot's run, its open loop at OPEN_LOOP_SHARE of its saturation rate."""
     with (
         FakeBotApi() as api,
-        running(["-m", "bench.echo_bot"], _settings(api), label="echo") as child,
+        running(["-m", "bench.echo_bot"], bot_settings(api), label="echo") as child,
     ):
         api.wait_until_polled(timeout=START_TIMEOUT)
         chats: Sequence[Chat] = [
@@ -128,13 +128,13 @@ def _bot_run(url: str, size: Sizes, rate: float) -> tuple[BotResult, Memory]:
     with (
         FakeBotApi() as api,
         running(
-            ["-m", "bot", "run"], _settings(api, {"DATABASE_URL": url}), label="stockbot"
+            ["-m", "bot", "run"], bot_settings(api, {"DATABASE_URL": url}), label="stockbot"
         ) as child,
     ):
         api.wait_until_polled(timeout=START_TIMEOUT)
         time.sleep(SETTLE_SECONDS)  # idle: started, polling, nothing to do
         idle, _ = memory_kib(child.pid)
-        result = _measure("stockbot", api, child.pid, _stock_chats(size.chats), size, rate=rate)
+        result = _measure("stockbot", api, child.pid, stock_chats(size.chats), size, rate=rate)
         after, peak = memory_kib(child.pid)
         errors = child.errors()
     if errors:
@@ -142,7 +142,7 @@ def _bot_run(url: str, size: Sizes, rate: float) -> tuple[BotResult, Memory]:
     return result, Memory(idle, after, peak)
 
 
-def _stock_chats(chats: int) -> list[Chat]:
+def stock_chats(chats: int) -> list[Chat]:
     rng = random.Random(SEED)
     per_shop = dataset.MEMBERS_PER_SHOP
     return [

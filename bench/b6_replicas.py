@@ -4,7 +4,6 @@ On 2 cores the ratio to the echo bots, not the absolute scaling, is the figure."
 
 from __future__ import annotations
 
-import random
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
@@ -12,14 +11,14 @@ from contextlib import ExitStack, contextmanager
 import httpx
 
 from bench import dataset
-from bench.b3_bot import QUANTITY, START_TIMEOUT, shape
-from bench.b3_bot import _settings as bot_settings
-from bench.chat_load import Chat, EchoChat, LoadResult, StockChat, drive
+from bench.b3_bot import START_TIMEOUT, bot_settings, chat_ids, shape, stock_chats
+from bench.chat_load import Chat, EchoChat, Ledger
 from bench.pg import scratch_database
 from bench.processes import running
 from bench.proxy import free_port, nginx, wait_for_port
 from bench.report import TIMES, Outcome, Row, Table, number, progress, ratio
 from bench.runner import Context
+from bench.saturation import Saturation, saturate
 from tests.fakes.telegram_api import FakeBotApi
 
 ID = "B6"
@@ -36,7 +35,7 @@ def run(ctx: Context) -> Outcome:
     """Each replica count, echo bots then Stockbot, each against a fresh local Bot API."""
     counts, chats, seconds = sizes(ctx)
     warm_up = 1.0 if ctx.quick else 4.0
-    figures: list[tuple[int, LoadResult, LoadResult]] = []
+    figures: list[tuple[int, Saturation, Saturation]] = []
     for count in counts:
         echo = _load(count, ["-m", "bench.echo_webhook"], None, chats, warm_up, seconds)
         with scratch_database("b6") as url:
@@ -51,17 +50,10 @@ def run(ctx: Context) -> Outcome:
 
 def _talkers(database_url: str | None, chats: int) -> Sequence[Chat]:
     if database_url is None:
-        return [EchoChat(user_id=10 * (n + 1)) for n in range(chats)]
-    chosen, rng = shape(chats), random.Random(6)
-    return [
-        StockChat(
-            user_id=dataset.member_telegram_id(shop, 0),
-            items_per_shop=chosen.items_per_shop,
-            quantity=QUANTITY,
-            rng=random.Random(rng.random()),
-        )
-        for shop in range(1, chosen.shops + 1)
-    ]
+        return [
+            EchoChat(dataset.member_telegram_id(shop, member)) for shop, member in chat_ids(chats)
+        ]
+    return stock_chats(chats)
 
 
 def _load(
@@ -71,7 +63,7 @@ def _load(
     chats: int,
     warm_up: float,
     seconds: float,
-) -> LoadResult:
+) -> Saturation:
     ports = [free_port() for _ in range(count)]
     with FakeBotApi() as api, nginx(ports) as public_url:
         extra = {"DATABASE_URL": database_url} if database_url else {}
@@ -81,7 +73,8 @@ def _load(
             "TELEGRAM_WEBHOOK_SECRET": SECRET,
         }
         with _replicas(command, settings, ports):
-            return drive(api, _talkers(database_url, chats), warm_up=warm_up, seconds=seconds)
+            talkers = _talkers(database_url, chats)
+            return saturate(Ledger(api, talkers), talkers, warm_up=warm_up, seconds=seconds)
 
 
 @contextmanager
@@ -107,11 +100,11 @@ def _await_ready(ports: list[int]) -> None:
             time.sleep(0.1)
 
 
-def _rows(figures: list[tuple[int, LoadResult, LoadResult]]) -> list[Row]:
+def _rows(figures: list[tuple[int, Saturation, Saturation]]) -> list[Row]:
     rows = []
     for count, bot, echo in figures:
         achieved = bot.rate / echo.rate
-        wrong = "" if bot.wrong == 0 else f", {bot.wrong:,} wrong or out of order"
+        wrong = "" if not bot.wrong else f", {len(bot.wrong):,} wrong or out of order"
         rows.append(
             Row(
                 benchmark=f"B6 {count} webhook replicas behind nginx: throughput",
@@ -119,13 +112,13 @@ def _rows(figures: list[tuple[int, LoadResult, LoadResult]]) -> list[Row]:
                 baseline=f"{count} echo bots: {number(echo.rate)}/s",
                 ratio=ratio(achieved),
                 target=f"≥ {MIN_RATIO}",
-                met=achieved >= MIN_RATIO and bot.wrong == 0,
+                met=achieved >= MIN_RATIO and not bot.wrong,
             )
         )
     return rows
 
 
-def _table(figures: list[tuple[int, LoadResult, LoadResult]]) -> Table:
+def _table(figures: list[tuple[int, Saturation, Saturation]]) -> Table:
     one_bot, one_echo = figures[0][1].rate, figures[0][2].rate
     return Table(
         title="B6 scaling with replicas (each against one replica of its own kind)",
