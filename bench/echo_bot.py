@@ -33,7 +33,7 @@ def main() -> None:
         ApplicationBuilder()
         .token(settings.telegram_bot_token.get_secret_value())
         .base_url(settings.telegram_api_base_url)
-        .rate_limiter(build_rate_limiter(settings))
+        .rate_limiter(build_rate_limiter(settings, None))
         .concurrent_updates(PerChatUpdateProcessor())
         .build()
     )

@@ -203,7 +203,7 @@ async def running_relay(
     bot = ExtBot(
         settings.telegram_bot_token.get_secret_value(),
         base_url=settings.telegram_api_base_url,
-        rate_limiter=build_rate_limiter(settings),
+        rate_limiter=build_rate_limiter(settings, database),
     )
     await bot.initialize()
     delivery = Delivery(settings, database, bot, dataclasses.replace(FAST, **knobs))
