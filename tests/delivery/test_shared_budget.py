@@ -17,7 +17,6 @@ from threading import Barrier
 from typing import Any
 
 import pytest
-from sqlalchemy import text
 from telegram.error import RetryAfter
 from telegram.ext import ExtBot
 
@@ -32,7 +31,7 @@ from core.delivery.telegram_budget import (
     shared_budget,
     spacing,
 )
-from tests.delivery.conftest import ADMIN, delivery_settings
+from tests.delivery.conftest import ADMIN, age_group_log, delivery_settings
 from tests.fakes.telegram_api import FakeBotApi
 
 GROUP = -4001
@@ -105,11 +104,7 @@ def test_a_groups_window_admits_its_limit_across_threads_and_frees_a_minute_late
     assert isinstance(budget.reserve_send(-4002, push=True), Slot)  # another group's minute
 
     # A minute and a bit later (the log moved back rather than the test waiting).
-    with pg_db.engine.begin() as connection:
-        connection.execute(
-            text("UPDATE telegram_group_sends SET sent_at = sent_at - :late"),
-            {"late": GROUP_WINDOW + timedelta(seconds=1)},
-        )
+    age_group_log(pg_db, GROUP_WINDOW.total_seconds() + 1)
     assert isinstance(budget.reserve_send(GROUP, push=True), Slot)
 
 
@@ -179,11 +174,7 @@ def test_two_processes_pushing_to_one_group_keep_within_its_minute(
     assert bot_api.group_limit_refusals == []
 
     # A minute and a bit later, for the group's log and for the fake Telegram alike.
-    with pg_db.engine.begin() as connection:
-        connection.execute(
-            text("UPDATE telegram_group_sends SET sent_at = sent_at - :late"),
-            {"late": GROUP_WINDOW + timedelta(seconds=1)},
-        )
+    age_group_log(pg_db, GROUP_WINDOW.total_seconds() + 1)
     bot_api.advance_clock(GROUP_WINDOW.total_seconds() + 1)
     later = [{"rate": 30, "chat_id": GROUP, "push": True, "texts": ["Later card"]}]
     assert run_processes(bot_api, postgres_url, later) == ["sent"]
