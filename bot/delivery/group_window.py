@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from core.delivery.telegram_budget import GROUP_MESSAGES_PER_MINUTE
+from core.delivery.telegram_budget import ARRIVAL_MARGIN, GROUP_MESSAGES_PER_MINUTE
 from core.sliding_window import SlidingWindow
 
 PERIOD = 60.0
@@ -31,7 +31,8 @@ def chat_of(data: dict[str, Any]) -> int | None:
 
 
 class GroupWindow(SlidingWindow):
-    """At most `limit` messages in any `period` seconds to each group chat."""
+    """At most `limit` messages in any `period` seconds to each group chat, as Telegram
+    receives them."""
 
     def __init__(
         self,
@@ -39,7 +40,10 @@ class GroupWindow(SlidingWindow):
         period: float = PERIOD,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        super().__init__(limit, period, clock)
+        # Counted when taken, before the request is on its way: a window ARRIVAL_MARGIN longer
+        # keeps the limit at Telegram for a message that arrives up to that much later (as the
+        # window every process shares does, core/delivery/telegram_budget.py).
+        super().__init__(limit, period + ARRIVAL_MARGIN, clock)
 
     async def wait_and_take(self, chat_id: int) -> None:
         """Wait for room in the chat's window, then count a message to it. Waiters of one
