@@ -17,6 +17,7 @@ from threading import Barrier
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 from telegram.error import RetryAfter
 from telegram.ext import ExtBot
 
@@ -213,3 +214,25 @@ async def test_without_the_database_messages_still_go_within_this_processs_limit
     assert len(warnings) == 1
     assert "out of reach" in warnings[0].getMessage()
     assert "hunter2" not in caplog.text
+
+
+async def test_only_messages_take_a_slot_of_the_shared_budget(
+    bot_api: FakeBotApi, pg_db: Database
+) -> None:
+    settings = delivery_settings(bot_api, telegram_rate_limit=30)
+    bot = ExtBot(
+        bot_api.token, base_url=bot_api.base_url, rate_limiter=build_rate_limiter(settings, pg_db)
+    )
+
+    def scopes() -> list[str]:
+        with pg_db.engine.connect() as connection:
+            return list(connection.execute(text("SELECT scope FROM telegram_budget")).scalars())
+
+    async with bot:
+        await bot.get_me()
+        await bot.get_updates(timeout=0)
+        assert scopes() == []
+        await bot.send_message(ADMIN, "Added 3 Tea.")
+        assert scopes() == ["all"]
+        await bot.send_message(ADMIN, "Low stock: Tea", rate_limit_args=PUSH)
+        assert sorted(scopes()) == ["all", f"chat:{ADMIN}"]
