@@ -38,7 +38,7 @@ def main() -> None:
         # baseline gets the same pool as Stockbot, so only what each bot does differs.
         .connection_pool_size(HTTP_CONNECTIONS)
         .pool_timeout(POOL_TIMEOUT)
-        .rate_limiter(build_rate_limiter(settings))
+        .rate_limiter(build_rate_limiter(settings, None))
         .concurrent_updates(PerChatUpdateProcessor())
         .build()
     )

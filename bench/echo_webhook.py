@@ -17,7 +17,7 @@ from telegram import Update
 from telegram.ext import Application, ApplicationBuilder, MessageHandler, filters
 
 from bench.echo_bot import echo
-from bot.app import ALLOWED_UPDATES
+from bot.app import ALLOWED_UPDATES, HTTP_CONNECTIONS, POOL_TIMEOUT
 from bot.delivery.limits import build_rate_limiter
 from bot.ordering import PerChatUpdateProcessor
 from core.settings import Settings, load_settings
@@ -48,7 +48,9 @@ async def serve(settings: Settings) -> None:
         ApplicationBuilder()
         .token(settings.telegram_bot_token.get_secret_value())
         .base_url(settings.telegram_api_base_url)
-        .rate_limiter(build_rate_limiter(settings))
+        .connection_pool_size(HTTP_CONNECTIONS)
+        .pool_timeout(POOL_TIMEOUT)
+        .rate_limiter(build_rate_limiter(settings, None))
         .concurrent_updates(PerChatUpdateProcessor())
         .updater(None)
         .build()

@@ -114,7 +114,7 @@ def build_application(
         .base_file_url(file_base_url(settings.telegram_api_base_url))
         .connection_pool_size(HTTP_CONNECTIONS)
         .pool_timeout(POOL_TIMEOUT)
-        .rate_limiter(build_rate_limiter(settings))
+        .rate_limiter(build_rate_limiter(settings, database))
         .concurrent_updates(PerChatUpdateProcessor())
         .post_init(_post_init)
         .post_stop(_post_stop)

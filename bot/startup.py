@@ -10,6 +10,7 @@ from telegram.error import InvalidToken, NetworkError
 
 from bot.app import ALLOWED_UPDATES, build_application
 from bot.context import App
+from bot.delivery.shared_budget import BUDGET_THREADS
 from bot.logging_setup import RedactingFilter, safe_summary, secret_values
 from bot.runner import CORE_THREADS
 from bot.webhook import set_webhook
@@ -17,9 +18,10 @@ from core.db.migrations import upgrade_to_head
 from core.db.session import Database, display_url
 from core.settings import Settings
 
-# A connection for each core thread and each of the relay's 4 threads: with fewer, busy
-# moments open and close surplus connections (a new PostgreSQL backend each time).
-DATABASE_POOL_SIZE = CORE_THREADS + 4
+# A connection for each core thread, each of the relay's 4 threads and each thread of the
+# shared Telegram budget: with fewer, busy moments open and close surplus connections (a new
+# PostgreSQL backend each time).
+DATABASE_POOL_SIZE = CORE_THREADS + 4 + BUDGET_THREADS
 
 NO_TOKEN = (
     "TELEGRAM_BOT_TOKEN is not set. Create a bot with @BotFather in Telegram "

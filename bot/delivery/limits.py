@@ -1,4 +1,5 @@
-"""Telegram's flood limits: one rate limiter for replies and pushes, and per-chat push pacing."""
+"""Telegram's flood limits: one rate limiter for replies and pushes, per process or shared by
+every process on the database, and per-chat push pacing."""
 
 from __future__ import annotations
 
@@ -13,7 +14,10 @@ from typing import Any
 from telegram.error import RetryAfter
 from telegram.ext import AIORateLimiter, BaseRateLimiter
 
-from bot.delivery.group_window import GroupWindow, group_of
+from bot.delivery.group_window import GroupWindow, chat_of
+from bot.delivery.shared_budget import GroupIsFull, SharedTurns
+from core.db.session import Database
+from core.delivery.telegram_budget import TelegramBudget, shared_budget
 from core.settings import Settings
 
 # rate_limit_args that marks a pushed notification: paced per chat, never retried here
@@ -23,6 +27,8 @@ PUSH = -1
 REPLY_MAX_WAIT = 30.0
 REPLY_RETRIES = 2
 PUSH_INTERVAL = 1.0
+# The Bot API methods that put a message in a chat (sendChatAction aside): only these count.
+MESSAGE_METHODS = ("send", "edit", "copy", "forward")
 
 Callback = Callable[..., Coroutine[Any, Any, Any]]
 
@@ -126,13 +132,20 @@ def _passing(callback: Callback, *, longer_than: float) -> Callback:
     return call
 
 
+def counts(endpoint: str) -> bool:
+    """Whether a Bot API method puts a message in a chat, as Telegram's flood limits count."""
+    return endpoint.startswith(MESSAGE_METHODS) and endpoint != "sendChatAction"
+
+
 class StockbotRateLimiter(AIORateLimiter):
-    """PTB's AIORateLimiter (overall and group limits) plus the pacing of pushed notifications.
+    """PTB's AIORateLimiter (the overall limit in this process) plus the groups' windows, the
+    pacing of pushed notifications and, given a shared budget, the limits of every process
+    on the database together.
 
     Replies wait out a short RetryAfter and retry (twice at most); pushes (rate_limit_args=PUSH)
     are tried once and a RetryAfter goes back to the relay, which reschedules the row."""
 
-    def __init__(self, overall_max_rate: int) -> None:
+    def __init__(self, overall_max_rate: int, budget: TelegramBudget | None = None) -> None:
         # One message every 1/rate seconds, not `rate` messages a second: a bucket that holds
         # `rate` lets a burst of that many out at once on top of the steady flow, so up to
         # twice the limit could go out in one second.
@@ -146,6 +159,17 @@ class StockbotRateLimiter(AIORateLimiter):
         )
         self.pushes = PushPacer()
         self.groups = GroupWindow()
+        self.shared = SharedTurns(budget) if budget is not None else None
+
+    async def initialize(self) -> None:
+        """Start the shared budget's threads."""
+        if self.shared is not None:
+            self.shared.open()
+
+    async def shutdown(self) -> None:
+        """Stop them."""
+        if self.shared is not None:
+            await self.shared.close()
 
     async def process_request(
         self,
@@ -158,9 +182,8 @@ class StockbotRateLimiter(AIORateLimiter):
     ) -> Any:
         """Limit one Bot API call; see the class docstring for how RetryAfter is handled."""
         push = rate_limit_args == PUSH
-        group = group_of(data)
-        if group is not None:
-            await self._group_turn(group, push=push)
+        if counts(endpoint):
+            callback = self._in_turn(callback, chat_of(data), push=push)
         passing = _passing(callback, longer_than=-1.0 if push else REPLY_MAX_WAIT)
         try:
             return await super().process_request(
@@ -170,20 +193,37 @@ class StockbotRateLimiter(AIORateLimiter):
             if push:
                 self.pushes.hold(retry_after_seconds(passed.error))
             raise passed.error from None
+        except GroupIsFull as full:
+            # Not Telegram's flood wait: the other chats' pushes go on.
+            raise RetryAfter(timedelta(seconds=max(math.ceil(full.wait), 1))) from None
+
+    def _in_turn(self, callback: Callback, chat_id: int | None, *, push: bool) -> Callback:
+        """The callback, each try of it in a turn of its own (a retry is one more message)."""
+
+        async def call(*args: Any, **kwargs: Any) -> Any:
+            shared = self.shared is not None and await self.shared.turn(chat_id, push=push)
+            if not shared and chat_id is not None and chat_id < 0:
+                await self._group_turn(chat_id, push=push)
+            return await callback(*args, **kwargs)
+
+        return call
 
     async def _group_turn(self, chat_id: int, *, push: bool) -> None:
-        """A reply waits for room in the group's minute; a push that finds none is not sent
-        and goes back to the relay as a RetryAfter, which puts its row off until then."""
+        """In this process alone: a reply waits for room in the group's minute; a push that
+        finds none is not sent and goes back to the relay as a RetryAfter, which puts its row
+        off until then."""
         if not push:
             await self.groups.wait_and_take(chat_id)
         elif not self.groups.take(chat_id):
-            wait = max(math.ceil(self.groups.wait_time(chat_id)), 1)
-            raise RetryAfter(timedelta(seconds=wait))
+            raise GroupIsFull(self.groups.wait_time(chat_id))
 
 
-def build_rate_limiter(settings: Settings) -> BaseRateLimiter[int]:
-    """The Application's one rate limiter: TELEGRAM_RATE_LIMIT messages a second in all."""
-    return StockbotRateLimiter(settings.telegram_rate_limit)
+def build_rate_limiter(settings: Settings, database: Database | None) -> BaseRateLimiter[int]:
+    """The Application's one rate limiter: TELEGRAM_RATE_LIMIT messages a second in all, for
+    every process on the database together when it is shared (None: this process alone)."""
+    rate = settings.telegram_rate_limit
+    budget = shared_budget(database, rate) if database is not None else None
+    return StockbotRateLimiter(rate, budget)
 
 
 def push_pacer(bot: Any) -> PushPacer | None:

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, text
 from telegram.ext import ExtBot
 
 from bot.delivery.limits import build_rate_limiter
@@ -45,6 +45,16 @@ WHATSAPP_FROM = "+14155238886"
 def _ptb_timedelta(monkeypatch: pytest.MonkeyPatch) -> None:
     # PTB 22 warns on every RetryAfter unless it may use timedelta, and warnings are errors here.
     monkeypatch.setenv("PTB_TIMEDELTA", "1")
+
+
+def age_group_log(database: Database, seconds: float) -> None:
+    """Move every group's logged sends `seconds` into the past, as if that time had gone by:
+    the shared budget's log keeps the database server's time, which a test cannot move."""
+    with database.engine.begin() as connection:
+        connection.execute(
+            text("UPDATE telegram_group_sends SET sent_at = sent_at - :late"),
+            {"late": timedelta(seconds=seconds)},
+        )
 
 
 def item(number: int, **overrides: Any) -> dict[str, Any]:
@@ -203,7 +213,7 @@ async def running_relay(
     bot = ExtBot(
         settings.telegram_bot_token.get_secret_value(),
         base_url=settings.telegram_api_base_url,
-        rate_limiter=build_rate_limiter(settings),
+        rate_limiter=build_rate_limiter(settings, database),
     )
     await bot.initialize()
     delivery = Delivery(settings, database, bot, dataclasses.replace(FAST, **knobs))

@@ -22,7 +22,7 @@ async def limited_bot(bot_api: FakeBotApi) -> AsyncIterator[ExtBot[None]]:
     bot = ExtBot(
         bot_api.token,
         base_url=bot_api.base_url,
-        rate_limiter=build_rate_limiter(delivery_settings(bot_api)),
+        rate_limiter=build_rate_limiter(delivery_settings(bot_api), None),
     )
     async with bot:
         yield bot
