@@ -7,10 +7,11 @@ import csv
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import Cell as SheetCell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
@@ -69,7 +70,8 @@ def xlsx_bytes(tables: Sequence[Table]) -> bytes:
 def _write_sheet(sheet: WriteOnlyWorksheet, table: Table) -> None:
     sheet.freeze_panes = "A2"
     for index, width in enumerate(_widths(table), start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = width
+        # write-only sheets have column dimensions too; the type stubs miss them
+        sheet.column_dimensions[get_column_letter(index)].width = width  # type: ignore[attr-defined]
     bold = Font(bold=True)
     header = []
     for title in table.headers:
@@ -81,13 +83,13 @@ def _write_sheet(sheet: WriteOnlyWorksheet, table: Table) -> None:
         sheet.append([_xlsx_cell(sheet, value) for value in row])
 
 
-def _xlsx_cell(sheet: WriteOnlyWorksheet, value: Cell) -> WriteOnlyCell | Cell:
+def _xlsx_cell(sheet: WriteOnlyWorksheet, value: Cell) -> SheetCell | Cell:
     if isinstance(value, datetime):
         cell = WriteOnlyCell(sheet, value=value.replace(tzinfo=None))
         cell.number_format = TIME_FORMAT
         return cell
     if isinstance(value, date):
-        cell = WriteOnlyCell(sheet, value=value)
+        cell = WriteOnlyCell(sheet, value=datetime.combine(value, time()))
         cell.number_format = DATE_FORMAT
         return cell
     if isinstance(value, str) and value.startswith("="):
