@@ -1,10 +1,12 @@
 """The schema: shops and members, items, the ledger and alerts, the outbox, the HTTP API's
-keys, point-of-sale connections, webhook endpoints, the inbox of updates and the open
-conversations. Every table is registered with `Base.metadata` once this package is imported."""
+keys, point-of-sale connections, webhook endpoints, the inbox of updates, the open
+conversations and import previews. Every table is registered with `Base.metadata` once this
+package is imported."""
 
 from core.db.base import Base
 from core.db.models.access import ApiKey, IdempotencyRecord
 from core.db.models.conversations import ListSearch, OpenQuestion
+from core.db.models.imports import ImportPreview
 from core.db.models.outbox import Notification
 from core.db.models.pos import PosConnection, PosEvent, UnknownSku
 from core.db.models.shops import Invite, Member, Shop, VerificationCode
@@ -17,6 +19,7 @@ __all__ = [
     "ApiKey",
     "Base",
     "IdempotencyRecord",
+    "ImportPreview",
     "Invite",
     "Item",
     "ListSearch",
