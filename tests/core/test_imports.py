@@ -61,7 +61,8 @@ def test_an_edited_csv_export_imports_cleanly(shop: ShopFixture) -> None:
     assert seen.rows_read == 3
     assert seen.quantity_changes == (Change("Green tea", 10, 4),)
     assert seen.new_items == (NewItem("Oolong", 12, 3),)
-    assert seen.errors == () and seen.unchanged == 1
+    assert seen.errors == ()
+    assert seen.unchanged == 1
     done = apply(shop, seen.id, user=shop.staff[0])
     assert (done.created, done.quantities_changed, done.alerts_opened) == (1, 1, 1)
     assert quantities(shop) == {"'=Sneaky": (3, "2"), "Green tea": (4, "5"), "Oolong": (12, "3")}
@@ -83,8 +84,10 @@ def test_an_edited_xlsx_export_imports_cleanly(shop: ShopFixture) -> None:
     files = shop.run(export.export_for_member, telegram_user_id=shop.admin)
     book = load_workbook(io.BytesIO(files.xlsx[1]))
     sheet = book["Items"]
-    assert sheet.freeze_panes == "A2" and sheet["A1"].font.b
-    assert sheet["C2"].value == 10 and sheet["C2"].data_type == "n"
+    assert sheet.freeze_panes == "A2"
+    assert sheet["A1"].font.b
+    assert sheet["C2"].value == 10
+    assert sheet["C2"].data_type == "n"
     sheet["C2"] = 2  # Green tea
     sheet["D3"] = 9  # Mint's own threshold
     edited = io.BytesIO()
@@ -139,7 +142,8 @@ def test_apply_twice_changes_things_once_and_cancel_and_expiry(
     first = apply(shop, seen.id)
     before = snapshot(shop.db)
     second = apply(shop, seen.id)
-    assert second.already_applied and second.quantities_changed == first.quantities_changed
+    assert second.already_applied
+    assert second.quantities_changed == first.quantities_changed
     assert snapshot(shop.db) == before
     with pytest.raises(InvalidInput, match="applied already"):
         shop.run(imports.cancel_for_member, telegram_user_id=shop.admin, preview_id=seen.id)
