@@ -41,6 +41,8 @@ class ExportFiles:
     items_csv: tuple[str, bytes]
     movements_csv: tuple[str, bytes]
     xlsx: tuple[str, bytes]
+    items: int
+    movements: int
 
 
 def _local(moment: datetime | None, zone: ZoneInfo) -> datetime | None:
@@ -108,6 +110,8 @@ def export_files(uow: UnitOfWork, *, shop_id: int) -> ExportFiles:
         items_csv=(f"items-{day}.csv", csv_bytes(items)),
         movements_csv=(f"movements-{day}.csv", csv_bytes(movements)),
         xlsx=(f"stock-{day}.xlsx", xlsx_bytes([items, movements])),
+        items=len(items.rows),
+        movements=len(movements.rows),
     )
 
 
