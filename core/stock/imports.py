@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import insert, select, update
 
 from core.alerts.lifecycle import evaluate_item
+from core.db.base import MAX_ID
 from core.db.models import ImportPreview, Item
 from core.db.session import UnitOfWork
 from core.errors import InvalidInput, NotFound
@@ -75,6 +76,8 @@ def preview_import(
 
 def _settle(uow: UnitOfWork, actor: _Actor, preview_id: int, status: str) -> dict[str, Any] | None:
     """Move an open, unexpired preview to `status`; its plan, or None when it was not open."""
+    if not 0 < preview_id <= MAX_ID:
+        raise NotFound(NO_SUCH_IMPORT)
     plan: dict[str, Any] | None = uow.run(
         update(ImportPreview)
         .where(
