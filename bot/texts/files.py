@@ -83,13 +83,17 @@ def preview_text(preview: ImportPreviewView, file_name: str | None) -> str:
     return "\n".join(lines)
 
 
+def _many(number: int, one: str, more: str) -> str:
+    return f"{count(number)} {one if number == 1 else more}"
+
+
 def applied(result: ImportResult) -> str:
     """The answer to Apply (the first and any later press)."""
     head = "✅ Already imported" if result.already_applied else "✅ Imported"
     parts = [
-        f"{count(result.created)} new items",
-        f"{count(result.quantities_changed)} quantities",
-        f"{count(result.thresholds_changed)} thresholds",
+        _many(result.created, "new item", "new items"),
+        _many(result.quantities_changed, "quantity", "quantities"),
+        _many(result.thresholds_changed, "threshold", "thresholds"),
     ]
     lines = [f"{head}: {', '.join(parts)}."]
     if result.alerts_opened or result.alerts_resolved:

@@ -77,7 +77,7 @@ async def test_export_edit_send_back_apply_once(shopfront: Shopfront) -> None:
     assert answer.get("text") is None
     applied = shopfront.api.current(STAFF, preview.message_id)
     assert applied["text"].splitlines() == [
-        "✅ Imported: 1 new items, 1 quantities, 0 thresholds.",
+        "✅ Imported: 1 new item, 1 quantity, 0 thresholds.",
         "Alerts: 1 raised, 0 resolved.",
     ]
     assert (shopfront.quantity("Green tea"), shopfront.quantity("Oolong")) == (3, 12)
@@ -85,7 +85,7 @@ async def test_export_edit_send_back_apply_once(shopfront: Shopfront) -> None:
     data = preview.callback_data("Apply")
     await shopfront.press_data(STAFF, preview.message_id, data, chat_id=STAFF)
     again = shopfront.api.current(STAFF, preview.message_id)["text"]
-    assert again.startswith("✅ Already imported: 1 new items, 1 quantities")
+    assert again.startswith("✅ Already imported: 1 new item, 1 quantity")
     assert shopfront.state() == before
 
 
