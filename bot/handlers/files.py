@@ -12,6 +12,7 @@ from telegram.error import BadRequest
 from bot.context import Context
 from bot.errors import Refusal
 from bot.handlers.common import button, reply, topic_of, user_of
+from bot.render import esc
 from bot.runner import call_core
 from bot.texts import files as texts
 from bot.texts.common import BUTTON_GONE
@@ -104,8 +105,14 @@ async def import_button(update: Update, context: Context, query: CallbackQuery) 
         )
         await query.edit_message_text(texts.CANCELLED, parse_mode=ParseMode.HTML)
         return None
-    result = await call_core(
-        context, imports.apply_for_member, telegram_user_id=user, preview_id=preview_id
-    )
+    # A big file takes a while: the buttons go at once, so nobody presses again meanwhile.
+    await query.edit_message_text(texts.APPLYING, parse_mode=ParseMode.HTML)
+    try:
+        result = await call_core(
+            context, imports.apply_for_member, telegram_user_id=user, preview_id=preview_id
+        )
+    except Refusal as refusal:
+        await query.edit_message_text(f"⚠️ {esc(refusal.text)}", parse_mode=ParseMode.HTML)
+        raise
     await query.edit_message_text(texts.applied(result), parse_mode=ParseMode.HTML)
     return None

@@ -16,6 +16,7 @@ MAX_REASON = 115
 APPLY_BUTTON = "✅ Apply"
 CANCEL_BUTTON = "✖️ Cancel"
 CANCELLED = "✖️ Import cancelled: nothing was changed."
+APPLYING = "⏳ Importing…"
 DOCUMENT_USAGE = (
     f"Send a .csv or .xlsx file (up to 5 MB and {count(MAX_ROWS)} rows) with the columns "
     "of /export: Name, SKU, Quantity, Threshold."

@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import delete, insert, select, update
 
 from core.alerts.lifecycle import evaluate_item
 from core.db.base import MAX_ID
@@ -25,6 +25,9 @@ from core.stock.import_rows import read_intents
 from core.stock.ledger import import_quantity, lock_quantity, write_change
 
 PREVIEW_LIFETIME = timedelta(hours=1)
+# Kept that long after they are made, so that a late second Apply still answers what the
+# first did; then housekeeping forgets them.
+PREVIEW_KEPT = timedelta(days=1)
 EXPIRED = "This preview has expired (previews last an hour); send the file again."
 CANCELLED = "This import was cancelled; send the file again to import it."
 NO_SUCH_IMPORT = "There is no such import."
@@ -216,3 +219,11 @@ def preview_for_key(
 def apply_for_key(uow: UnitOfWork, *, caller: ApiCaller, preview_id: int) -> ImportResult:
     """`POST /v1/imports/{id}/apply`."""
     return apply_import(uow, _key(caller), preview_id)
+
+
+def forget_old_previews(uow: UnitOfWork) -> int:
+    """Drop previews made more than PREVIEW_KEPT ago (housekeeping); how many."""
+    old = ImportPreview.created_at <= uow.now() - PREVIEW_KEPT
+    dropped = uow.run(delete(ImportPreview).where(old))
+    uow.commit()
+    return int(dropped.rowcount or 0)

@@ -11,6 +11,7 @@ import pytest
 from openpyxl import Workbook
 
 from tests.bot.harness import ADMIN, STAFF, STRANGER, Shopfront
+from tests.conftest import Clock
 from tests.fakes.telegram_api import SentMessage
 
 MB = 1024 * 1024
@@ -187,3 +188,19 @@ async def test_a_stranger_is_told_to_start_and_nothing_is_downloaded(
     answer = await send_file(shopfront, STRANGER, b"Name,Quantity\nTea,1\n", "tea.csv")
     assert "You are not in a shop yet" in (answer.plain_text or "")
     assert shopfront.api.downloads == []
+
+
+async def test_apply_after_an_hour_says_the_preview_expired(
+    shopfront: Shopfront, clock: Clock
+) -> None:
+    await shopfront.open_shop()
+    await shopfront.say(ADMIN, "/additem Tea 10")
+    preview = await send_file(shopfront, ADMIN, b"Name,Quantity\nTea,4\n", "tea.csv")
+    clock.advance(minutes=61)
+    before = shopfront.state()
+    answer = await shopfront.press(ADMIN, preview, "Apply")
+    assert answer["text"].startswith("This preview has expired")
+    assert shopfront.api.current(ADMIN, preview.message_id)["text"] == (
+        "⚠️ This preview has expired (previews last an hour); send the file again."
+    )
+    assert shopfront.state() == before
