@@ -37,21 +37,25 @@ class RawRow:
     cells: tuple[str, ...]
 
 
+def _check_size(size: int) -> None:
+    if size > MAX_BYTES:
+        raise InvalidInput(f"The file is {size / 1024 / 1024:.1f} MB; I can import up to 5 MB.")
+
+
 def check_upload(file_name: str | None, size: int | None) -> None:
     """Refuse a document by its name and announced size, before it is downloaded."""
     name = (file_name or "").lower()
     if not name.endswith(XLSX_TYPES + CSV_TYPES):
         raise InvalidInput(WRONG_TYPE)
-    if size is not None and size > MAX_BYTES:
-        raise InvalidInput(f"The file is {size / 1024 / 1024:.1f} MB; I can import up to 5 MB.")
+    if size is not None:
+        _check_size(size)
 
 
 def read_rows(data: bytes, file_name: str | None = None) -> list[RawRow]:
     """Every non-empty row of the document, the header first."""
     if file_name is not None:
         check_upload(file_name, len(data))
-    elif len(data) > MAX_BYTES:
-        check_upload("file.csv", len(data))
+    _check_size(len(data))
     if not data.strip():
         raise InvalidInput("The file is empty.")
     if data.startswith(b"PK\x03\x04"):

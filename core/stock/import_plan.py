@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from core.db.models import Item, Shop
 from core.db.session import UnitOfWork
+from core.errors import InvalidInput
 from core.stock.import_rows import RowError, RowIntent
 
 
@@ -78,7 +79,7 @@ class _Matcher:
 
     def claim(self, key: str, row: int) -> None:
         if key in self.claimed:
-            raise ValueError(f"The same item is in row {self.claimed[key]} already.")
+            raise InvalidInput(f"The same item is in row {self.claimed[key]} already.")
         self.claimed[key] = row
 
     def match(self, intent: RowIntent) -> _Live | None:
@@ -88,12 +89,12 @@ class _Matcher:
         by_name = self.by_name.get(intent.name.casefold()) if intent.name else None
         if by_name is not None and intent.sku is not None:
             has = f"“{by_name.sku}”" if by_name.sku else "none"
-            raise ValueError(
+            raise InvalidInput(
                 f"“{by_name.name}” has another SKU ({has}), not “{intent.sku}”; "
                 "change SKUs with /sku."
             )
         if by_name is None and intent.name is None:
-            raise ValueError(f"No item has the SKU “{intent.sku}”; give a name to add one.")
+            raise InvalidInput(f"No item has the SKU “{intent.sku}”; give a name to add one.")
         return by_name
 
     def own_threshold(self, intent: RowIntent, current: int | None) -> int | None:
@@ -120,8 +121,8 @@ def build_plan(
             matcher.claim(_key(intent, item), intent.row)
             if item is None and intent.sku is not None:
                 matcher.claim(f"sku:{intent.sku}", intent.row)
-        except ValueError as error:
-            errors.append(RowError(intent.row, str(error)))
+        except InvalidInput as error:
+            errors.append(RowError(intent.row, error.message))
             continue
         if item is None:
             new.append(_new_item(matcher, intent, errors))
