@@ -17,6 +17,7 @@ MODULES = (
     "bench.b2_check",
     "bench.b3_bot",
     "bench.b4_delivery",
+    "bench.b6_replicas",
     "bench.b7_import",
 )
 

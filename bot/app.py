@@ -22,7 +22,7 @@ from bot.context import CONTEXT_TYPES, App
 from bot.delivery.limits import build_rate_limiter
 from bot.delivery.relay import Delivery
 from bot.flood import FloodGate
-from bot.handlers import alerts, fallbacks, files, flood, handling, room, stock_list, team
+from bot.handlers import alerts, charts, fallbacks, files, flood, handling, room, stock_list, team
 from bot.handlers.common import guarded
 from bot.http import start_http, stop_http
 from bot.jobs import schedule_daily_check, schedule_escalations, schedule_housekeeping
@@ -72,6 +72,7 @@ def handlers() -> list[BaseHandler[Any, Any, Any]]:
         CallbackQueryHandler(handling.order_button, pattern=r"^alert:order:"),
         CallbackQueryHandler(handling.order_defaults_button, pattern=r"^alert:orderdefault:"),
         CallbackQueryHandler(stock_list.turn_page, pattern=rf"^{stock_list.PREFIX}"),
+        CallbackQueryHandler(charts.chart_button, pattern=rf"^{charts.PREFIX}"),
         CallbackQueryHandler(team.leave_button, pattern=rf"^{team.PREFIX}"),
         CallbackQueryHandler(files.import_button, pattern=rf"^{files.PREFIX}"),
         CallbackQueryHandler(fallbacks.stale_button),
