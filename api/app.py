@@ -9,7 +9,7 @@ from fastapi import APIRouter, FastAPI
 from api.auth import KeyRateLimit
 from api.context import ApiContext
 from api.problems import add_problem_handlers
-from api.routes import alerts, health, integrations, items, shop, webhooks
+from api.routes import alerts, files, health, integrations, items, shop, webhooks
 from api.schemas import ProblemDetails
 
 DESCRIPTION = (
@@ -56,6 +56,6 @@ def create_app(
     app.include_router(health.router)
     for router in routers:
         app.include_router(router, include_in_schema=False)
-    for module in (items, alerts, shop, webhooks, integrations):
+    for module in (items, alerts, shop, files, webhooks, integrations):
         app.include_router(module.router, responses=PROBLEMS)
     return app

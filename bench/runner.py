@@ -18,6 +18,7 @@ MODULES = (
     "bench.b3_bot",
     "bench.b4_delivery",
     "bench.b6_replicas",
+    "bench.b7_import",
 )
 
 

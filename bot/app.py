@@ -22,11 +22,13 @@ from bot.context import CONTEXT_TYPES, App
 from bot.delivery.limits import build_rate_limiter
 from bot.delivery.relay import Delivery
 from bot.flood import FloodGate
-from bot.handlers import alerts, charts, fallbacks, flood, handling, room, stock_list, team
+from bot.handlers import alerts, charts, fallbacks, files, flood, handling, room, stock_list, team
+from bot.handlers.common import guarded
 from bot.http import start_http, stop_http
 from bot.jobs import schedule_daily_check, schedule_escalations, schedule_housekeeping
 from bot.ordering import PerChatUpdateProcessor
 from bot.runner import create_executor
+from bot.texts.files import DOCUMENT_USAGE
 from core.db.session import Database
 from core.delivery.config import DeliveryConfig
 from core.settings import Settings
@@ -72,11 +74,13 @@ def handlers() -> list[BaseHandler[Any, Any, Any]]:
         CallbackQueryHandler(stock_list.turn_page, pattern=rf"^{stock_list.PREFIX}"),
         CallbackQueryHandler(charts.chart_button, pattern=rf"^{charts.PREFIX}"),
         CallbackQueryHandler(team.leave_button, pattern=rf"^{team.PREFIX}"),
+        CallbackQueryHandler(files.import_button, pattern=rf"^{files.PREFIX}"),
         CallbackQueryHandler(fallbacks.stale_button),
         MessageHandler(GROUP & filters.COMMAND, fallbacks.group_command),
         MessageHandler(GROUP & filters.TEXT & filters.REPLY, fallbacks.group_reply),
         MessageHandler(PRIVATE & filters.COMMAND, fallbacks.unknown_command),
         MessageHandler(PRIVATE & filters.TEXT, fallbacks.text_message),
+        MessageHandler(PRIVATE & filters.Document.ALL, guarded(files.document, DOCUMENT_USAGE)),
         MessageHandler(PRIVATE, fallbacks.other_message),
     ]
 

@@ -18,6 +18,7 @@ from core.alerts.escalation import run_escalations
 from core.shops.api_keys import forget_old_requests
 from core.shops.conversations import forget_old_conversations
 from core.shops.updates import forget_old_updates
+from core.stock.imports import forget_old_previews
 
 log = logging.getLogger("stockbot.bot")
 
@@ -90,16 +91,20 @@ def schedule_escalations(application: App) -> Job[Any]:
 
 async def forget_old_records(context: Context) -> None:
     """Drop what is kept only for a while: idempotency keys of the HTTP API (a week), the
-    ids of Telegram updates taken by webhook (two days), stale questions and searches."""
+    ids of Telegram updates taken by webhook (two days), stale questions and searches,
+    import previews (a day)."""
     requests = await call_core(context, forget_old_requests)
     updates = await call_core(context, forget_old_updates)
     conversations = await call_core(context, forget_old_conversations)
-    if requests or updates or conversations:
+    previews = await call_core(context, forget_old_previews)
+    if requests or updates or conversations or previews:
         log.info(
-            "Forgot %d idempotency keys, %d update ids and %d stale questions or searches",
+            "Forgot %d idempotency keys, %d update ids, %d stale questions or searches and "
+            "%d import previews",
             requests,
             updates,
             conversations,
+            previews,
         )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Insert, Select, Table, bindparam, insert, select
+from sqlalchemy import Insert, Select, Table, bindparam, insert, select, update
 
 from core.alerts.lifecycle import evaluate_item
 from core.alerts.webhook_events import stock_changed
@@ -102,3 +102,30 @@ def lock_quantity(uow: UnitOfWork, item_id: int, name: str) -> int:
     if quantity is None:
         raise no_such_item(clean_item_name(name))
     return quantity
+
+
+def import_quantity(
+    uow: UnitOfWork,
+    *,
+    item_id: int,
+    name: str,
+    quantity: int,
+    member_id: int | None = None,
+    source: str | None = None,
+) -> StockChange | None:
+    """Set a live item's quantity as an import does (a point of sale's count, a sent
+    spreadsheet) under its row lock: reason `import`, its alert evaluated; None when it
+    already had that quantity."""
+    before = lock_quantity(uow, item_id, name)
+    if before == quantity:
+        return None
+    uow.run(update(Item).where(Item.id == item_id).values(quantity=quantity, updated_at=uow.now()))
+    return write_change(
+        uow,
+        item_id=item_id,
+        member_id=member_id,
+        reason="import",
+        delta=quantity - before,
+        after=quantity,
+        source=source,
+    )

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from core.db.dialect import insert_or_skip
 from core.db.models import Item, PosConnection, PosEvent, UnknownSku
@@ -15,7 +15,7 @@ from core.db.session import UnitOfWork
 from core.errors import NotFound
 from core.pos_webhooks import SkuCount
 from core.results import PosResult, StockChange
-from core.stock.ledger import lock_quantity, write_change
+from core.stock.ledger import import_quantity
 from core.validation import MAX_QUANTITY
 
 
@@ -71,23 +71,6 @@ def _item_by_sku(uow: UnitOfWork, shop_id: int, sku: str) -> Any:
     ).first()
 
 
-def _set(uow: UnitOfWork, item: Any, quantity: int, source: str) -> StockChange | None:
-    """Set the item's quantity under its row lock; None when it already had it."""
-    before = lock_quantity(uow, item.id, item.name)
-    if before == quantity:
-        return None
-    uow.run(update(Item).where(Item.id == item.id).values(quantity=quantity, updated_at=uow.now()))
-    return write_change(
-        uow,
-        item_id=item.id,
-        member_id=None,
-        reason="import",
-        delta=quantity - before,
-        after=quantity,
-        source=source,
-    )
-
-
 def apply_pos_event(
     uow: UnitOfWork, *, connection_id: int, event_id: str, counts: Sequence[SkuCount]
 ) -> PosResult:
@@ -111,7 +94,11 @@ def apply_pos_event(
             unknown.append(count.sku)
         elif count.quantity > MAX_QUANTITY:
             refused.append(count.sku)
-        elif (change := _set(uow, item, max(count.quantity, 0), source)) is None:
+        elif (
+            change := import_quantity(
+                uow, item_id=item.id, name=item.name, quantity=max(count.quantity, 0), source=source
+            )
+        ) is None:
             unchanged += 1
         else:
             changed.append(change)

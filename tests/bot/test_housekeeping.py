@@ -32,3 +32,18 @@ async def test_the_job_forgets_only_what_is_old_enough(shopfront: Shopfront, clo
     await forget_old_records(CallbackContext(shopfront.app))
 
     assert shopfront.sql("SELECT update_id FROM telegram_updates") == [(2,)]
+
+
+async def test_import_previews_are_forgotten_after_a_day(
+    shopfront: Shopfront, clock: Clock
+) -> None:
+    await shopfront.open_shop()
+    marker = shopfront.api.mark()
+    shopfront.api.send_document(1000, b"Name,Quantity\nTea,4\n", file_name="tea.csv")
+    await shopfront.api.await_message(1000, after=marker)
+    clock.advance(hours=23)
+    await forget_old_records(CallbackContext(shopfront.app))
+    assert len(shopfront.sql("SELECT id FROM import_previews")) == 1
+    clock.advance(hours=1)
+    await forget_old_records(CallbackContext(shopfront.app))
+    assert shopfront.sql("SELECT id FROM import_previews") == []

@@ -13,6 +13,7 @@ from typing import Any
 # The shared plumbing lives in its own modules; its names stay importable from here.
 from tests.fakes.http_server import HttpApp, HttpRequest, HttpResponse, LoopbackHttpServer
 from tests.fakes.telegram_faults import FaultInjectionMixin, _Fault
+from tests.fakes.telegram_files import FilesMixin
 from tests.fakes.telegram_groups import GroupsMixin
 from tests.fakes.telegram_html import HtmlParseError, render_html, utf16_len
 from tests.fakes.telegram_methods import BotApiMethodsMixin
@@ -128,6 +129,7 @@ class FakeBotApi(
     BotApiMethodsMixin,
     GroupsMixin,
     WebhookMixin,
+    FilesMixin,
 ):
     """The Telegram Bot API on 127.0.0.1: serves a real bot, records it, lets tests drive it."""
 
@@ -155,6 +157,7 @@ class FakeBotApi(
         self._polls = 0
         self._init_groups()
         self._init_webhook()
+        self._init_files()
         self._handlers: dict[str, Callable[[JsonDict], Any]] = {
             "getMe": lambda _: self.bot_user(),
             "getUpdates": self._get_updates,
@@ -170,6 +173,7 @@ class FakeBotApi(
             "answerCallbackQuery": self._answer_callback_query,
             "sendDocument": lambda p: self._send_file(p, "sendDocument", "document"),
             "sendPhoto": lambda p: self._send_file(p, "sendPhoto", "photo"),
+            "getFile": self._get_file,
             "setMyDescription": lambda _: True,
             "setMyShortDescription": lambda _: True,
             "setChatMenuButton": lambda _: True,
@@ -224,6 +228,9 @@ class FakeBotApi(
     # -- HTTP entry ----------------------------------------------------------------------------
 
     def _serve(self, request: HttpRequest) -> HttpResponse:
+        download = self._serve_file(request)
+        if download is not None:
+            return download
         match = re.fullmatch(r"/bot([^/]*)/([^/]*)", request.path)
         if match is None:
             return HttpResponse.json(404, ApiError(404, "Not Found").payload())

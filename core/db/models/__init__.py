@@ -1,11 +1,12 @@
 """The schema: shops and members, items, the ledger and alerts, the outbox, the HTTP API's
 keys, point-of-sale connections, webhook endpoints, the inbox of updates, the open
-conversations and the shared Telegram budget. Every table is registered with
-`Base.metadata` once this package is imported."""
+conversations, import previews and the shared Telegram budget. Every table is registered
+with `Base.metadata` once this package is imported."""
 
 from core.db.base import Base
 from core.db.models.access import ApiKey, IdempotencyRecord
 from core.db.models.conversations import ListSearch, OpenQuestion
+from core.db.models.imports import ImportPreview
 from core.db.models.outbox import Notification
 from core.db.models.pos import PosConnection, PosEvent, UnknownSku
 from core.db.models.shops import Invite, Member, Shop, VerificationCode
@@ -21,6 +22,7 @@ __all__ = [
     "BudgetScope",
     "GroupSend",
     "IdempotencyRecord",
+    "ImportPreview",
     "Invite",
     "Item",
     "ListSearch",
