@@ -17,7 +17,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.commands import COMMANDS, set_default_menu
+from bot.commands import COMMANDS
 from bot.context import CONTEXT_TYPES, App
 from bot.delivery.limits import build_rate_limiter
 from bot.delivery.relay import Delivery
@@ -26,6 +26,7 @@ from bot.handlers import alerts, charts, fallbacks, files, flood, handling, room
 from bot.handlers.common import guarded
 from bot.http import start_http, stop_http
 from bot.jobs import schedule_daily_check, schedule_escalations, schedule_housekeeping
+from bot.menus import set_default_menu
 from bot.ordering import PerChatUpdateProcessor
 from bot.runner import create_executor
 from bot.texts.files import DOCUMENT_USAGE

@@ -39,7 +39,7 @@ async def _enter(update: Update, context: Context, code: str | None) -> None:
         result = await call_core(context, onboarding.start, **identity)
     await reply(update, context, texts.welcome(result, _help_text(result.member)))
     if result.member.is_admin:
-        from bot.commands import set_admin_menu  # see _help_text
+        from bot.menus import set_admin_menu  # see _help_text
 
         await set_admin_menu(context.bot, update.effective_chat.id)
 

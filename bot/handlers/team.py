@@ -129,7 +129,7 @@ async def _tell(context: Context, change: TeamChange, text: str) -> None:
 
 async def _menu_for(context: Context, change: TeamChange, *, admin: bool) -> None:
     # bot.commands lists this module's handlers, so it is imported once this one is complete.
-    from bot.commands import clear_chat_menu, set_admin_menu
+    from bot.menus import clear_chat_menu, set_admin_menu
 
     if admin:
         await set_admin_menu(context.bot, change.chat_id)

@@ -7,7 +7,8 @@ from typing import Any
 
 from telegram.ext import CommandHandler
 
-from bot.commands import ADMIN_MENU, BY_NAME, COMMANDS, DEFAULT_MENU, Role, Section
+from bot.commands import BY_NAME, COMMANDS, Role, Section
+from bot.menus import ADMIN_MENU, DEFAULT_MENU
 from tests.bot.harness import ADMIN, STAFF, Shopfront
 
 # The menus as users see them today, in their order.
