@@ -52,8 +52,11 @@ def close_question(uow: UnitOfWork, *, telegram_user_id: int) -> dict[str, Any] 
         .where(OpenQuestion.telegram_user_id == telegram_user_id)
         .returning(OpenQuestion.payload, OpenQuestion.asked_at)
     ).first()
+    if payload is None:
+        # Most commands find no question: nothing to commit (and no update step to keep).
+        return None
     uow.commit()
-    if payload is None or payload.asked_at <= uow.now() - QUESTION_LIFETIME:
+    if payload.asked_at <= uow.now() - QUESTION_LIFETIME:
         return None
     return dict(payload.payload)
 
