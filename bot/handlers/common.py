@@ -15,6 +15,7 @@ from telegram import (
     Update,
 )
 from telegram.constants import ChatType, ParseMode
+from telegram.error import BadRequest
 
 from bot.context import Context
 from bot.errors import Refusal
@@ -152,6 +153,16 @@ def button(handler: ButtonHandler) -> Handler:
             await query.answer(BUTTON_FAILED)
             raise
         else:
-            await query.answer(answer[:MAX_ANSWER] if answer else None)
+            await _answer_late(query, answer[:MAX_ANSWER] if answer else None)
 
     return wrapped
+
+
+async def _answer_late(query: CallbackQuery, text: str | None) -> None:
+    """Answer a press; after long work (a big import) Telegram may no longer take the answer,
+    and the message the handler edited already says how it went."""
+    try:
+        await query.answer(text)
+    except BadRequest as error:
+        if "query is too old" not in error.message:
+            raise

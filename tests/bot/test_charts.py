@@ -77,3 +77,29 @@ async def test_a_span_not_offered_or_an_unknown_item_is_refused_with_the_reason(
     assert "Rooibos" in (missing.plain_text or "")
     assert "/chart NAME [7d|30d|90d]" in (bare.plain_text or "")
     assert _photos(shopfront, ADMIN) == []
+
+
+async def test_a_press_answered_too_late_for_telegram_still_shows_its_result_and_no_error(
+    shopfront: Shopfront,
+) -> None:
+    await shopfront.open_shop()
+    await shopfront.say(ADMIN, "/additem Oat milk 8 2")
+    details = await shopfront.say(ADMIN, "/item Oat milk")
+    shopfront.api.fail_next(
+        "answerCallbackQuery",
+        error_code=400,
+        description="Bad Request: query is too old and response timeout expired or query ID "
+        "is invalid",
+    )
+
+    marker = shopfront.api.mark()
+    shopfront.api.press_button(ADMIN, details.message_id, details.callback_data("Chart"))
+    photo = await shopfront.api.await_message(ADMIN, after=marker)
+    await shopfront.api.await_request("answerCallbackQuery", after=marker)
+    later = await shopfront.say(ADMIN, "/help")
+
+    assert photo.method == "sendPhoto"
+    assert [m.plain_text for m in shopfront.api.messages(ADMIN) if m.seq > marker] == [
+        photo.plain_text,
+        later.plain_text,
+    ]
