@@ -164,5 +164,5 @@ async def _answer_late(query: CallbackQuery, text: str | None) -> None:
     try:
         await query.answer(text)
     except BadRequest as error:
-        if "query is too old" not in error.message:
+        if "query is too old" not in error.message.casefold():
             raise

@@ -4,7 +4,9 @@ a caption; a sentence instead when nothing changed; a span that is not offered r
 from __future__ import annotations
 
 import io
+import logging
 
+import pytest
 from matplotlib import image as mpimg
 
 from tests.bot.harness import ADMIN, STAFF, Shopfront
@@ -80,7 +82,7 @@ async def test_a_span_not_offered_or_an_unknown_item_is_refused_with_the_reason(
 
 
 async def test_a_press_answered_too_late_for_telegram_still_shows_its_result_and_no_error(
-    shopfront: Shopfront,
+    shopfront: Shopfront, caplog: pytest.LogCaptureFixture
 ) -> None:
     await shopfront.open_shop()
     await shopfront.say(ADMIN, "/additem Oat milk 8 2")
@@ -103,3 +105,4 @@ async def test_a_press_answered_too_late_for_telegram_still_shows_its_result_and
         photo.plain_text,
         later.plain_text,
     ]
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
