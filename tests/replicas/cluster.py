@@ -12,7 +12,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+from sqlalchemy import text
 
+from core.db.session import create_db_engine
 from tests.e2e.test_runtime import bot_env
 from tests.fakes.telegram_api import ApiRequest, FakeBotApi
 
@@ -146,3 +148,13 @@ class Cluster:
 
     def output(self) -> str:
         return "\n".join(f"--- process {r.index}\n{r.output()}" for r in self.replicas)
+
+
+def query(database_url: str, sql: str) -> list[tuple[object, ...]]:
+    """The rows of one query on the processes' database, as an operator would look."""
+    engine = create_db_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            return [tuple(row) for row in connection.execute(text(sql))]
+    finally:
+        engine.dispose()
