@@ -132,9 +132,11 @@ class Cluster:
         process.send_signal(signal.SIGKILL)
         await process.wait()
 
-    async def stop(self) -> list[int | None]:
-        """SIGTERM to every running process, as a rolling stop would; their exit statuses."""
-        running = [r.process for r in self.replicas if r.process and r.process.returncode is None]
+    async def stop(self, indexes: Sequence[int] | None = None) -> list[int | None]:
+        """SIGTERM to these running processes (all by default), as a rolling stop sends; the
+        exit status of every process (None for one never started)."""
+        chosen = [self.replicas[i] for i in indexes or range(len(self.replicas))]
+        running = [r.process for r in chosen if r.process and r.process.returncode is None]
         for process in running:
             process.send_signal(signal.SIGTERM)
         await asyncio.wait_for(asyncio.gather(*(p.wait() for p in running)), STOP_TIMEOUT)
