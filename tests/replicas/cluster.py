@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -106,23 +106,8 @@ class Cluster:
         await self.bot_api.await_request(method, enough, after=marker, timeout=START_TIMEOUT)
 
     async def _await_ready(self, replica: Replica) -> None:
-        """GET /readyz until it answers 200: the server listens and the database is ready."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + START_TIMEOUT
-        async with httpx.AsyncClient(timeout=5) as client:
-            while True:
-                assert replica.process is not None
-                if replica.process.returncode is not None:
-                    raise AssertionError(f"process {replica.index} exited:\n{replica.output()}")
-                try:
-                    answer = await client.get(f"http://127.0.0.1:{replica.port}/readyz")
-                    if answer.status_code == 200:
-                        return
-                except httpx.TransportError:
-                    pass
-                if loop.time() > deadline:
-                    raise AssertionError(f"process {replica.index} not ready:\n{replica.output()}")
-                await asyncio.sleep(0.05)  # the port opens in a moment; nothing else to await
+        assert replica.process is not None
+        await await_ready(replica.port, replica.process, replica.output)
 
     async def kill(self, index: int) -> None:
         """SIGKILL: no clean-up of any kind, as when the machine loses power."""
@@ -150,6 +135,27 @@ class Cluster:
 
     def output(self) -> str:
         return "\n".join(f"--- process {r.index}\n{r.output()}" for r in self.replicas)
+
+
+async def await_ready(
+    port: int, process: asyncio.subprocess.Process, output: Callable[[], str]
+) -> None:
+    """GET /readyz until it answers 200: the server listens and the database is ready."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + START_TIMEOUT
+    async with httpx.AsyncClient(timeout=5) as client:
+        while True:
+            if process.returncode is not None:
+                raise AssertionError(f"the process on port {port} exited:\n{output()}")
+            try:
+                answer = await client.get(f"http://127.0.0.1:{port}/readyz")
+                if answer.status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            if loop.time() > deadline:
+                raise AssertionError(f"the process on port {port} is not ready:\n{output()}")
+            await asyncio.sleep(0.05)  # the port opens in a moment; nothing else to await
 
 
 def query(database_url: str, sql: str) -> list[tuple[object, ...]]:
