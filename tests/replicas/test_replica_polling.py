@@ -62,6 +62,7 @@ async def test_one_poller_and_two_api_only_processes_each_do_their_part_once(
     result = figures(bot_api, CHATS, PER_CHAT)
     print(f"\none poller, two --api-only: {result}")
     assert (result.answered, result.lost, result.duplicates) == (offered, 0, 0)
+    assert result.unexpected == 0
     assert result.out_of_order_chats == 0
     assert (result.alerts, result.alerts_doubled) == (CHATS, 0)
     assert statuses == [[200, 200]] * SALES

@@ -33,6 +33,7 @@ async def test_three_processes_answer_every_update_once_and_each_chat_in_order(
     result = figures(bot_api, chats=100, per_chat=20)
     print(f"\nthree processes behind nginx: {result}")
     assert (result.answered, result.lost, result.duplicates) == (offered, 0, 0)
+    assert result.unexpected == 0
     assert result.out_of_order_chats == 0
     assert (result.alerts, result.alerts_doubled) == (100, 0)
     assert statuses == [0, 0, 0]
@@ -93,11 +94,11 @@ async def test_telegram_rate_limit_holds_for_the_three_processes_together(
     limit = 20
     cluster = make_cluster(TELEGRAM_RATE_LIMIT=str(limit))
     await cluster.start()
-    queue_load(bot_api, chats=20, per_chat=8)
-    await await_load_done(bot_api, chats=20, per_chat=8)
+    queue_load(bot_api, chats=12, per_chat=8)
+    await await_load_done(bot_api, chats=12, per_chat=8)
     await cluster.stop()
 
     most = bot_api.max_in_any_second()
     print(f"\nTELEGRAM_RATE_LIMIT={limit}: the most messages within one second was {most}")
-    assert figures(bot_api, chats=20, per_chat=8).lost == 0
+    assert figures(bot_api, chats=12, per_chat=8).lost == 0
     assert most <= limit
