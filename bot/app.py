@@ -22,7 +22,7 @@ from bot.context import CONTEXT_TYPES, App
 from bot.delivery.limits import build_rate_limiter
 from bot.delivery.relay import Delivery
 from bot.flood import FloodGate
-from bot.handlers import alerts, fallbacks, flood, handling, room, stock_list, team
+from bot.handlers import alerts, charts, fallbacks, flood, handling, room, stock_list, team
 from bot.http import start_http, stop_http
 from bot.jobs import schedule_daily_check, schedule_escalations, schedule_housekeeping
 from bot.ordering import PerChatUpdateProcessor
@@ -70,6 +70,7 @@ def handlers() -> list[BaseHandler[Any, Any, Any]]:
         CallbackQueryHandler(handling.order_button, pattern=r"^alert:order:"),
         CallbackQueryHandler(handling.order_defaults_button, pattern=r"^alert:orderdefault:"),
         CallbackQueryHandler(stock_list.turn_page, pattern=rf"^{stock_list.PREFIX}"),
+        CallbackQueryHandler(charts.chart_button, pattern=rf"^{charts.PREFIX}"),
         CallbackQueryHandler(team.leave_button, pattern=rf"^{team.PREFIX}"),
         CallbackQueryHandler(fallbacks.stale_button),
         MessageHandler(GROUP & filters.COMMAND, fallbacks.group_command),

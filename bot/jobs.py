@@ -16,6 +16,7 @@ from bot.runner import call_core
 from core.alerts.daily import run_due_checks, time_to_next_check
 from core.alerts.escalation import run_escalations
 from core.shops.api_keys import forget_old_requests
+from core.shops.conversations import forget_old_conversations
 from core.shops.updates import forget_old_updates
 
 log = logging.getLogger("stockbot.bot")
@@ -88,12 +89,18 @@ def schedule_escalations(application: App) -> Job[Any]:
 
 
 async def forget_old_records(context: Context) -> None:
-    """Drop what is kept only for a while: idempotency keys of the HTTP API (a week) and the
-    ids of Telegram updates taken by webhook (two days)."""
+    """Drop what is kept only for a while: idempotency keys of the HTTP API (a week), the
+    ids of Telegram updates taken by webhook (two days), stale questions and searches."""
     requests = await call_core(context, forget_old_requests)
     updates = await call_core(context, forget_old_updates)
-    if requests or updates:
-        log.info("Forgot %d idempotency keys and %d update ids", requests, updates)
+    conversations = await call_core(context, forget_old_conversations)
+    if requests or updates or conversations:
+        log.info(
+            "Forgot %d idempotency keys, %d update ids and %d stale questions or searches",
+            requests,
+            updates,
+            conversations,
+        )
 
 
 def schedule_housekeeping(application: App) -> Job[Any]:

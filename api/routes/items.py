@@ -3,7 +3,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+import asyncio
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Header, Query, Request, Response
 
@@ -11,12 +12,15 @@ from api.auth import Reader, Writer
 from api.context import context_of
 from api.pages import MAX_LIMIT, after_of, next_cursor
 from api.schemas import AdjustmentRequest, Item, ItemChanges, ItemList, NewItem, StockAnswer
+from core.charts import draw_stock_chart
 from core.stock import catalog
 from core.stock.adjustments import Adjustment, adjust
+from core.stock.history import span_days, stock_history
 
 router = APIRouter(prefix="/v1/items", tags=["items"])
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
 ItemId = Annotated[int, "the item's id"]
+Span = Annotated[Literal["7d", "30d", "90d"], Query(description="how far back the chart goes")]
 
 
 @router.get("")
@@ -72,6 +76,25 @@ async def get_item(request: Request, caller: Reader, item_id: int) -> Item:
         catalog.item_of_shop, shop_id=caller.shop_id, item_id=item_id
     )
     return Item.of(found)
+
+
+@router.get(
+    "/{item_id}/chart.png",
+    response_class=Response,
+    responses={200: {"content": {"image/png": {}}, "description": "The chart as a PNG."}},
+)
+async def item_chart(
+    request: Request, caller: Reader, item_id: int, span: Span = "30d"
+) -> Response:
+    """The item's stock over the last 7, 30 or 90 days as a PNG: the picture `/chart`
+    sends (quantity, threshold, alerts shaded, orders and receipts marked)."""
+    context = context_of(request)
+    history = await context.run(
+        stock_history, shop_id=caller.shop_id, item_id=item_id, days=span_days(span)
+    )
+    loop = asyncio.get_running_loop()
+    picture = await loop.run_in_executor(context.executor, draw_stock_chart, history)
+    return Response(picture, media_type="image/png", headers={"Cache-Control": "private"})
 
 
 @router.patch("/{item_id}")

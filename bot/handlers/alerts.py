@@ -10,8 +10,8 @@ from telegram.error import BadRequest
 
 from bot.context import Context
 from bot.errors import Refusal
-from bot.handlers.common import args_text, ask, button, reply, reply_all, user_of
-from bot.handlers.conversation import RestockAmount
+from bot.handlers.common import args_text, button, reply, reply_all, user_of
+from bot.handlers.questions import RestockAmount, ask
 from bot.parsing import alert_id, alert_or_item, usage_error
 from bot.render import MAX_MESSAGE
 from bot.runner import call_core

@@ -23,12 +23,11 @@ from bot.runner import call_core
 from bot.texts.common import BUTTON_FAILED, refusal_text
 from core.errors import CoreError
 from core.settings import Settings
-from core.shops import rooms
+from core.shops import conversations, rooms
 
 Handler = Callable[[Update, Context], Coroutine[Any, Any, None]]
 ButtonHandler = Callable[[Update, Context, CallbackQuery], Coroutine[Any, Any, str | None]]
 
-PENDING = "pending_question"
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 # Telegram shows at most 200 characters in a callback answer.
 MAX_ANSWER = 200
@@ -105,9 +104,13 @@ def guarded(
 
     @functools.wraps(handler)
     async def wrapped(update: Update, context: Context) -> None:
-        if not keeps_question and context.user_data is not None:
-            context.user_data.pop(PENDING, None)
         try:
+            if not keeps_question and update.effective_user is not None:
+                await call_core(
+                    context,
+                    conversations.close_question,
+                    telegram_user_id=update.effective_user.id,
+                )
             if in_groups and in_group(update):
                 await require_room_member(update, context)
             await handler(update, context)
@@ -152,33 +155,3 @@ def button(handler: ButtonHandler) -> Handler:
             await query.answer(answer[:MAX_ANSWER] if answer else None)
 
     return wrapped
-
-
-def question(context: Context) -> Any:
-    """The open question this user is answering, if any."""
-    return None if context.user_data is None else context.user_data.get(PENDING)
-
-
-async def ask(
-    update: Update,
-    context: Context,
-    pending: object,
-    text: str,
-    keyboard: InlineKeyboardMarkup | None = None,
-) -> None:
-    """Ask a question and remember it: the user's next message answers it. In a group the
-    bot sees only replies to its messages (privacy mode), so the question names the user
-    and asks for a reply (its buttons, if any, give way to that)."""
-    assert context.user_data is not None
-    context.user_data[PENDING] = pending
-    user = update.effective_user
-    if not in_group(update) or user is None:
-        await reply(update, context, text, keyboard)
-        return
-    named = f'<a href="tg://user?id={user.id}">{esc(user.first_name)}</a>, {text}'
-    await reply(update, context, named, ForceReply(selective=True))
-
-
-def forget_question(context: Context) -> object:
-    """Close the open question; returns it."""
-    return None if context.user_data is None else context.user_data.pop(PENDING, None)

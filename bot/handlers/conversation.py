@@ -5,15 +5,23 @@ the question."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
-from telegram import Message, Update
+from telegram import Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
 from bot.context import Context
 from bot.errors import Refusal
-from bot.handlers.common import ask, forget_question, reply, user_of
+from bot.handlers.common import reply, user_of
+from bot.handlers.questions import (
+    AdditemQuantity,
+    AskName,
+    OrderDetails,
+    Question,
+    RestockAmount,
+    ask,
+    forget_question,
+)
 from bot.parsing import usage_error, whole_number
 from bot.render import MAX_MESSAGE
 from bot.runner import call_core
@@ -29,49 +37,25 @@ from core.stock import changes, orders, queries
 from core.validation import clean_item_name, looks_like_due_date
 
 
-@dataclass(frozen=True)
-class AskName:
-    """/additem without arguments: the next message is the new item's name."""
-
-
-@dataclass(frozen=True)
-class AdditemQuantity:
-    """The next message is the new item's quantity (and, optionally, its threshold)."""
-
-    name: str
-
-
-@dataclass(frozen=True)
-class OrderDetails:
-    """The Ordered button of an alert: the next message is the quantity and/or due date.
-    The alert message it was pressed on is noted, to say the order on it once recorded."""
-
-    alert_id: int
-    item_name: str
-    on_message: Message | None = None
-
-
-async def note_order(pending: OrderDetails, change: OrderChange) -> None:
+async def note_order(context: Context, pending: OrderDetails, change: OrderChange) -> None:
     """Say the order on the alert message whose Ordered button was pressed; its buttons stay."""
     message = pending.on_message
-    if message is None or message.text is None:
+    if message is None:
         return
     text = message.text_html + ordered_note(change)
     if len(text) > MAX_MESSAGE:
         return
     try:
-        await message.edit_text(text, parse_mode=ParseMode.HTML, reply_markup=message.reply_markup)
+        await context.bot.edit_message_text(
+            text,
+            chat_id=message.chat_id,
+            message_id=message.message_id,
+            parse_mode=ParseMode.HTML,
+            reply_markup=message.markup(),
+        )
     except BadRequest as error:
         if "not modified" not in error.message:
             raise
-
-
-@dataclass(frozen=True)
-class RestockAmount:
-    """The Restock button of an alert: the next message is how many arrived."""
-
-    alert_id: int
-    item_name: str
 
 
 async def begin_additem(update: Update, context: Context, text: str) -> None:
@@ -114,7 +98,7 @@ async def _quantity(update: Update, context: Context, pending: AdditemQuantity, 
     if not 1 <= len(numbers) <= 2:
         raise usage_error(texts.QUANTITY_AS_NUMBER)
     change = await add_new_item(update, context, pending.name, numbers)
-    forget_question(context)
+    await forget_question(update, context)
     await reply(update, context, stock_change(change, "create"))
 
 
@@ -127,7 +111,7 @@ async def _restock(update: Update, context: Context, pending: RestockAmount, tex
         name=pending.item_name,
         amount=amount,
     )
-    forget_question(context)
+    await forget_question(update, context)
     await reply(update, context, stock_change(change, "add"))
 
 
@@ -145,12 +129,12 @@ async def _order(update: Update, context: Context, pending: OrderDetails, text: 
         quantity=quantity,
         due=due,
     )
-    forget_question(context)
-    await note_order(pending, change)
+    await forget_question(update, context)
+    await note_order(context, pending, change)
     await reply(update, context, order_recorded(change))
 
 
-async def answer(update: Update, context: Context, pending: object, text: str) -> None:
+async def answer(update: Update, context: Context, pending: Question, text: str) -> None:
     """Take the user's message as the answer to the open question."""
     try:
         if isinstance(pending, AskName):
@@ -166,7 +150,7 @@ async def answer(update: Update, context: Context, pending: object, text: str) -
         if not refusal.show_usage:
             # Not a typo the user can fix by answering again (the item is gone, the name
             # is taken...): the question is over.
-            forget_question(context)
+            await forget_question(update, context)
             await reply(update, context, refusal_text(refusal.text))
             return
         await reply(update, context, texts.answer_again(refusal.text))

@@ -10,7 +10,8 @@ from telegram.error import BadRequest, NetworkError, TelegramError
 from bot.context import Context
 from bot.errors import Refusal
 from bot.handlers import conversation
-from bot.handlers.common import button, question, reply, user_of
+from bot.handlers.common import button, reply, user_of
+from bot.handlers.questions import question
 from bot.render import esc
 from bot.runner import call_core
 from bot.texts import fallbacks as texts
@@ -41,7 +42,7 @@ async def text_message(update: Update, context: Context) -> None:
     """Plain text: the answer to an open question, or a pointer to the commands."""
     assert update.effective_message is not None
     assert update.effective_message.text is not None
-    pending = question(context)
+    pending = await question(update, context)
     if pending is not None:
         await conversation.answer(update, context, pending, update.effective_message.text)
         return
@@ -76,7 +77,7 @@ async def group_reply(update: Update, context: Context) -> None:
     assert message.text is not None
     replied = message.reply_to_message
     asker = replied.from_user if replied is not None else None
-    pending = question(context)
+    pending = await question(update, context)
     if pending is None or asker is None or asker.id != context.bot.id:
         return
     await conversation.answer(update, context, pending, message.text)

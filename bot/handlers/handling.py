@@ -12,14 +12,13 @@ from bot.errors import Refusal
 from bot.handlers.alerts import button_alert
 from bot.handlers.common import (
     args_text,
-    ask,
     button,
-    forget_question,
     in_group,
     reply,
     user_of,
 )
-from bot.handlers.conversation import OrderDetails, note_order
+from bot.handlers.conversation import note_order
+from bot.handlers.questions import NotedMessage, OrderDetails, ask, forget_question
 from bot.parsing import alert_or_item, usage_error
 from bot.render import MAX_MESSAGE
 from bot.runner import call_core
@@ -115,8 +114,8 @@ async def order_button(update: Update, context: Context, query: CallbackQuery) -
     if not found.is_open:
         raise Refusal(texts.NOTHING_TO_ORDER.format(alert_id=wanted))
     # In the room the card is the outbox's to edit; in a private chat the reply notes it.
-    private = isinstance(query.message, Message) and not in_group(update)
-    on_message = query.message if private and isinstance(query.message, Message) else None
+    message = query.message if isinstance(query.message, Message) else None
+    on_message = NotedMessage.of(message) if message and not in_group(update) else None
     pending = OrderDetails(found.id, found.item_name, on_message)
     defaults = InlineKeyboardMarkup(
         [[InlineKeyboardButton(DEFAULTS, callback_data=f"alert:orderdefault:{found.id}")]]
@@ -136,8 +135,8 @@ async def order_defaults_button(
     change = await call_core(
         context, orders.order_item, telegram_user_id=user, name=found.item_name
     )
-    pending = forget_question(context)
+    pending = await forget_question(update, context)
     if isinstance(pending, OrderDetails) and pending.alert_id == wanted:
-        await note_order(pending, change)
+        await note_order(context, pending, change)
     await reply(update, context, order_recorded(change))
     return None

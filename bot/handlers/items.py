@@ -8,6 +8,7 @@ from telegram import Update
 
 from bot.context import Context
 from bot.handlers import conversation
+from bot.handlers.charts import chart_keyboard
 from bot.handlers.common import Handler, args_text, reply, user_of
 from bot.parsing import item_name, looks_numeric, name_and_numbers, whole_number
 from bot.runner import call_core
@@ -60,7 +61,7 @@ async def item(update: Update, context: Context) -> None:
     details = await call_core(
         context, queries.item_details, telegram_user_id=user_of(update), name=name
     )
-    await reply(update, context, texts.item_details(details))
+    await reply(update, context, texts.item_details(details), chart_keyboard(details.item.id))
 
 
 async def delitem(update: Update, context: Context) -> None:

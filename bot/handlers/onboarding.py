@@ -6,7 +6,8 @@ from telegram import Update
 
 from bot.context import Context
 from bot.errors import Refusal
-from bot.handlers.common import args_text, forget_question, reply, user_of
+from bot.handlers.common import args_text, reply, user_of
+from bot.handlers.questions import forget_question
 from bot.render import esc
 from bot.runner import call_core
 from bot.texts import onboarding as texts
@@ -68,7 +69,7 @@ async def help_command(update: Update, context: Context) -> None:
 
 async def cancel(update: Update, context: Context) -> None:
     """/cancel leaves the question the bot asked."""
-    if forget_question(context) is None:
+    if await forget_question(update, context) is None:
         await reply(update, context, texts.NOTHING_TO_CANCEL)
     else:
         await reply(update, context, texts.CANCELLED)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass
 
 from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update
@@ -15,19 +14,20 @@ from bot.handlers.common import args_text, button, reply, user_of
 from bot.runner import call_core
 from bot.texts import stock as texts
 from core.results import ItemPage
+from core.shops import conversations
 from core.stock import queries
 
 PAGE_SIZE = 20
 PREFIX = "stock:page:"
 MAX_CALLBACK_DATA = 64
-SEARCHES = "stock_searches"
-KEPT_SEARCHES = 20
 
 
 @dataclass(frozen=True)
 class StockFilter:
     only_low: bool = False
     search: str | None = None
+    # The id of the kept search a page button carried, so turning pages keeps no more.
+    saved: int | None = None
 
 
 def parse_filter(text: str) -> StockFilter:
@@ -38,48 +38,67 @@ def parse_filter(text: str) -> StockFilter:
     return StockFilter(search=text or None)
 
 
-def page_data(context: Context, wanted: StockFilter, offset: int) -> str:
-    """Callback data for a page: the filter travels in it, so the page shows the same filter.
-
-    A search too long for Telegram's 64 bytes is kept in this user's data under a short key."""
-    mode = "l" if wanted.only_low else f"s:{wanted.search}" if wanted.search else "a"
-    data = f"{PREFIX}{offset}:{mode}"
-    if len(data.encode()) <= MAX_CALLBACK_DATA:
-        return data
-    assert context.user_data is not None
-    assert wanted.search is not None
-    searches: dict[str, str] = context.user_data.setdefault(SEARCHES, {})
-    counter = context.user_data.setdefault("stock_search_ids", itertools.count(1))
-    key = str(next(counter))
-    searches[key] = wanted.search
-    for old in list(searches)[:-KEPT_SEARCHES]:
-        del searches[old]
-    return f"{PREFIX}{offset}:k:{key}"
+def _mode(wanted: StockFilter) -> str:
+    return "l" if wanted.only_low else f"s:{wanted.search}" if wanted.search else "a"
 
 
-def filter_from_data(context: Context, data: str) -> tuple[StockFilter, int]:
+def _fits(mode: str, offset: int) -> bool:
+    return len(f"{PREFIX}{offset}:{mode}".encode()) <= MAX_CALLBACK_DATA
+
+
+async def _button_mode(
+    context: Context, user_id: int, wanted: StockFilter, offsets: list[int]
+) -> str:
+    """How the page buttons carry the filter: in their data, or, for a search too long for
+    Telegram's 64 bytes, as the id of the search kept in the database."""
+    mode = _mode(wanted)
+    if all(_fits(mode, offset) for offset in offsets):
+        return mode
+    if wanted.saved is None:
+        assert wanted.search is not None
+        saved = await call_core(
+            context, conversations.save_search, telegram_user_id=user_id, text=wanted.search
+        )
+        return f"k:{saved}"
+    return f"k:{wanted.saved}"
+
+
+async def filter_from_data(context: Context, user_id: int, data: str) -> tuple[StockFilter, int]:
     """The filter and offset a page button stands for."""
     offset, _, mode = data.removeprefix(PREFIX).partition(":")
     kind, _, value = mode.partition(":")
     if not offset.isdigit() or kind not in ("a", "l", "s", "k"):
         raise Refusal(texts.PAGE_GONE)
-    if kind == "k":
-        value = (context.user_data or {}).get(SEARCHES, {}).get(value, "")
-        if not value:
-            raise Refusal(texts.LIST_OUT_OF_DATE)
-    return StockFilter(only_low=kind == "l", search=value or None), int(offset)
+    if kind != "k":
+        return StockFilter(only_low=kind == "l", search=value or None), int(offset)
+    search = None
+    if value.isdigit():
+        search = await call_core(
+            context, conversations.saved_search, telegram_user_id=user_id, search_id=int(value)
+        )
+    if not search:
+        raise Refusal(texts.LIST_OUT_OF_DATE)
+    return StockFilter(search=search, saved=int(value)), int(offset)
 
 
-def keyboard(context: Context, page: ItemPage, wanted: StockFilter) -> InlineKeyboardMarkup | None:
+async def keyboard(
+    context: Context, user_id: int, page: ItemPage, wanted: StockFilter
+) -> InlineKeyboardMarkup | None:
     """Previous / Next buttons when the list has more than one page."""
-    buttons = []
+    offsets = []
     if page.offset > 0:
-        previous = page_data(context, wanted, max(0, page.offset - page.limit))
-        buttons.append(InlineKeyboardButton(texts.PREVIOUS, callback_data=previous))
+        offsets.append(max(0, page.offset - page.limit))
     if page.offset + page.limit < page.total:
-        following = page_data(context, wanted, page.offset + page.limit)
-        buttons.append(InlineKeyboardButton(texts.NEXT, callback_data=following))
-    return InlineKeyboardMarkup([buttons]) if buttons else None
+        offsets.append(page.offset + page.limit)
+    if not offsets:
+        return None
+    mode = await _button_mode(context, user_id, wanted, offsets)
+    labels = [texts.PREVIOUS if offset < page.offset else texts.NEXT for offset in offsets]
+    buttons = [
+        InlineKeyboardButton(label, callback_data=f"{PREFIX}{offset}:{mode}")
+        for label, offset in zip(labels, offsets, strict=True)
+    ]
+    return InlineKeyboardMarkup([buttons])
 
 
 async def _page(context: Context, user_id: int, wanted: StockFilter, offset: int) -> ItemPage:
@@ -99,19 +118,19 @@ async def stock(update: Update, context: Context) -> None:
     wanted = parse_filter(args_text(context))
     page = await _page(context, user_of(update), wanted, 0)
     text = texts.stock_page(page, only_low=wanted.only_low, search=wanted.search)
-    await reply(update, context, text, keyboard(context, page, wanted))
+    await reply(update, context, text, await keyboard(context, user_of(update), page, wanted))
 
 
 @button
 async def turn_page(update: Update, context: Context, query: CallbackQuery) -> str | None:
     """A page button: show that page of the same list in the same message."""
-    wanted, offset = filter_from_data(context, query.data or "")
-    page = await _page(context, user_of(update), wanted, offset)
+    user_id = user_of(update)
+    wanted, offset = await filter_from_data(context, user_id, query.data or "")
+    page = await _page(context, user_id, wanted, offset)
     text = texts.stock_page(page, only_low=wanted.only_low, search=wanted.search)
+    markup = await keyboard(context, user_id, page, wanted)
     try:
-        await query.edit_message_text(
-            text, parse_mode=ParseMode.HTML, reply_markup=keyboard(context, page, wanted)
-        )
+        await query.edit_message_text(text, parse_mode=ParseMode.HTML, reply_markup=markup)
     except BadRequest as error:
         # Pressed twice: the page is already on screen.
         if "not modified" not in error.message:

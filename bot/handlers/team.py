@@ -12,7 +12,7 @@ from telegram.error import TelegramError
 
 from bot.context import Context
 from bot.errors import Refusal
-from bot.handlers.common import PENDING, args_text, button, reply, user_of
+from bot.handlers.common import args_text, button, reply, user_of
 from bot.runner import call_core
 from bot.texts import team as texts
 from bot.texts.common import BUTTON_GONE
@@ -43,7 +43,6 @@ async def dismiss(update: Update, context: Context) -> None:
     change = await call_core(
         context, team.dismiss, telegram_user_id=user_of(update), member=_named(context)
     )
-    _forget_their_question(context, change)
     await _menu_for(context, change, admin=False)
     await reply(update, context, texts.dismissed(change))
     await _tell(context, change, texts.told_dismissed(change))
@@ -118,13 +117,6 @@ async def revoke(update: Update, context: Context) -> None:
         context, onboarding.revoke_invite, telegram_user_id=user_of(update), code=code
     )
     await reply(update, context, texts.revoked(done))
-
-
-def _forget_their_question(context: Context, change: TeamChange) -> None:
-    """A question the dismissed member was answering ends with their membership."""
-    their_data = context.application.user_data.get(change.telegram_user_id)
-    if their_data is not None:
-        their_data.pop(PENDING, None)
 
 
 async def _tell(context: Context, change: TeamChange, text: str) -> None:

@@ -10,6 +10,7 @@ from sqlalchemy import ScalarResult, func, select, update
 from core.db.models import Member, Notification, Shop
 from core.db.session import UnitOfWork
 from core.errors import InvalidInput, NotAllowed, NotFound
+from core.shops.conversations import forget_questions_of
 from core.shops.members import lock_shop, require_member
 from core.shops.views import ChannelState, TeamChange, TeamMember
 from core.vocabulary import Status
@@ -158,9 +159,11 @@ def _refuse_leaving(uow: UnitOfWork, member: Member) -> None:
 
 
 def _depart(uow: UnitOfWork, member: Member) -> int:
-    """The member is out from now: no access, no messages; returns the cancelled ones."""
+    """The member is out from now: no access, no messages, no open question; returns the
+    cancelled messages."""
     member.left_at = uow.now()
     member.notify = False
+    forget_questions_of(uow, member.telegram_user_id)
     cancelled = uow.run(
         update(Notification)
         .where(Notification.member_id == member.id, Notification.status == Status.PENDING)

@@ -1,0 +1,53 @@
+"""conversations in the database
+
+The question a user is answering (a new item's name and quantity, a restock amount, what was
+ordered) and the long searches of /stock's page buttons were kept in one process's memory;
+several processes share the conversation now, so the next message may reach any of them.
+
+Revision ID: c4e6a8b0d2f3
+Revises: f7b2d4e6a8c1
+Create Date: 2026-12-01 19:00:00
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "c4e6a8b0d2f3"
+down_revision: str | None = "f7b2d4e6a8c1"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+
+
+def upgrade() -> None:
+    op.create_table(
+        "open_questions",
+        sa.Column("telegram_user_id", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("payload", sa.JSON(), nullable=False),
+        sa.Column("asked_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("telegram_user_id", name=op.f("pk_open_questions")),
+    )
+    op.create_index(
+        op.f("ix_open_questions_asked_at"), "open_questions", ["asked_at"], unique=False
+    )
+    op.create_table(
+        "list_searches",
+        sa.Column("id", ID, autoincrement=True, nullable=False),
+        sa.Column("telegram_user_id", sa.BigInteger(), nullable=False),
+        sa.Column("text", sa.String(length=4096), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_list_searches")),
+    )
+    op.create_index(
+        op.f("ix_list_searches_created_at"), "list_searches", ["created_at"], unique=False
+    )
+
+
+def downgrade() -> None:
+    op.drop_index(op.f("ix_list_searches_created_at"), table_name="list_searches")
+    op.drop_table("list_searches")
+    op.drop_index(op.f("ix_open_questions_asked_at"), table_name="open_questions")
+    op.drop_table("open_questions")
