@@ -1,11 +1,13 @@
-"""Chats that each send their next command when the last reply arrives, through the local
-Bot API server; with the throughput, latencies and reply order that come of it."""
+"""B3's simulated chats and the ledger that matches the bot's replies to their commands.
+
+Each chat predicts the reply to every command it sends, so a reply that is wrong or comes
+out of the chat's order is counted; a chat may have several commands waiting at once."""
 
 from __future__ import annotations
 
 import random
-import statistics
 import time
+from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -13,15 +15,17 @@ from bench import dataset
 from tests.fakes.telegram_api import FakeBotApi, SentMessage
 
 Expectation = Callable[[str], bool]
-POLL = 0.0005  # how often the driver looks for new replies, in seconds
+POLL = 0.0005  # how often the drivers look for new replies, in seconds
+SHOWN = 120  # characters of a reply kept for the report
 
 
 @dataclass
 class StockChat:
-    """A shop's admin running a mix of /set, /add, /remove, /stock and /alerts on items whose
-    quantities it predicts, so that each reply can be checked against its command."""
+    """A shop member running /add, /remove, /set and /stock on the items that are theirs
+    alone (members of one shop never touch each other's), predicting every quantity."""
 
     user_id: int
+    items: tuple[int, ...]  # the member's items, by number in the shop
     items_per_shop: int
     quantity: int
     rng: random.Random
@@ -29,23 +33,21 @@ class StockChat:
 
     def next_command(self) -> tuple[str, Expectation]:
         """The command to send, and how to recognise its reply."""
-        number = self.rng.randint(1, self.items_per_shop)
+        number = self.rng.choice(self.items)
         name = dataset.item_name(number)
         before = self.quantities.get(number, self.quantity)
         roll = self.rng.random()
-        if roll < 0.25:
+        if roll < 0.3:
             self.quantities[number] = before + 1
             return f"/add {name} 1", _contains(f"{name}: {before + 1:,} in stock")
-        if roll < 0.5:
+        if roll < 0.6:
             self.quantities[number] = before - 1
             return f"/remove {name} 1", _contains(f"{name}: {before - 1:,} left")
-        if roll < 0.65:
+        if roll < 0.75:
             counted = self.rng.randint(self.quantity // 2, self.quantity)
             self.quantities[number] = counted
             return f"/set {name} {counted}", _contains(f"{name}: {counted:,} in stock")
-        if roll < 0.85:
-            return "/stock", _contains(f"Stock ({self.items_per_shop:,})")
-        return "/alerts", lambda text: "alert" in text.casefold()
+        return "/stock", _contains(f"Stock ({self.items_per_shop:,})")
 
 
 @dataclass
@@ -70,81 +72,77 @@ Chat = StockChat | EchoChat
 
 
 @dataclass(frozen=True)
-class LoadResult:
-    """Replies counted in the measured window, their latencies, and replies that did not
-    answer the chat's last command (out of order, or wrong)."""
+class Waiting:
+    """A command sent and not yet answered."""
 
-    replies: int
-    seconds: float
-    latencies: tuple[float, ...]
-    wrong: int
-    examples: tuple[str, ...] = ()
-
-    @property
-    def rate(self) -> float:
-        """Commands answered a second."""
-        return self.replies / self.seconds
-
-    def percentile(self, fraction: float) -> float:
-        """A latency percentile, in seconds."""
-        if len(self.latencies) < 2:
-            return self.latencies[0] if self.latencies else float("nan")
-        return statistics.quantiles(self.latencies, n=100, method="inclusive")[
-            round(fraction * 100) - 1
-        ]
+    offered_at: float
+    command: str
+    expect: Expectation
+    counted: bool
 
 
-def drive(api: FakeBotApi, chats: Sequence[Chat], *, warm_up: float, seconds: float) -> LoadResult:
-    """Keep every chat busy for warm_up + seconds; measure the last `seconds`."""
-    outstanding: dict[int, tuple[float, str, Expectation, Chat]] = {}
-    seen = len(api.all_messages())
-    mark = api.mark()
+@dataclass(frozen=True)
+class Reply:
+    """A reply matched to its command: which chat, when it reached the server, and how long
+    after its command was made available to the bot."""
 
-    def offer(chat: Chat) -> None:
+    chat: Chat
+    at: float
+    latency: float
+    counted: bool
+
+
+class Ledger:
+    """The commands each chat is waiting on, oldest first, and the replies matched to them."""
+
+    def __init__(self, api: FakeBotApi, chats: Sequence[Chat]) -> None:
+        self.api = api
+        self.chats = {chat.user_id: chat for chat in chats}
+        self.waiting: dict[int, deque[Waiting]] = {chat.user_id: deque() for chat in chats}
+        self.wrong: list[str] = []
+        self.outstanding = 0  # commands not answered yet
+        self.sent = 0
+        self._seen = len(api.all_messages())
+
+    def offer(self, chat: Chat, *, counted: bool = True) -> None:
+        """Send the chat's next command: from now on the bot can fetch it."""
         text, expect = chat.next_command()
-        outstanding[chat.user_id] = (time.monotonic(), text, expect, chat)
-        api.send_message(chat.user_id, text)
+        self.waiting[chat.user_id].append(Waiting(time.monotonic(), text, expect, counted))
+        self.outstanding += 1
+        self.sent += 1
+        self.api.send_message(chat.user_id, text)
 
-    for chat in chats:
-        offer(chat)
-    measured_from = time.monotonic() + warm_up
-    until = measured_from + seconds
-    latencies: list[float] = []
-    wrong: list[str] = []
-    while time.monotonic() < until:
-        if api.mark() == mark:
-            time.sleep(POLL)
-            continue
-        mark = api.mark()
-        messages = api.all_messages()
-        fresh, seen = messages[seen:], len(messages)
-        for message in fresh:
-            problem = _settle(message, outstanding, latencies, measured_from, until, offer)
-            if problem:
-                wrong.append(problem)
-    return LoadResult(len(latencies), seconds, tuple(latencies), len(wrong), tuple(wrong[:5]))
+    def outstanding_counted(self) -> int:
+        """Counted commands not answered yet."""
+        return sum(w.counted for queue in self.waiting.values() for w in queue)
 
+    def collect(self) -> list[Reply]:
+        """The replies that reached the server since the last call, matched and checked."""
+        fresh = self.api.messages_from(self._seen)
+        self._seen += len(fresh)
+        return [reply for message in fresh if (reply := self._settle(message)) is not None]
 
-def _settle(
-    message: SentMessage,
-    outstanding: dict[int, tuple[float, str, Expectation, Chat]],
-    latencies: list[float],
-    measured_from: float,
-    until: float,
-    offer: Callable[[Chat], None],
-) -> str | None:
-    """Match a reply to its chat's command; what was wrong with it, if anything."""
-    reply = (message.plain_text or "")[:120]
-    waiting = outstanding.pop(message.chat_id, None)
-    if waiting is None or message.edited:
-        return f"chat {message.chat_id}: unasked-for {reply!r}"
-    offered_at, command, expect, chat = waiting
-    if measured_from <= message.at < until:
-        latencies.append(message.at - offered_at)
-    if message.at < until:
-        offer(chat)
-    return (
-        None
-        if expect(reply if len(reply) < 120 else message.plain_text or "")
-        else (f"chat {message.chat_id}: {command!r} got {reply!r}")
-    )
+    def _settle(self, message: SentMessage) -> Reply | None:
+        text = message.plain_text or ""
+        queue = self.waiting.get(message.chat_id)
+        if not queue or message.edited:
+            self.wrong.append(f"chat {message.chat_id}: unasked-for {text[:SHOWN]!r}")
+            return None
+        waiting = queue.popleft()
+        self.outstanding -= 1
+        if not waiting.expect(text):
+            self.wrong.append(f"chat {message.chat_id}: {waiting.command!r} got {text[:SHOWN]!r}")
+        chat = self.chats[message.chat_id]
+        return Reply(chat, message.at, message.at - waiting.offered_at, waiting.counted)
+
+    def drain(self, timeout: float) -> list[Reply]:
+        """Wait up to `timeout` seconds for every command to be answered, sending no more;
+        the replies that came meanwhile."""
+        deadline = time.monotonic() + timeout
+        replies: list[Reply] = []
+        while self.outstanding and time.monotonic() < deadline:
+            fresh = self.collect()
+            replies.extend(fresh)
+            if not fresh:
+                time.sleep(POLL)
+        return replies

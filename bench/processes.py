@@ -92,6 +92,14 @@ def memory_kib(pid: int) -> tuple[int, int]:
     return _kib(fields["VmRSS"]), _kib(fields["VmHWM"])
 
 
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU time a live process has used so far, in seconds."""
+    # The command name (field 2) may hold spaces: the fields after it start past its ")".
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    user, system = int(fields[11]), int(fields[12])
+    return (user + system) / os.sysconf("SC_CLK_TCK")
+
+
 def _kib(value: str) -> int:
     number, _, unit = value.partition(" ")
     if unit != "kB":

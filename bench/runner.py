@@ -12,7 +12,13 @@ from bench.report import Outcome, Row, Table, progress
 
 # Each module has ID, run(ctx) -> Outcome, and IDS when it reports more than one benchmark
 # (B3's run also measures B5). Later benchmarks slot in by being listed here.
-MODULES = ("bench.b1_stock", "bench.b2_check", "bench.b3_bot", "bench.b4_delivery")
+MODULES = (
+    "bench.b1_stock",
+    "bench.b2_check",
+    "bench.b3_bot",
+    "bench.b4_delivery",
+    "bench.b6_replicas",
+)
 
 
 @dataclass(frozen=True)

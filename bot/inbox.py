@@ -1,7 +1,8 @@
 """Webhook mode's worker (SPEC 5): takes the stored updates (core.shops.updates) that are due
 here, each chat's in order and different chats at once, handles each as polling would, and
 marks it handled. Every process on the database runs one; none handles an update twice
-while its lease lasts, and an update a killed process was handling goes to another."""
+while its lease lasts, and an update a killed process was handling goes to another, whose
+core calls then get the outcomes of the steps already made (core.shops.update_steps)."""
 
 from __future__ import annotations
 
@@ -12,8 +13,8 @@ import logging
 from telegram import Update
 
 from bot.context import App
-from bot.runner import call_core
-from core.shops.updates import mark_handled, take_updates
+from bot.runner import HANDLING, Handling, call_core
+from core.shops.updates import TakenUpdate, mark_handled, take_updates
 
 log = logging.getLogger("stockbot.bot")
 # Updates handled at once (different chats); each holds a core thread at most briefly.
@@ -53,17 +54,17 @@ class Inbox:
         while not self._stopping.is_set():
             self.woken.clear()
             room = IN_FLIGHT - len(self._handling)
-            payloads = []
+            taken: list[TakenUpdate] = []
             if room > 0:
                 try:
-                    payloads = await call_core(self._application, take_updates, limit=room)
+                    taken = await call_core(self._application, take_updates, limit=room)
                 except Exception as exc:  # the database may be briefly away: try again soon
                     log.warning("cannot take updates: %s", type(exc).__name__)
-            for payload in payloads:
-                task = asyncio.create_task(self._handle(payload))
+            for update in taken:
+                task = asyncio.create_task(self._handle(update))
                 self._handling.add(task)
                 task.add_done_callback(self._done)
-            if not payloads:
+            if not taken:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self.woken.wait(), POLL_INTERVAL)
 
@@ -71,13 +72,17 @@ class Inbox:
         self._handling.discard(task)
         self.woken.set()  # the chat's next update may go now
 
-    async def _handle(self, payload: dict[str, object]) -> None:
-        update_id = int(str(payload.get("update_id", 0)))
+    async def _handle(self, taken: TakenUpdate) -> None:
+        update_id = taken.update_id
+        handling = HANDLING.set(Handling(update_id, again=taken.attempt > 1))
         try:
-            await self._application.process_update(Update.de_json(payload, self._application.bot))
+            update = Update.de_json(taken.payload, self._application.bot)
+            await self._application.process_update(update)
         except Exception:
             # The error handler has told the user where it could; it is not tried again.
             log.exception("handling update %d failed", update_id)
+        finally:
+            HANDLING.reset(handling)
         try:
             await call_core(self._application, mark_handled, update_id=update_id)
         except Exception as exc:  # its lease ends and it is handled again: late, not lost

@@ -6,6 +6,8 @@ import asyncio
 import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from contextvars import ContextVar
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from telegram.ext import Application
@@ -14,6 +16,7 @@ from bot.context import App, Context
 from bot.errors import Refusal
 from core.db.session import UnitOfWork
 from core.errors import CoreError
+from core.shops.update_steps import run_step
 
 log = logging.getLogger("stockbot.bot")
 
@@ -24,6 +27,19 @@ T = TypeVar("T")
 CORE_THREADS = 8
 
 AnyContext = Context | App
+
+
+@dataclass
+class Handling:
+    """The update the current task is handling (webhook mode): each core call it makes is
+    one step of it (core.shops.update_steps), `again` when a process died handling it."""
+
+    update_id: int
+    again: bool
+    steps: int = 0
+
+
+HANDLING: ContextVar[Handling | None] = ContextVar("stockbot_handling", default=None)
 
 
 def application_of(source: AnyContext) -> App:
@@ -54,6 +70,17 @@ async def call_core(source: AnyContext, service: Callable[..., T], /, **kwargs: 
     as the commands' own core calls when every command nudged."""
     application = application_of(source)
     database = application.bot_data.database
+    handling = HANDLING.get()
+    if handling is not None:
+        handling.steps += 1
+        kwargs = {
+            "update_id": handling.update_id,
+            "step": handling.steps,
+            "again": handling.again,
+            "service": service,
+            "kwargs": kwargs,
+        }
+        service = run_step
 
     def unit_of_work() -> tuple[T, int]:
         uow: UnitOfWork

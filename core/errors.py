@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
+from typing import Any
 
 
 class CoreError(Exception):
@@ -50,3 +52,7 @@ class TryLater(CoreError):
     def __init__(self, message: str, *, retry_at: datetime) -> None:
         super().__init__(message)
         self.retry_at = retry_at
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Kept as an update step's outcome (core.shops.update_steps), so it must unpickle.
+        return (functools.partial(TryLater, retry_at=self.retry_at), (self.message,))

@@ -196,6 +196,20 @@ async def test_non_text_updates_parse_in_ptb(bot_api: FakeBotApi) -> None:
     assert updates[2].message.text is None
 
 
+async def test_messages_from_reads_on_from_where_a_reader_stopped(bot_api: FakeBotApi) -> None:
+    async with make_bot(bot_api) as bot:
+        for chat_id, text in ((USER, "one"), (USER + 1, "two"), (USER, "three")):
+            await bot.send_message(chat_id, text)
+    first = bot_api.messages_from(0)
+    assert [(m.chat_id, m.plain_text) for m in first] == [
+        (USER, "one"),
+        (USER + 1, "two"),
+        (USER, "three"),
+    ]
+    assert bot_api.messages_from(1) == first[1:]
+    assert bot_api.messages_from(len(first)) == []
+
+
 async def test_replies_quote_the_message_they_answer(bot_api: FakeBotApi) -> None:
     asked = bot_api.send_message(USER, "/item Tea")["message"]
     async with make_bot(bot_api) as bot:

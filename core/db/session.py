@@ -98,6 +98,10 @@ class UnitOfWork:
         self.queued = 0
         self._clock = clock
         self._connection: Connection | None = None
+        # While held, a service's commits only say that its work is to be kept: the caller
+        # commits it, with its own record of the work, in one transaction.
+        self._holding = False
+        self.commit_asked = False
 
     @property
     def dialect(self) -> str:
@@ -129,9 +133,22 @@ class UnitOfWork:
             yield
 
     def commit(self) -> None:
-        """Make the work durable."""
+        """Make the work durable (or, while commits are held, say it is to be)."""
+        if self._holding:
+            self.session.flush()
+            self.commit_asked = True
+            return
         self._connection = None
         self.session.commit()
+
+    def hold_commits(self) -> None:
+        """From now on the service's commits wait for `release_commits`."""
+        self._holding = True
+
+    def release_commits(self) -> None:
+        """Commit what the service asked to keep."""
+        self._holding = False
+        self.commit()
 
 
 class Database:

@@ -6,6 +6,7 @@ and marks it handled; a process killed meanwhile leaves it to another when the l
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -36,9 +37,19 @@ def receive(
     return stored
 
 
-def take_updates(uow: UnitOfWork, *, limit: int) -> list[dict[str, Any]]:
+@dataclass(frozen=True)
+class TakenUpdate:
+    """An update leased to this process: its payload, and the how-manieth time it is taken
+    (more than once: a process died handling it, and its steps may have been made)."""
+
+    update_id: int
+    payload: dict[str, Any]
+    attempt: int
+
+
+def take_updates(uow: UnitOfWork, *, limit: int) -> list[TakenUpdate]:
     """Lease up to `limit` updates to handle now, each the oldest waiting of its chat and
-    none of a chat that has one being handled; their payloads, oldest first."""
+    none of a chat that has one being handled; oldest first."""
     now = uow.now()
     waiting = TelegramUpdate.handled_at.is_(None)
     firsts = (
@@ -52,7 +63,7 @@ def take_updates(uow: UnitOfWork, *, limit: int) -> list[dict[str, Any]]:
     )
     free = or_(TelegramUpdate.claimed_until.is_(None), TelegramUpdate.claimed_until <= now)
     rows = uow.session.execute(
-        select(TelegramUpdate.update_id, TelegramUpdate.payload)
+        select(TelegramUpdate.update_id, TelegramUpdate.payload, TelegramUpdate.attempts)
         .where(waiting, free, TelegramUpdate.update_id.in_(firsts), ~chat_busy)
         .order_by(TelegramUpdate.update_id)
         .limit(limit)
@@ -63,10 +74,14 @@ def take_updates(uow: UnitOfWork, *, limit: int) -> list[dict[str, Any]]:
         uow.run(
             update(TelegramUpdate)
             .where(TelegramUpdate.update_id.in_(ids))
-            .values(claimed_until=now + LEASE)
+            .values(claimed_until=now + LEASE, attempts=TelegramUpdate.attempts + 1)
         )
     uow.commit()
-    return [row.payload for row in rows if row.payload is not None]
+    return [
+        TakenUpdate(row.update_id, row.payload, row.attempts + 1)
+        for row in rows
+        if row.payload is not None
+    ]
 
 
 def mark_handled(uow: UnitOfWork, *, update_id: int) -> None:

@@ -12,7 +12,7 @@ from tests.bot.harness import ADMIN, STAFF, Shopfront
 
 # The menus as users see them today, in their order.
 STAFF_MENU = [
-    *("stock", "item", "add", "received", "ordered", "remove", "set", "additem"),
+    *("stock", "item", "chart", "add", "received", "ordered", "remove", "set", "additem"),
     *("alerts", "alert", "resolve", "ack"),
     "snooze",
     *("prefs", "email", "whatsapp", "verify", "notify", "quiet", "leave", "cancel", "help"),

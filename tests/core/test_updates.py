@@ -19,7 +19,7 @@ def _receive(db: Database, update_id: int, chat_id: int | None) -> bool:
 
 def _take(db: Database, limit: int = 10) -> list[int]:
     with db.unit_of_work() as uow:
-        return [int(payload["update_id"]) for payload in take_updates(uow, limit=limit)]
+        return [taken.update_id for taken in take_updates(uow, limit=limit)]
 
 
 def _handled(db: Database, update_id: int) -> None:

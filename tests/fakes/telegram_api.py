@@ -331,6 +331,12 @@ class FakeBotApi(
         with self._signal:
             return list(self._sent)
 
+    def messages_from(self, index: int) -> list[SentMessage]:
+        """Messages sent or edited from the index-th on (0 is the first), in order: a reader
+        that keeps its place copies only what is new."""
+        with self._signal:
+            return self._sent[index:]
+
     def replies_since(self, chat_id: int, marker: int) -> list[SentMessage]:
         """Messages to chat_id sent after marker (see mark())."""
         with self._signal:

@@ -9,7 +9,7 @@ from core.db.models.outbox import Notification
 from core.db.models.pos import PosConnection, PosEvent, UnknownSku
 from core.db.models.shops import Invite, Member, Shop, VerificationCode
 from core.db.models.stock import Alert, Item, Movement
-from core.db.models.updates import TelegramUpdate
+from core.db.models.updates import TelegramUpdate, UpdateStep
 from core.db.models.webhooks import WebhookEndpoint
 
 __all__ = [
@@ -29,6 +29,7 @@ __all__ = [
     "Shop",
     "TelegramUpdate",
     "UnknownSku",
+    "UpdateStep",
     "VerificationCode",
     "WebhookEndpoint",
 ]

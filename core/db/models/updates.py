@@ -1,11 +1,12 @@
-"""The inbox of Telegram updates taken by webhook: each kept once, handled once."""
+"""The inbox of Telegram updates taken by webhook: each kept once, handled once, and what the
+core calls of one being handled did."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger
+from sqlalchemy import BigInteger, ForeignKey, Integer, LargeBinary, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db.base import Base, partial_index
@@ -32,3 +33,23 @@ class TelegramUpdate(Base):
     # A process handling it holds it until then; after, another may take it over.
     claimed_until: Mapped[datetime | None]
     handled_at: Mapped[datetime | None]
+    # How many times it was taken: more than once, a process died handling it.
+    attempts: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+
+
+class UpdateStep(Base):
+    """What one core call made while handling an update changed and answered, written in the
+    same transaction as the change: an update handled again after its process died gets
+    the answers instead of changing anything twice."""
+
+    __tablename__ = "update_steps"
+
+    update_id: Mapped[int] = mapped_column(
+        BigInteger,
+        ForeignKey("telegram_updates.update_id", ondelete="CASCADE"),
+        primary_key=True,
+        autoincrement=False,
+    )
+    # The core call's place among the update's calls: the handler makes them in order.
+    step: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    outcome: Mapped[bytes] = mapped_column(LargeBinary)
