@@ -1,6 +1,8 @@
 """A process dies (SIGKILL, no clean-up) while three share the load behind nginx: nginx
 passes Telegram's posts to the others, the updates it had taken are handled by another once
-their lease ends, its claimed notifications are claimed again; nothing lost, nothing twice."""
+their lease ends, its claimed notifications are claimed again; nothing is lost and nothing
+changes twice. A command it had answered but not yet marked handled is answered once more
+(the reply cannot be in the transaction): that is counted and printed, not judged."""
 
 from __future__ import annotations
 
@@ -23,7 +25,7 @@ CHATS, PER_CHAT = 40, 20
 
 
 @pytest.mark.timeout(300)  # the killed process's leases last a minute
-async def test_a_process_killed_mid_load_and_restarted_loses_nothing_and_doubles_nothing(
+async def test_a_process_killed_mid_load_and_restarted_loses_nothing_and_changes_nothing_twice(
     bot_api: FakeBotApi, make_cluster: ClusterFactory, cluster_db: str
 ) -> None:
     cluster = make_cluster(TELEGRAM_RATE_LIMIT="1000")
@@ -38,7 +40,7 @@ async def test_a_process_killed_mid_load_and_restarted_loses_nothing_and_doubles
     result = figures(bot_api, CHATS, PER_CHAT)
     failed_posts = sum(1 for attempt in bot_api.webhook_deliveries if not attempt.confirmed)
     print(f"\nkilled mid-load: {result}; failed posts, retried by Telegram: {failed_posts}")
-    assert (result.lost, result.duplicates, result.unexpected) == (0, 0, 0)
+    assert (result.answered, result.lost, result.unexpected) == (offered, 0, 0)
     assert result.out_of_order_chats == 0
     assert (result.alerts, result.alerts_doubled) == (CHATS, 0)
     assert statuses == [0, 0, 0]
@@ -46,6 +48,8 @@ async def test_a_process_killed_mid_load_and_restarted_loses_nothing_and_doubles
         (offered, offered)
     ]
     assert query(cluster_db, "SELECT DISTINCT quantity FROM items") == [(2,)]
+    # each item's /additem and its /set commands, each once in the ledger
+    assert query(cluster_db, "SELECT count(*) FROM movements") == [(CHATS * (PER_CHAT - 1),)]
     assert query(cluster_db, "SELECT DISTINCT status FROM notifications") == [("sent",)]
 
 
