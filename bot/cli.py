@@ -88,7 +88,13 @@ COMMANDS = {"migrate": _migrate, "check": _check}
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="stockbot", description="Low-stock alerts for shops.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    commands.add_parser("run", help="start the Telegram bot (applies migrations first)")
+    run = commands.add_parser("run", help="start the Telegram bot (applies migrations first)")
+    run.add_argument(
+        "--api-only",
+        action="store_true",
+        help="serve the HTTP API, deliver notifications and run the jobs, but take no "
+        "Telegram updates (beside a process that does); needs HTTP_PORT",
+    )
     commands.add_parser("migrate", help="apply pending database migrations")
     commands.add_parser("check", help="run the daily low-stock check once (for cron)")
     deliveries = commands.add_parser(
@@ -120,7 +126,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         # Only `run` loads the Telegram stack: the other commands start without it.
         from bot.startup import run_bot
 
-        return run_bot(settings)
+        return run_bot(settings, api_only=arguments.api_only)
     try:
         if arguments.command == "deliveries":
             return _deliveries(settings, arguments)

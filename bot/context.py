@@ -34,6 +34,8 @@ class BotData:
     http: ApiServer | None = None
     # Webhook mode's worker over the stored updates.
     inbox: Inbox | None = None
+    # `stockbot run --api-only`: no Telegram updates are taken, not even by webhook.
+    api_only: bool = False
     # How many commands each user has sent lately; tests may put in one with their own clock.
     flood: FloodGate = field(default_factory=FloodGate)
 

@@ -12,12 +12,13 @@ from bot.webhook import webhook_router
 
 
 async def start_http(application: App) -> None:
-    """Serve the API on HTTP_HOST:HTTP_PORT, if a port is set; in webhook mode, with the
-    inbox that handles the updates Telegram posts there."""
+    """Serve the API on HTTP_HOST:HTTP_PORT, if a port is set; in webhook mode (unless
+    --api-only), with the inbox that handles the updates Telegram posts there."""
     data = application.bot_data
     if data.settings.http_port is None:
         return
-    if data.settings.telegram_webhook_url:
+    webhook = bool(data.settings.telegram_webhook_url) and not data.api_only
+    if webhook:
         data.inbox = Inbox(application)
         data.inbox.start()
     assert data.executor is not None
@@ -28,7 +29,7 @@ async def start_http(application: App) -> None:
         on_queued=lambda: nudge_delivery(application),
     )
     # In webhook mode Telegram's updates come to the same server.
-    routers = [webhook_router(application)] if data.settings.telegram_webhook_url else []
+    routers = [webhook_router(application)] if webhook else []
     server = ApiServer(
         context, host=data.settings.http_host, port=data.settings.http_port, routers=routers
     )

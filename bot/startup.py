@@ -1,4 +1,5 @@
-"""`stockbot run`: the start-up checks and what they tell the operator, then polling."""
+"""`stockbot run`: the start-up checks and what they tell the operator, then polling, the
+webhook, or (`--api-only`) neither."""
 
 from __future__ import annotations
 
@@ -28,6 +29,10 @@ NO_TOKEN = (
     "(https://t.me/BotFather, command /newbot), then put the token it gives you in "
     "TELEGRAM_BOT_TOKEN, in the environment or in a .env file."
 )
+NO_PORT = (
+    "--api-only serves the HTTP API and nothing else: set HTTP_PORT (say 8080) to the port "
+    "it should listen on."
+)
 BAD_TOKEN = (
     "Telegram refused TELEGRAM_BOT_TOKEN. Copy the token again from @BotFather "
     "(/mybots, then API Token) and check TELEGRAM_API_BASE_URL."
@@ -51,11 +56,18 @@ def _open_database(settings: Settings) -> Database | None:
     return database
 
 
-def banner(settings: Settings) -> str:
-    """What `stockbot run` prints at start: channels, database, check time; never secrets."""
+def _updates(settings: Settings, *, api_only: bool) -> str:
+    if api_only:
+        return "not taken here (--api-only: the HTTP API, delivery and the jobs)"
+    return "by webhook" if settings.telegram_webhook_url else "by long polling"
+
+
+def banner(settings: Settings, *, api_only: bool = False) -> str:
+    """What `stockbot run` prints at start: how updates come, channels, database, check time;
+    never secrets."""
     channels = ", ".join(sorted(settings.enabled_channels))
     at = f"{settings.alert_check_time:%H:%M:%S}"
-    updates = "by webhook" if settings.telegram_webhook_url else "by long polling"
+    updates = _updates(settings, api_only=api_only)
     return (
         f"Stockbot starting. Updates {updates}. Channels on: {channels}. "
         f"Database: {display_url(settings.database_url)}. Daily check at {at} in each "
@@ -63,21 +75,28 @@ def banner(settings: Settings) -> str:
     )
 
 
-def run_bot(settings: Settings) -> int:
-    """`stockbot run`: migrate, then poll Telegram until SIGTERM or SIGINT; the exit status."""
+def run_bot(settings: Settings, *, api_only: bool = False) -> int:
+    """`stockbot run`: migrate, then take Telegram's updates (by polling or webhook; with
+    `api_only`, none) until SIGTERM or SIGINT; the exit status."""
     if settings.telegram_bot_token is None:
         print(NO_TOKEN, file=sys.stderr)
+        return 2
+    if api_only and settings.http_port is None:
+        print(NO_PORT, file=sys.stderr)
         return 2
     database = _open_database(settings)
     if database is None:
         return 1
-    print(banner(settings), flush=True)
+    print(banner(settings, api_only=api_only), flush=True)
     application = build_application(settings, database)
+    application.bot_data.api_only = api_only
     try:
-        if settings.telegram_webhook_url is None:
+        if api_only:
+            asyncio.run(serve_until_stopped(application))
+        elif settings.telegram_webhook_url is None:
             application.run_polling(allowed_updates=ALLOWED_UPDATES)
         else:
-            asyncio.run(run_webhook_mode(application))
+            asyncio.run(serve_until_stopped(application, register_webhook=True))
     except InvalidToken:
         print(BAD_TOKEN, file=sys.stderr)
         return 2
@@ -93,10 +112,11 @@ def run_bot(settings: Settings) -> int:
     return 0
 
 
-async def run_webhook_mode(application: App) -> None:
-    """As run_polling does, with Telegram posting updates to the HTTP server instead: start
-    the bot (relay and HTTP server in post_init), register the webhook, run until SIGTERM or
-    SIGINT, then stop in the same order as polling does."""
+async def serve_until_stopped(application: App, *, register_webhook: bool = False) -> None:
+    """As run_polling does, without polling: start the bot (relay and HTTP server in
+    post_init), register the webhook if asked (Telegram then posts updates to the HTTP
+    server), run until SIGTERM or SIGINT, then stop in the same order as polling does. The
+    webhook is never deleted here: another process may be taking updates by it."""
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -106,7 +126,8 @@ async def run_webhook_mode(application: App) -> None:
         assert application.post_init is not None
         await application.post_init(application)
         await application.start()
-        await set_webhook(application, ALLOWED_UPDATES)
+        if register_webhook:
+            await set_webhook(application, ALLOWED_UPDATES)
         await stopping.wait()
         await application.stop()
         assert application.post_stop is not None

@@ -7,7 +7,7 @@ import os
 import signal
 import sqlite3
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,12 +43,23 @@ class Run:
 
 
 @asynccontextmanager
-async def stockbot_run(tmp_path: Path, env: dict[str, str]) -> AsyncIterator[Run]:
-    """`stockbot run` in a working directory without a .env file; killed if a test fails."""
+async def stockbot_run(
+    tmp_path: Path, env: dict[str, str], arguments: Sequence[str] = ()
+) -> AsyncIterator[Run]:
+    """`stockbot run [arguments]` in a working directory without a .env file; killed if a
+    test fails."""
     stdout, stderr = tmp_path / "stdout.txt", tmp_path / "stderr.txt"
     with stdout.open("wb") as out, stderr.open("wb") as err:
         process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", "run", cwd=tmp_path, env=env, stdout=out, stderr=err
+            sys.executable,
+            "-m",
+            "bot",
+            "run",
+            *arguments,
+            cwd=tmp_path,
+            env=env,
+            stdout=out,
+            stderr=err,
         )
     run = Run(process, stdout, stderr)
     try:

@@ -263,3 +263,8 @@ class WaitingMixin:
     async def await_polled(self, timeout: float = DEFAULT_TIMEOUT) -> None:
         """wait_until_polled without blocking the event loop."""
         await self._await(lambda: self._polls or None, timeout, _Failure("No getUpdates call"))
+
+    async def await_sent_in_all(self, count: int, timeout: float = DEFAULT_TIMEOUT) -> None:
+        """Wait until the bot has sent (or edited) at least count messages to any chats."""
+        failure = _Failure(f"Fewer than {count} messages in all")
+        await self._await(lambda: len(self._sent) >= count or None, timeout, failure)
