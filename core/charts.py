@@ -128,8 +128,12 @@ def _marks(axes: Axes, history: StockHistory, times: list[datetime], quantities:
 
 def _style(axes: Axes, history: StockHistory, highest: int) -> None:
     zone = history.zone
+    # The name is the shop's text: `$` in it must not start matplotlib's math mode.
     axes.set_title(
-        f"{history.item.name}: the last {history.days} days", fontsize=TYPE_SIZE + 4, loc="left"
+        f"{history.item.name}: the last {history.days} days",
+        fontsize=TYPE_SIZE + 4,
+        loc="left",
+        parse_math=False,
     )
     axes.set_xlim(_x(history.start), _x(history.end))
     axes.set_ylim(0, max(highest, history.item.threshold, 1) * 1.15)

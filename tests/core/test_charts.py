@@ -88,3 +88,11 @@ def test_the_same_history_is_drawn_once_and_a_changed_one_again() -> None:
 
     assert again is first
     assert changed != first
+
+
+def test_an_item_name_with_dollars_and_backslashes_is_drawn_as_typed() -> None:
+    history = dataclasses.replace(
+        _history(), item=ItemView(1, r"Tea $\frac{1}{0 pack $^", 40, 10, 10)
+    )
+
+    assert _pixels(draw_stock_chart(history)).shape[:2] == (750, 1200)
