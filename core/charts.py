@@ -8,14 +8,12 @@ from __future__ import annotations
 import functools
 import io
 from datetime import datetime
-
-from matplotlib import dates as mdates
-from matplotlib.axes import Axes
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator
+from typing import TYPE_CHECKING
 
 from core.stock.history import StockHistory
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 QUANTITY_COLOUR = "#1f5fbf"
 THRESHOLD_COLOUR = "#d62728"
@@ -30,6 +28,10 @@ TYPE_SIZE = 20
 @functools.lru_cache(maxsize=128)
 def draw_stock_chart(history: StockHistory) -> bytes:
     """The chart of this history as PNG bytes."""
+    # matplotlib costs a process some 90 MB once imported: only one that draws pays it.
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
     figure = Figure(figsize=SIZE_INCHES, dpi=DPI, layout="constrained")
     FigureCanvasAgg(figure)
     axes = figure.add_subplot()
@@ -127,6 +129,9 @@ def _marks(axes: Axes, history: StockHistory, times: list[datetime], quantities:
 
 
 def _style(axes: Axes, history: StockHistory, highest: int) -> None:
+    from matplotlib import dates as mdates
+    from matplotlib.ticker import MaxNLocator
+
     zone = history.zone
     # The name is the shop's text: `$` in it must not start matplotlib's math mode.
     axes.set_title(

@@ -12,8 +12,6 @@ import zipfile
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
-from openpyxl import load_workbook
-
 from core.errors import InvalidInput
 from core.sheets.writing import FORMULA_STARTS
 
@@ -119,6 +117,9 @@ def _check_zip(data: bytes) -> None:
 
 
 def _xlsx_rows(data: bytes) -> list[RawRow]:
+    # Imported here: only a process that reads a spreadsheet pays openpyxl's memory.
+    from openpyxl import load_workbook
+
     _check_zip(data)
     try:
         with warnings.catch_warnings():

@@ -8,13 +8,11 @@ import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from typing import TYPE_CHECKING
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import Cell as SheetCell
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+if TYPE_CHECKING:
+    from openpyxl.cell.cell import Cell as SheetCell
+    from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 Cell = str | int | date | datetime | None
 
@@ -59,6 +57,9 @@ def csv_bytes(table: Table) -> bytes:
 
 def xlsx_bytes(tables: Sequence[Table]) -> bytes:
     """The tables as the sheets of one workbook."""
+    # openpyxl costs a process some 30 MB once imported: only one that writes a file pays it.
+    from openpyxl import Workbook
+
     workbook = Workbook(write_only=True)
     for table in tables:
         _write_sheet(workbook.create_sheet(table.title), table)
@@ -68,6 +69,10 @@ def xlsx_bytes(tables: Sequence[Table]) -> bytes:
 
 
 def _write_sheet(sheet: WriteOnlyWorksheet, table: Table) -> None:
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
     sheet.freeze_panes = "A2"
     for index, width in enumerate(_widths(table), start=1):
         # write-only sheets have column dimensions too; the type stubs miss them
@@ -84,6 +89,8 @@ def _write_sheet(sheet: WriteOnlyWorksheet, table: Table) -> None:
 
 
 def _xlsx_cell(sheet: WriteOnlyWorksheet, value: Cell) -> SheetCell | Cell:
+    from openpyxl.cell import WriteOnlyCell
+
     if isinstance(value, datetime):
         cell = WriteOnlyCell(sheet, value=value.replace(tzinfo=None))
         cell.number_format = TIME_FORMAT

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import dataclasses
 import io
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -96,3 +98,20 @@ def test_an_item_name_with_dollars_and_backslashes_is_drawn_as_typed() -> None:
     )
 
     assert _pixels(draw_stock_chart(history)).shape[:2] == (750, 1200)
+
+
+def test_a_process_that_never_draws_or_reads_a_spreadsheet_never_loads_their_libraries() -> None:
+    # They cost a running bot some 120 MB of memory that most processes never use.
+    loaded = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys, bot.app; print(sorted(m for m in "
+            "('matplotlib', 'openpyxl', 'numpy') if m in sys.modules))",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+
+    assert loaded.stdout.strip() == "[]"
