@@ -67,7 +67,8 @@ async def call_core(source: AnyContext, service: Callable[..., T], /, **kwargs: 
     A CoreError becomes a Refusal (its text is fit to show); after success the delivery
     relay is nudged when the unit of work queued notifications. Only then: each nudge makes
     the relay look for work in the database, which under load cost the bot a third as much
-    as the commands' own core calls when every command nudged."""
+    as the commands' own core calls when every command nudged. While the task handles an
+    update taken by webhook (HANDLING), the call is the update's next step, made once."""
     application = application_of(source)
     database = application.bot_data.database
     handling = HANDLING.get()
