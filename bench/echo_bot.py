@@ -9,12 +9,12 @@ from typing import Any
 
 from telegram import Update
 from telegram.constants import ParseMode
-from telegram.ext import ApplicationBuilder, CallbackContext, MessageHandler, filters
+from telegram.ext import Application, ApplicationBuilder, CallbackContext, MessageHandler, filters
 
 from bot.app import ALLOWED_UPDATES, HTTP_CONNECTIONS, POOL_TIMEOUT
 from bot.delivery.limits import build_rate_limiter
 from bot.ordering import PerChatUpdateProcessor
-from core.settings import load_settings
+from core.settings import Settings, load_settings
 
 
 async def echo(update: Update, context: CallbackContext[Any, Any, Any, Any]) -> None:
@@ -26,11 +26,13 @@ async def echo(update: Update, context: CallbackContext[Any, Any, Any, Any]) -> 
     )
 
 
-def main() -> None:
-    """Poll the configured Bot API until SIGTERM."""
-    settings = load_settings()
+def echo_application(
+    settings: Settings, *, polling: bool = True
+) -> Application[Any, Any, Any, Any, Any, Any]:
+    """The echo bot: Stockbot's pool, rate limiter and per-chat order, and the echo handler;
+    without `polling`, no updater (updates are put on its queue by a webhook receiver)."""
     assert settings.telegram_bot_token is not None
-    application = (
+    builder = (
         ApplicationBuilder()
         .token(settings.telegram_bot_token.get_secret_value())
         .base_url(settings.telegram_api_base_url)
@@ -40,10 +42,15 @@ def main() -> None:
         .pool_timeout(POOL_TIMEOUT)
         .rate_limiter(build_rate_limiter(settings, None))
         .concurrent_updates(PerChatUpdateProcessor())
-        .build()
     )
+    application = (builder if polling else builder.updater(None)).build()
     application.add_handler(MessageHandler(filters.TEXT, echo))
-    application.run_polling(allowed_updates=ALLOWED_UPDATES)
+    return application
+
+
+def main() -> None:
+    """Poll the configured Bot API until SIGTERM."""
+    echo_application(load_settings()).run_polling(allowed_updates=ALLOWED_UPDATES)
 
 
 if __name__ == "__main__":

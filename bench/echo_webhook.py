@@ -14,12 +14,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 from telegram import Update
-from telegram.ext import Application, ApplicationBuilder, MessageHandler, filters
+from telegram.ext import Application
 
-from bench.echo_bot import echo
-from bot.app import ALLOWED_UPDATES, HTTP_CONNECTIONS, POOL_TIMEOUT
-from bot.delivery.limits import build_rate_limiter
-from bot.ordering import PerChatUpdateProcessor
+from bench.echo_bot import echo_application
+from bot.app import ALLOWED_UPDATES
 from core.settings import Settings, load_settings
 
 PATH = "/echo"
@@ -39,23 +37,11 @@ def _receiver(application: Application, secret: str) -> Starlette:  # type: igno
 
 async def serve(settings: Settings) -> None:
     """Register the webhook, take updates until SIGTERM."""
-    assert settings.telegram_bot_token is not None
     assert settings.telegram_webhook_url is not None
     assert settings.telegram_webhook_secret
     assert settings.http_port is not None
     secret = settings.telegram_webhook_secret.get_secret_value()
-    application = (
-        ApplicationBuilder()
-        .token(settings.telegram_bot_token.get_secret_value())
-        .base_url(settings.telegram_api_base_url)
-        .connection_pool_size(HTTP_CONNECTIONS)
-        .pool_timeout(POOL_TIMEOUT)
-        .rate_limiter(build_rate_limiter(settings, None))
-        .concurrent_updates(PerChatUpdateProcessor())
-        .updater(None)
-        .build()
-    )
-    application.add_handler(MessageHandler(filters.TEXT, echo))
+    application = echo_application(settings, polling=False)
     config = uvicorn.Config(
         _receiver(application, secret),
         host="127.0.0.1",
