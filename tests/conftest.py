@@ -6,6 +6,7 @@ import os
 import shutil
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -48,11 +49,12 @@ class Clock:
         return self.now
 
 
-@pytest.fixture(scope="session")
-def postgres_url() -> Iterator[str]:
-    """A fresh, migrated PostgreSQL database for this test session, dropped afterwards."""
+@contextmanager
+def migrated_postgres_database(prefix: str) -> Iterator[str]:
+    """A fresh, migrated PostgreSQL database named `prefix` and a random tail; its URL, and
+    the database dropped afterwards."""
     admin = create_db_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    name = f"stockbot_test_{uuid.uuid4().hex[:12]}"
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
     try:
         with admin.connect() as connection:
             connection.execute(text(f'CREATE DATABASE "{name}"'))
@@ -62,10 +64,19 @@ def postgres_url() -> Iterator[str]:
     engine = create_db_engine(url)
     upgrade_to_head(engine)
     engine.dispose()
-    yield url
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    try:
+        yield url
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A fresh, migrated PostgreSQL database for this test session, dropped afterwards."""
+    with migrated_postgres_database("stockbot_test") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -3,17 +3,12 @@ config in front of three ports, and the processes behind it."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
-from sqlalchemy.engine import make_url
 
-from core.db.migrations import upgrade_to_head
-from core.db.session import create_db_engine
-from tests.conftest import POSTGRES_ADMIN_URL
+from tests.conftest import migrated_postgres_database
 from tests.fakes.telegram_api import FakeBotApi
 from tests.replicas.cluster import SECRET, Cluster
 from tests.replicas.nginx import Nginx, nginx_binary, running_nginx
@@ -25,18 +20,8 @@ REPLICAS = 3
 def cluster_db() -> Iterator[str]:
     """A fresh database, migrated once before any process starts (as `stockbot migrate`
     before a rolling start), dropped afterwards."""
-    admin = create_db_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    name = f"stockbot_replicas_{uuid.uuid4().hex[:12]}"
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-    engine = create_db_engine(url)
-    upgrade_to_head(engine)
-    engine.dispose()
-    yield url
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with migrated_postgres_database("stockbot_replicas") as url:
+        yield url
 
 
 @pytest.fixture
