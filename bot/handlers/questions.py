@@ -4,6 +4,7 @@ process: what each question holds, and asking, reading and leaving one."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -98,19 +99,21 @@ def from_payload(payload: dict[str, Any]) -> Question | None:
 
 async def question(update: Update, context: Context) -> Question | None:
     """The open question this user is answering, if any."""
-    user = update.effective_user
-    if user is None:
-        return None
-    found = await call_core(context, conversations.open_question, telegram_user_id=user.id)
-    return from_payload(found) if found is not None else None
+    return await _stored(update, context, conversations.open_question)
 
 
 async def forget_question(update: Update, context: Context) -> Question | None:
     """Close the user's open question; returns it."""
+    return await _stored(update, context, conversations.close_question)
+
+
+async def _stored(
+    update: Update, context: Context, read: Callable[..., dict[str, Any] | None]
+) -> Question | None:
     user = update.effective_user
     if user is None:
         return None
-    found = await call_core(context, conversations.close_question, telegram_user_id=user.id)
+    found = await call_core(context, read, telegram_user_id=user.id)
     return from_payload(found) if found is not None else None
 
 
