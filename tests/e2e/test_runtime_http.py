@@ -22,7 +22,7 @@ async def test_the_api_runs_in_the_bot_and_an_item_it_creates_alerts_on_telegram
     env = bot_env(tmp_path, bot_api, HTTP_PORT=str(free_tcp_port))
     base = f"http://127.0.0.1:{free_tcp_port}"
     async with stockbot_run(tmp_path, env) as run:
-        key = await _write_key(bot_api)
+        key = await write_key(bot_api)
         async with httpx.AsyncClient(base_url=base, timeout=10) as client:
             ready = await client.get("/readyz")
             marker = bot_api.mark()
@@ -50,7 +50,7 @@ async def test_a_webhook_subscribed_over_the_api_gets_each_change_signed(
 ) -> None:
     env = bot_env(tmp_path, bot_api, HTTP_PORT=str(free_tcp_port))
     async with stockbot_run(tmp_path, env) as run:
-        key = await _write_key(bot_api)
+        key = await write_key(bot_api)
         headers = {"Authorization": f"Bearer {key}"}
         async with httpx.AsyncClient(
             base_url=f"http://127.0.0.1:{free_tcp_port}", timeout=10, headers=headers
@@ -74,7 +74,7 @@ async def test_a_webhook_subscribed_over_the_api_gets_each_change_signed(
     assert subscribed.json()["secret"] not in run.output()
 
 
-async def _write_key(bot_api: FakeBotApi) -> str:
+async def write_key(bot_api: FakeBotApi) -> str:
     """Open Ann's shop and make a write key, through the bot."""
     await bot_api.await_polled(timeout=START_TIMEOUT)
     bot_api.send_message(ADMIN_ID, "/start", first_name="Ann")
