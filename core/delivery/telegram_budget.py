@@ -123,7 +123,9 @@ class TelegramBudget:
                 found = reserve_in_group(uow, chat_id, spacings)
             else:
                 found = reserve(uow, spacings)
-            uow.commit()
+            # Every process's sends take the same row: its lock must go at once, not after
+            # a flush. Lost with the database server, a few slots may be given twice.
+            uow.commit_without_flush_wait()
             return found
 
 
