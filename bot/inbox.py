@@ -41,6 +41,16 @@ class Inbox:
         """An update was stored here: look at once."""
         self.woken.set()
 
+    def has_room(self) -> bool:
+        """Whether an update leased as it is stored may be handled now."""
+        return len(self._handling) < IN_FLIGHT and not self._stopping.is_set()
+
+    def handle(self, update: TakenUpdate) -> None:
+        """Handle an update leased to this process (and its chat's next ones)."""
+        task = asyncio.create_task(self._handle_chat(update))
+        self._handling.add(task)
+        task.add_done_callback(self._done)
+
     async def stop(self) -> None:
         """Take no more; finish those being handled (the others stay stored for the next)."""
         self._stopping.set()
@@ -61,9 +71,7 @@ class Inbox:
                 except Exception as exc:  # the database may be briefly away: try again soon
                     log.warning("cannot take updates: %s", type(exc).__name__)
             for update in taken:
-                task = asyncio.create_task(self._handle(update))
-                self._handling.add(task)
-                task.add_done_callback(self._done)
+                self.handle(update)
             if not taken:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self.woken.wait(), POLL_INTERVAL)
@@ -71,6 +79,12 @@ class Inbox:
     def _done(self, task: asyncio.Task[None]) -> None:
         self._handling.discard(task)
         self.woken.set()  # the chat's next update may go now
+
+    async def _handle_chat(self, taken: TakenUpdate) -> None:
+        following: TakenUpdate | None = taken
+        while following is not None:
+            await self._handle(following)
+            following = await self._mark_handled(following)
 
     async def _handle(self, taken: TakenUpdate) -> None:
         update_id = taken.update_id
@@ -83,7 +97,18 @@ class Inbox:
             log.exception("handling update %d failed", update_id)
         finally:
             HANDLING.reset(handling)
+
+    async def _mark_handled(self, taken: TakenUpdate) -> TakenUpdate | None:
+        """Mark it handled; the chat's next update when it was waiting (now leased here)."""
         try:
-            await call_core(self._application, mark_handled, update_id=update_id)
+            return await call_core(
+                self._application,
+                mark_handled,
+                update_id=taken.update_id,
+                chat_id=None if self._stopping.is_set() else taken.chat_id,
+            )
         except Exception as exc:  # its lease ends and it is handled again: late, not lost
-            log.warning("update %d: could not mark it handled: %s", update_id, type(exc).__name__)
+            log.warning(
+                "update %d: could not mark it handled: %s", taken.update_id, type(exc).__name__
+            )
+            return None

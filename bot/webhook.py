@@ -54,14 +54,21 @@ def webhook_router(application: App) -> APIRouter:
             return Response(status_code=400)
         chat = update.effective_chat
         chat_id = chat.id if chat is not None else None
-        stored = await call_core(
-            application, receive, update_id=update.update_id, chat_id=chat_id, payload=payload
-        )
         inbox = application.bot_data.inbox
-        if stored and inbox is not None:
-            inbox.wake()
-        elif not stored:
+        received = await call_core(
+            application,
+            receive,
+            update_id=update.update_id,
+            chat_id=chat_id,
+            payload=payload,
+            take=inbox is not None and inbox.has_room(),
+        )
+        if not received.stored:
             log.info("update %d came again: it is handled once", update.update_id)
+        elif inbox is not None and received.taken is not None:
+            inbox.handle(received.taken)
+        elif inbox is not None:
+            inbox.wake()
         return Response(status_code=200)
 
     return router

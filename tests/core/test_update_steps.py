@@ -84,7 +84,7 @@ def test_a_read_keeps_nothing_and_the_steps_go_with_their_update(
     assert _steps(update.db) == 1
 
     with update.db.unit_of_work() as uow:
-        mark_handled(uow, update_id=UPDATE_ID)
+        mark_handled(uow, update_id=UPDATE_ID, chat_id=None)
     clock.advance(days=3)
     with update.db.unit_of_work() as uow:
         assert forget_old_updates(uow) == 1
