@@ -26,6 +26,7 @@ from bench.chat_load import Chat, EchoChat, Ledger, StockChat
 from bench.open_loop import offer_schedule, poisson_schedule
 from bench.pg import scratch_database
 from bench.processes import cpu_seconds, memory_kib, running
+from bench.proxy import free_port, wait_for_port
 from bench.report import Outcome, progress
 from bench.runner import Context
 from bench.saturation import saturate
@@ -125,13 +126,15 @@ def _echo_run(size: Sizes) -> BotResult:
 
 
 def _bot_run(url: str, size: Sizes, rate: float) -> tuple[BotResult, Memory]:
+    # The HTTP API on too (B5 measures the process as shops run it), though B3 never calls it.
+    port = free_port()
+    api_settings = {"DATABASE_URL": url, "HTTP_PORT": str(port)}
     with (
         FakeBotApi() as api,
-        running(
-            ["-m", "bot", "run"], bot_settings(api, {"DATABASE_URL": url}), label="stockbot"
-        ) as child,
+        running(["-m", "bot", "run"], bot_settings(api, api_settings), label="stockbot") as child,
     ):
         api.wait_until_polled(timeout=START_TIMEOUT)
+        wait_for_port(port, timeout=START_TIMEOUT)
         time.sleep(SETTLE_SECONDS)  # idle: started, polling, nothing to do
         idle, _ = memory_kib(child.pid)
         result = _measure("stockbot", api, child.pid, stock_chats(size.chats), size, rate=rate)
