@@ -10,7 +10,7 @@ import logging
 from concurrent.futures import ThreadPoolExecutor
 
 from core.db.session import DatabaseError
-from core.delivery.telegram_budget import GroupFull, TelegramBudget
+from core.delivery.telegram_budget import GroupFull, Slot, TelegramBudget
 
 log = logging.getLogger("stockbot.bot")
 
@@ -34,6 +34,8 @@ class SharedTurns:
         self.budget = budget
         self._executor: ThreadPoolExecutor | None = None
         self._out_of_reach = False
+        self._replies: list[asyncio.Future[Slot]] = []
+        self._reserving: asyncio.Task[None] | None = None
 
     def open(self) -> None:
         """Start the threads that reserve."""
@@ -50,6 +52,8 @@ class SharedTurns:
         """Wait until the message may go: True. False without waiting when the database is
         out of reach, so the caller keeps this process's own limit for it instead. A reply
         to a full group waits for room; a push raises GroupIsFull."""
+        if not push and (chat_id is None or chat_id > 0):
+            return await self._reply_turn()
         loop = asyncio.get_running_loop()
         reserve = functools.partial(self.budget.reserve_send, chat_id, push=push)
         while True:
@@ -64,6 +68,43 @@ class SharedTurns:
             await asyncio.sleep(found.wait)
             if not isinstance(found, GroupFull):
                 return True
+
+    async def _reply_turn(self) -> bool:
+        """A reply's turn, reserved together with the other replies waiting for one: while
+        one reservation is under way the next ones gather, and go as one."""
+        loop = asyncio.get_running_loop()
+        waiting: asyncio.Future[Slot] = loop.create_future()
+        self._replies.append(waiting)
+        if self._reserving is None:
+            self._reserving = asyncio.create_task(self._reserve_replies())
+        try:
+            slot = await waiting
+        except DatabaseError as error:
+            self._lost(error)
+            return False
+        self._reached()
+        await asyncio.sleep(slot.wait)
+        return True
+
+    async def _reserve_replies(self) -> None:
+        loop = asyncio.get_running_loop()
+        try:
+            while self._replies:
+                gathered, self._replies = self._replies, []
+                try:
+                    slots = await loop.run_in_executor(
+                        self._executor, self.budget.reserve_replies, len(gathered)
+                    )
+                except Exception as error:  # each waiting reply gets it: none waits forever
+                    for reply in gathered:
+                        if not reply.done():
+                            reply.set_exception(error)
+                    continue
+                for reply, slot in zip(gathered, slots, strict=True):
+                    if not reply.done():  # its sender may have been cancelled meanwhile
+                        reply.set_result(slot)
+        finally:
+            self._reserving = None
 
     def _lost(self, error: DatabaseError) -> None:
         if not self._out_of_reach:

@@ -128,6 +128,19 @@ class TelegramBudget:
             uow.commit_without_flush_wait()
             return found
 
+    def reserve_replies(self, count: int) -> list[Slot]:
+        """Reserve `count` messages outside every per-chat limit (replies in private chats)
+        in one transaction, a spacing apart: many replies waiting at once then cost the
+        database one reservation."""
+        step = spacing(self.rate)
+        with self.database.unit_of_work() as uow:
+            first = reserve(uow, {EVERY_MESSAGE: step * count})
+            uow.commit_without_flush_wait()
+        return [
+            Slot(first.at + timedelta(seconds=index * step), first.wait + index * step)
+            for index in range(count)
+        ]
+
 
 def shared_budget(database: Database, rate: int) -> TelegramBudget | None:
     """The budget all processes share, on PostgreSQL; None on SQLite, where one embedded

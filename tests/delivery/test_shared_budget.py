@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
 from threading import Barrier
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 from sqlalchemy import text
@@ -38,13 +38,14 @@ from tests.fakes.telegram_api import FakeBotApi
 GROUP = -4001
 REPO = Path(__file__).resolve().parents[2]
 THREADS = 6
+Found = TypeVar("Found")
 
 
-def at_once(work: Callable[[], Slot | GroupFull], times: int) -> list[Slot | GroupFull]:
+def at_once(work: Callable[[], Found], times: int) -> list[Found]:
     """`work` run `times` times in each of THREADS threads that start together."""
     start = Barrier(THREADS)
 
-    def worker() -> list[Slot | GroupFull]:
+    def worker() -> list[Found]:
         start.wait()
         return [work() for _ in range(times)]
 
@@ -74,6 +75,20 @@ def test_messages_reserved_from_many_threads_get_slots_a_rate_apart(pg_db: Datab
 
     assert len(found) == THREADS * 10
     assert min(gaps(found)) >= at_least(spacing(40))
+    assert all(slot.wait >= 0 for slot in found)
+
+
+def test_replies_reserved_together_get_slots_a_rate_apart_from_each_other_and_the_rest(
+    pg_db: Database,
+) -> None:
+    budget = TelegramBudget(pg_db, rate=40)
+
+    together = at_once(lambda: budget.reserve_replies(5), times=4)
+    one_by_one = slots(at_once(lambda: budget.reserve_send(1000, push=False), times=4))
+    found = [slot for batch in together for slot in batch]
+
+    assert len(found) == THREADS * 4 * 5
+    assert min(gaps(found + one_by_one)) >= at_least(spacing(40))
     assert all(slot.wait >= 0 for slot in found)
 
 
