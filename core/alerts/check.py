@@ -31,7 +31,7 @@ SHOPS_PER_PAGE = 1000
 # transaction, and the wait of a `/check` of one of its shops, stays short (B2: about 0.13 s
 # per transaction of 20,000 items; at 5,000 the whole check took a third longer).
 CHUNK_ITEMS = 20_000
-_OPENED_COLUMNS = (
+OPENED_COLUMNS = (
     "shop_id",
     "item_id",
     "quantity",
@@ -76,8 +76,9 @@ def resolve_restocked(uow: UnitOfWork, shop_ids: Sequence[int]) -> list[int]:
     return resolved
 
 
-def _unalerted_low_items(uow: UnitOfWork, shop_ids: Sequence[int]) -> Select[Any]:
-    """Low items without an open alert and not snoozed, as rows of _OPENED_COLUMNS."""
+def unalerted_low_items(uow: UnitOfWork, scope: ColumnElement[bool]) -> Select[Any]:
+    """Live low items in `scope` (a condition on items) without an open alert, not muted and
+    not snoozed, as rows of OPENED_COLUMNS."""
     now = uow.now()
     has_open = exists().where(Alert.item_id == Item.id, Alert.resolved_at.is_(None))
     return (
@@ -92,7 +93,7 @@ def _unalerted_low_items(uow: UnitOfWork, shop_ids: Sequence[int]) -> Select[Any
         )
         .join(Shop, Shop.id == Item.shop_id)
         .where(
-            Item.shop_id.in_(shop_ids),
+            scope,
             Item.deleted_at.is_(None),
             is_low(),
             Item.muted.is_(False),
@@ -106,7 +107,7 @@ def open_missing(uow: UnitOfWork, shop_ids: Sequence[int]) -> list[int]:
     """Open alerts for low items that have none (a threshold raised, an import)."""
     statement = (
         insert_or_skip(uow, Alert)
-        .from_select(_OPENED_COLUMNS, _unalerted_low_items(uow, shop_ids))
+        .from_select(OPENED_COLUMNS, unalerted_low_items(uow, Item.shop_id.in_(shop_ids)))
         .on_conflict_do_nothing(index_elements=["item_id"], index_where=Alert.resolved_at.is_(None))
         .returning(Alert.id)
     )

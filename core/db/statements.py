@@ -24,7 +24,7 @@ def cached_statement(build: Callable[P, T]) -> Callable[P, T]:
 CHUNK = 1000
 
 
-def in_chunks(ids: Sequence[int]) -> Iterator[Sequence[int]]:
-    """The ids, CHUNK at a time: for `IN` lists and for memory that stays flat."""
+def in_chunks(ids: Sequence[T]) -> Iterator[Sequence[T]]:
+    """The ids (or rows), CHUNK at a time: for `IN` lists and for memory that stays flat."""
     for start in range(0, len(ids), CHUNK):
         yield ids[start : start + CHUNK]

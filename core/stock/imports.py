@@ -1,6 +1,7 @@
 """Imports by spreadsheet (SPEC 3, 8): a sent file read into a preview kept in the database
 for an hour; Apply changes everything in one transaction through the ledger (reason
-`import`), each item's alert evaluated once, or nothing; Apply twice changes things once."""
+`import`), each item's alert evaluated once (core.stock.import_apply), or nothing; Apply
+twice changes things once."""
 
 from __future__ import annotations
 
@@ -10,19 +11,17 @@ from typing import Any
 
 from sqlalchemy import delete, insert, select, update
 
-from core.alerts.lifecycle import evaluate_item
 from core.db.base import MAX_ID
-from core.db.models import ImportPreview, Item
+from core.db.models import ImportPreview
 from core.db.session import UnitOfWork
 from core.errors import InvalidInput, NotFound
 from core.sheets.reading import read_rows
 from core.shops.members import require_member_ref
 from core.shops.views import ApiCaller
 from core.shops.zones import shop_zone
-from core.stock.changes import insert_item
+from core.stock.import_apply import Actor, apply_plan
 from core.stock.import_plan import ImportPreviewView, build_plan, preview_view
 from core.stock.import_rows import read_intents
-from core.stock.ledger import import_quantity, lock_quantity, write_change
 
 PREVIEW_LIFETIME = timedelta(hours=1)
 # Kept that long after they are made, so that a late second Apply still answers what the
@@ -46,15 +45,8 @@ class ImportResult:
     already_applied: bool = False
 
 
-@dataclass(frozen=True)
-class _Actor:
-    shop_id: int
-    member_id: int | None
-    source: str | None
-
-
 def preview_import(
-    uow: UnitOfWork, actor: _Actor, data: bytes, file_name: str | None
+    uow: UnitOfWork, actor: Actor, data: bytes, file_name: str | None
 ) -> ImportPreviewView:
     """Read the file and keep its plan; a refused file (InvalidInput) stores nothing."""
     rows = read_rows(data, file_name)
@@ -77,7 +69,7 @@ def preview_import(
     return preview_view(preview_id, plan, now + PREVIEW_LIFETIME, shop_zone(uow, actor.shop_id))
 
 
-def _settle(uow: UnitOfWork, actor: _Actor, preview_id: int, status: str) -> dict[str, Any] | None:
+def _settle(uow: UnitOfWork, actor: Actor, preview_id: int, status: str) -> dict[str, Any] | None:
     """Move an open, unexpired preview to `status`; its plan, or None when it was not open."""
     if not 0 < preview_id <= MAX_ID:
         raise NotFound(NO_SUCH_IMPORT)
@@ -95,7 +87,7 @@ def _settle(uow: UnitOfWork, actor: _Actor, preview_id: int, status: str) -> dic
     return plan
 
 
-def _not_open(uow: UnitOfWork, actor: _Actor, preview_id: int) -> ImportResult:
+def _not_open(uow: UnitOfWork, actor: Actor, preview_id: int) -> ImportResult:
     """A second Apply's answer (the first one's result), or why the preview is gone."""
     row = uow.run(
         select(ImportPreview.status, ImportPreview.result).where(
@@ -109,17 +101,22 @@ def _not_open(uow: UnitOfWork, actor: _Actor, preview_id: int) -> ImportResult:
     raise InvalidInput(CANCELLED if row.status == "cancelled" else EXPIRED)
 
 
-def apply_import(uow: UnitOfWork, actor: _Actor, preview_id: int) -> ImportResult:
+def apply_import(uow: UnitOfWork, actor: Actor, preview_id: int) -> ImportResult:
     """Apply the preview's plan once, all of it or (on any error) nothing."""
     plan = _settle(uow, actor, preview_id, "applied")
     if plan is None:
         result = _not_open(uow, actor, preview_id)
         uow.commit()
         return result
-    opened, resolved, quantities, thresholds = _apply_changes(uow, actor, plan["changes"])
-    for new in plan["new"]:
-        opened += _create(uow, actor, new)
-    result = ImportResult(preview_id, len(plan["new"]), quantities, thresholds, opened, resolved)
+    applied = apply_plan(uow, actor, plan)
+    result = ImportResult(
+        preview_id,
+        len(plan["new"]),
+        applied.quantities,
+        applied.thresholds,
+        applied.opened,
+        applied.resolved,
+    )
     uow.run(
         update(ImportPreview).where(ImportPreview.id == preview_id).values(result=asdict(result))
     )
@@ -127,55 +124,7 @@ def apply_import(uow: UnitOfWork, actor: _Actor, preview_id: int) -> ImportResul
     return result
 
 
-def _apply_changes(
-    uow: UnitOfWork, actor: _Actor, changes: list[dict[str, Any]]
-) -> tuple[int, int, int, int]:
-    """Items in id order (two imports over the same items never deadlock), each evaluated
-    once: (alerts opened, alerts resolved, quantities changed, thresholds changed)."""
-    opened = resolved = quantities = thresholds = 0
-    for change in sorted(changes, key=lambda change: change["item_id"]):
-        item_id, name = change["item_id"], change["name"]
-        lock_quantity(uow, item_id, name)
-        own_before, own = change["own"]
-        if own_before != own:
-            uow.run(
-                update(Item).where(Item.id == item_id).values(threshold=own, updated_at=uow.now())
-            )
-            thresholds += 1
-        moved = import_quantity(
-            uow,
-            item_id=item_id,
-            name=name,
-            quantity=change["quantity"][1],
-            member_id=actor.member_id,
-            source=actor.source,
-        )
-        if moved is not None:
-            quantities += 1
-            alert = (moved.alert_opened, moved.alert_resolved)
-        else:
-            alert = evaluate_item(uow, item_id, member_id=actor.member_id)
-        opened, resolved = opened + (alert[0] is not None), resolved + (alert[1] is not None)
-    return opened, resolved, quantities, thresholds
-
-
-def _create(uow: UnitOfWork, actor: _Actor, new: dict[str, Any]) -> int:
-    """A new item with its quantity (reason `import`); 1 if it opened an alert."""
-    quantity = new["quantity"]
-    item_id = insert_item(uow, actor.shop_id, new["name"], quantity, new["own"], sku=new["sku"])
-    change = write_change(
-        uow,
-        item_id=item_id,
-        member_id=actor.member_id,
-        reason="import",
-        delta=quantity,
-        after=quantity,
-        source=actor.source,
-    )
-    return int(change.alert_opened is not None)
-
-
-def cancel_import(uow: UnitOfWork, actor: _Actor, preview_id: int) -> None:
+def cancel_import(uow: UnitOfWork, actor: Actor, preview_id: int) -> None:
     """Cancel an open preview; InvalidInput when it was applied, cancelled or expired."""
     if _settle(uow, actor, preview_id, "cancelled") is None:
         _not_open(uow, actor, preview_id)
@@ -183,13 +132,13 @@ def cancel_import(uow: UnitOfWork, actor: _Actor, preview_id: int) -> None:
     uow.commit()
 
 
-def _member(uow: UnitOfWork, telegram_user_id: int) -> _Actor:
+def _member(uow: UnitOfWork, telegram_user_id: int) -> Actor:
     member = require_member_ref(uow, telegram_user_id)
-    return _Actor(member.shop_id, member.id, None)
+    return Actor(member.shop_id, member.id, None)
 
 
-def _key(caller: ApiCaller) -> _Actor:
-    return _Actor(caller.shop_id, None, f"api:{caller.name}"[:64])
+def _key(caller: ApiCaller) -> Actor:
+    return Actor(caller.shop_id, None, f"api:{caller.name}"[:64])
 
 
 def preview_for_member(

@@ -9,13 +9,18 @@ import threading
 
 import pytest
 from openpyxl import load_workbook
+from sqlalchemy import text
 
+from core.alerts import check
 from core.db.session import Database
+from core.db.statements import CHUNK
 from core.errors import InvalidInput, NotFound
-from core.stock import export, imports, skus, thresholds
+from core.shops.members import require_member_ref
+from core.stock import changes, export, imports, skus, thresholds
 from core.stock.import_plan import Change, NewItem
 from tests.conftest import Clock
 from tests.core.conftest import ShopFixture, build_shop, snapshot
+from tests.core.locks import until_waiting
 
 
 def exported_csv(shop: ShopFixture) -> list[list[str]]:
@@ -216,3 +221,56 @@ def test_two_threads_pressing_apply_at_once_change_things_once(pg_db: Database) 
     movements = [line for line in export_movements(shop).splitlines()[1:] if ",import," in line]
     assert len(movements) == 2
     assert quantities(shop) == {"Mint": (4, "5"), "Tea": (3, "5")}
+
+
+@pytest.mark.postgres
+def test_a_change_made_while_apply_waits_for_the_item_is_not_lost(pg_db: Database) -> None:
+    shop = build_shop(pg_db, admin=1000)
+    shop.add_item("Tea", 10)
+    seen = preview(shop, as_csv([["Name", "Quantity"], ["Tea", "3"], ["Mint", "4"]]))
+    results: list[imports.ImportResult] = []
+    # Hold Tea's row while changing it: Apply waits for the lock, then counts its movement
+    # from the quantity the change left, not from the one the preview read.
+    with pg_db.engine.connect() as holder, holder.begin():
+        holder.execute(text("SELECT id FROM items WHERE name = 'Tea' FOR UPDATE"))
+        holder.execute(text("UPDATE items SET quantity = 12 WHERE name = 'Tea'"))
+        thread = threading.Thread(target=lambda: results.append(apply(shop, seen.id)))
+        thread.start()
+        until_waiting(pg_db, 1)
+    thread.join()
+    assert results[0].quantities_changed == 1
+    assert quantities(shop) == {"Mint": (4, "5"), "Tea": (3, "5")}
+    tea = [line for line in export_movements(shop).splitlines() if "Tea" in line]
+    assert ",import,-9,3," in tea[-1]
+
+
+def test_an_item_deleted_since_the_preview_refuses_the_whole_apply(shop: ShopFixture) -> None:
+    shop.add_item("Tea", 10)
+    shop.add_item("Mint", 10)
+    seen = preview(shop, as_csv([["Name", "Quantity"], ["Tea", "3"], ["Mint", "2"]]))
+    shop.run(changes.delete_item, telegram_user_id=shop.admin, name="Mint")
+    before = snapshot(shop.db)
+    with pytest.raises(NotFound, match="no item called “Mint”"):
+        apply(shop, seen.id)
+    assert snapshot(shop.db) == before
+
+
+def test_an_import_of_more_items_than_a_chunk_evaluates_every_one(shop: ShopFixture) -> None:
+    count = CHUNK + 50
+    with shop.db.unit_of_work() as uow:
+        shop_id = require_member_ref(uow, shop.admin).shop_id
+        for n in range(count):
+            changes.insert_item(uow, shop_id, f"Item {n:04d}", 3 if n % 2 else 20, None)
+        uow.commit()
+    shop.run(check.run_check)  # the odd ones are low, with open alerts
+    rows = [["Name", "Quantity"]]
+    rows += [[f"Item {n:04d}", "30" if n % 2 else "1"] for n in range(count)]  # all swap
+    rows += [[f"New {n:04d}", str(n % 10)] for n in range(count)]
+    result = apply(shop, preview(shop, as_csv(rows)).id)
+    assert (result.created, result.quantities_changed) == (count, count)
+    low_new = sum(1 for n in range(count) if n % 10 < 5)
+    assert (result.alerts_opened, result.alerts_resolved) == (count // 2 + low_new, count // 2)
+    open_alerts = shop.alerts(resolved_at=None)
+    assert len(open_alerts) == count // 2 + low_new
+    assert len(shop.alerts(resolution="restocked")) == count // 2
+    assert len({alert.item_id for alert in open_alerts}) == len(open_alerts)
