@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import (
+    CTE,
     BindParameter,
     ColumnElement,
     Select,
@@ -96,7 +97,30 @@ def _named_shift(*, adding: bool) -> Select[Any]:
     alert, which `open_alert_of_item` (a VOLATILE function, see its migration) reads with a
     snapshot taken after the lock: an alert that a concurrent change opened or resolved
     meanwhile is seen, as the separate evaluation read saw it."""
-    target = (
+    target = _target()
+    changed = (
+        _shift_update(adding=adding)
+        .where(Item.id == target.c.item_id, Shop.id == Item.shop_id)
+        .returning(*_state_columns(), target.c.member_id)
+        .cte("changed")
+    )
+    moved = _movement_of(changed)
+    state = changed.c
+    return select(
+        target.c.member_id,
+        target.c.item_id,
+        moved.c.id,
+        *(state.name, state.quantity, state.threshold, state.own_threshold),
+        state.alert_snoozed_until,
+        func.open_alert_of_item(state.item_id, type_=Alert.id.type),
+        *(state.muted, state.on_order, state.order_due, state.has_room, state.has_webhooks),
+        state.sku,
+    ).select_from(target.outerjoin(changed, true()).outerjoin(moved, true()))
+
+
+def _target() -> CTE:
+    """The member, and their shop's live item of that name if there is one."""
+    return (
         select(Member.id.label("member_id"), Item.id.label("item_id"))
         .outerjoin(
             Item,
@@ -112,14 +136,12 @@ def _named_shift(*, adding: bool) -> Select[Any]:
         .where(Member.telegram_user_id == bindparam("telegram_user_id"), Member.left_at.is_(None))
         .cte("target")
     )
-    changed = (
-        _shift_update(adding=adding)
-        .where(Item.id == target.c.item_id, Shop.id == Item.shop_id)
-        .returning(*_state_columns(), target.c.member_id)
-        .cte("changed")
-    )
+
+
+def _movement_of(changed: CTE) -> CTE:
+    """The movement row of the change, if the quantity changed."""
     movement: Table = Movement.__table__  # type: ignore[assignment]
-    moved = (
+    return (
         insert(movement)
         .from_select(
             ["item_id", "member_id", "reason", "delta", "quantity_after", "created_at"],
@@ -135,17 +157,6 @@ def _named_shift(*, adding: bool) -> Select[Any]:
         .returning(movement.c.id)
         .cte("moved")
     )
-    state = changed.c
-    return select(
-        target.c.member_id,
-        target.c.item_id,
-        moved.c.id,
-        *(state.name, state.quantity, state.threshold, state.own_threshold),
-        state.alert_snoozed_until,
-        func.open_alert_of_item(state.item_id, type_=Alert.id.type),
-        *(state.muted, state.on_order, state.order_due, state.has_room, state.has_webhooks),
-        state.sku,
-    ).select_from(target.outerjoin(changed, true()).outerjoin(moved, true()))
 
 
 def _state_columns() -> tuple[Any, ...]:
