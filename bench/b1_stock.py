@@ -60,7 +60,7 @@ def run(ctx: Context) -> Outcome:
         scaling = [
             main
             if workers == WORKERS
-            else _point(url, chosen, workers, seconds=2 if ctx.quick else 10, warm_up=0.5)
+            else _point(url, chosen, workers, seconds=1 if ctx.quick else 10, warm_up=0.5)
             for workers in SCALING
         ]
     achieved = main.ratio
