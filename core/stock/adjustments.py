@@ -21,8 +21,9 @@ from core.errors import CoreError, InsufficientStock, InvalidInput
 from core.results import StockChange
 from core.shops.views import ApiCaller
 from core.stock.catalog import item_of_shop
-from core.stock.changes import set_counted, shift_quantity
+from core.stock.changes import set_counted
 from core.stock.ledger import lock_quantity, write_change
+from core.stock.shifts import shift_quantity
 from core.validation import MAX_QUANTITY, check_quantity
 
 MAX_KEY = 255

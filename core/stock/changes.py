@@ -3,20 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NoReturn
 
-from sqlalchemy import (
-    BindParameter,
-    Select,
-    Update,
-    and_,
-    bindparam,
-    case,
-    insert,
-    null,
-    select,
-    update,
-)
+from sqlalchemy import Select, Update, and_, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from core.db.models import Item, Member
@@ -27,7 +16,8 @@ from core.items.lookups import ensure_not_deleted, find_item_id, item_view, no_s
 from core.results import StockChange
 from core.shops.members import require_member_ref
 from core.stock.deletion import delete_by_id
-from core.stock.ledger import lock_quantity, record_change
+from core.stock.ledger import announce_movement, evaluated_change, lock_quantity, record_change
+from core.stock.shifts import shift_named_item, shift_quantity
 from core.validation import MAX_QUANTITY, check_amount, check_quantity, clean_item_name
 
 
@@ -47,30 +37,6 @@ def _member_and_item_query() -> Select[int, int]:
     )
 
 
-def _quantity_update(*, adding: bool) -> Update:
-    amount: BindParameter[int] = bindparam("amount", type_=Item.quantity.type)
-    allowed = Item.quantity <= MAX_QUANTITY - amount if adding else Item.quantity >= amount
-    return (
-        update(Item)
-        .where(Item.id == bindparam("item_id"), Item.deleted_at.is_(None), allowed)
-        .values(
-            quantity=Item.quantity + amount if adding else Item.quantity - amount,
-            updated_at=bindparam("changed_at", type_=Item.updated_at.type),
-            **(_received(amount) if adding else {}),
-        )
-        .returning(Item.quantity)
-    )
-
-
-def _received(amount: BindParameter[int]) -> dict[str, Any]:
-    """Stock received covers what was on order first (SPEC 2.8); all of it ends the order."""
-    covered = Item.on_order <= amount
-    return {
-        "on_order": case((covered, 0), else_=Item.on_order - amount),
-        "order_due": case((covered, null()), else_=Item.order_due),
-    }
-
-
 @cached_statement
 def _set_update() -> Update:
     return (
@@ -83,38 +49,23 @@ def _set_update() -> Update:
     )
 
 
-@cached_statement
-def _add_update() -> Update:
-    return _quantity_update(adding=True)
-
-
-@cached_statement
-def _remove_update() -> Update:
-    return _quantity_update(adding=False)
-
-
-def shift_quantity(uow: UnitOfWork, item_id: int, delta: int) -> int | None:
-    """Add (received stock, which covers what is on order) or take out `delta` units of a
-    live item; the quantity after, or None when it would leave 0 … MAX_QUANTITY."""
-    statement = _add_update() if delta > 0 else _remove_update()
-    params = {"item_id": item_id, "amount": abs(delta), "changed_at": uow.now()}
-    after: int | None = uow.run(statement, params).scalar()
-    return after
-
-
-def _member_and_item(
+def _checked_name(
     uow: UnitOfWork, telegram_user_id: int, name: str, check: Callable[[], object]
-) -> tuple[int, int]:
-    """(member id, item id) for a change of the named item, found in one round trip.
-
-    Errors come in the order of separate look-ups: not a member, then the number or the
-    name is bad (`check`, then the name), then there is no such item."""
+) -> str:
+    """The cleaned name of the item to change, errors in the order of separate look-ups:
+    not a member, then the number or the name is bad (`check`, then the name). Only a bad
+    one costs a round trip, to ask for the member first."""
     try:
         check()
-        cleaned = clean_item_name(name)
+        return clean_item_name(name)
     except InvalidInput:
         require_member_ref(uow, telegram_user_id)
         raise
+
+
+def _member_and_item(uow: UnitOfWork, telegram_user_id: int, cleaned: str) -> tuple[int, int]:
+    """(member id, item id) for a change of the named item, found in one round trip: not a
+    member, then no such item."""
     row: Any = uow.run(
         _member_and_item_query(),
         {"telegram_user_id": telegram_user_id, "name_key": cleaned.casefold()},
@@ -187,9 +138,8 @@ def set_quantity(
     uow: UnitOfWork, *, telegram_user_id: int, name: str, quantity: int
 ) -> StockChange:
     """Set the counted quantity (a stocktake)."""
-    member_id, item_id = _member_and_item(
-        uow, telegram_user_id, name, lambda: check_quantity(quantity)
-    )
+    cleaned = _checked_name(uow, telegram_user_id, name, lambda: check_quantity(quantity))
+    member_id, item_id = _member_and_item(uow, telegram_user_id, cleaned)
     before = lock_quantity(uow, item_id, name)
     set_counted(uow, item_id, quantity)
     return record_change(
@@ -209,28 +159,61 @@ def set_counted(uow: UnitOfWork, item_id: int, quantity: int) -> None:
 
 def add_stock(uow: UnitOfWork, *, telegram_user_id: int, name: str, amount: int) -> StockChange:
     """Receive `amount` units (a restock)."""
-    member_id, item_id = _member_and_item(uow, telegram_user_id, name, lambda: check_amount(amount))
-    after = shift_quantity(uow, item_id, amount)
-    if after is None:
-        ensure_not_deleted(uow, item_id, name)
-        raise InvalidInput(f"That would be more than {MAX_QUANTITY:,} in stock.")
-    return record_change(
-        uow, item_id=item_id, member_id=member_id, reason="add", delta=amount, after=after
-    )
+    return _change_named(uow, telegram_user_id, name, amount, adding=True)
 
 
 def remove_stock(uow: UnitOfWork, *, telegram_user_id: int, name: str, amount: int) -> StockChange:
     """Take out `amount` units; refused, nothing changed, if it would go below 0."""
-    member_id, item_id = _member_and_item(uow, telegram_user_id, name, lambda: check_amount(amount))
-    after = shift_quantity(uow, item_id, -amount)
+    return _change_named(uow, telegram_user_id, name, amount, adding=False)
+
+
+def _change_named(
+    uow: UnitOfWork, telegram_user_id: int, name: str, amount: int, *, adding: bool
+) -> StockChange:
+    cleaned = _checked_name(uow, telegram_user_id, name, lambda: check_amount(amount))
+    delta = amount if adding else -amount
+    if uow.dialect == "postgresql":
+        return _change_in_one_statement(uow, telegram_user_id, cleaned, delta)
+    member_id, item_id = _member_and_item(uow, telegram_user_id, cleaned)
+    after = shift_quantity(uow, item_id, delta)
     if after is None:
-        ensure_not_deleted(uow, item_id, name)
-        view = item_view(uow, item_id)
-        raise InsufficientStock(
-            f"Only {view.quantity:,} of “{view.name}” in stock: cannot take out {amount:,}."
-        )
+        _refuse(uow, item_id, cleaned, delta)
+    reason = "add" if adding else "remove"
     return record_change(
-        uow, item_id=item_id, member_id=member_id, reason="remove", delta=-amount, after=after
+        uow, item_id=item_id, member_id=member_id, reason=reason, delta=delta, after=after
+    )
+
+
+def _change_in_one_statement(
+    uow: UnitOfWork, telegram_user_id: int, cleaned: str, delta: int
+) -> StockChange:
+    """What the separate statements do, the change and its movement in one statement
+    (`shift_named_item`); a refused change reads why with statements of its own."""
+    reason = "add" if delta > 0 else "remove"
+    shift = shift_named_item(uow, telegram_user_id, cleaned.casefold(), delta, reason)
+    if shift is None:
+        raise NotAMember()
+    if shift.item_id is None:
+        raise no_such_item(cleaned)
+    if shift.state is None or shift.movement_id is None:
+        _refuse(uow, shift.item_id, cleaned, delta)
+    movement = {"quantity_after": shift.state.quantity, "delta": delta, "reason": reason}
+    announce_movement(
+        uow, shift.item_id, movement | {"source": None}, shift.movement_id, shift.state
+    )
+    change = evaluated_change(uow, shift.item_id, shift.member_id, delta, shift.state)
+    uow.commit()
+    return change
+
+
+def _refuse(uow: UnitOfWork, item_id: int, cleaned: str, delta: int) -> NoReturn:
+    """Why the item's quantity did not change: deleted meanwhile, or out of range."""
+    ensure_not_deleted(uow, item_id, cleaned)
+    if delta > 0:
+        raise InvalidInput(f"That would be more than {MAX_QUANTITY:,} in stock.")
+    view = item_view(uow, item_id)
+    raise InsufficientStock(
+        f"Only {view.quantity:,} of “{view.name}” in stock: cannot take out {-delta:,}."
     )
 
 

@@ -30,11 +30,18 @@ def write_movement(uow: UnitOfWork, item_id: int, movement: dict[str, Any]) -> I
     has webhooks, and return the item's state as it now is."""
     movement_id: int = uow.run(movement_insert(), {"item_id": item_id, **movement}).scalar_one()
     state = item_state(uow, item_id)
+    announce_movement(uow, item_id, movement, movement_id, state)
+    return state
+
+
+def announce_movement(
+    uow: UnitOfWork, item_id: int, movement: dict[str, Any], movement_id: int, state: ItemState
+) -> None:
+    """Queue the written movement's stock.changed event, if the shop has webhooks."""
     if state.has_webhooks:
         fields = {"name": state.name, "sku": state.sku, "quantity": movement["quantity_after"]}
         fields |= {key: movement[key] for key in ("delta", "reason", "source")}
         stock_changed(uow, item_id=item_id, movement_id=movement_id, fields=fields)
-    return state
 
 
 @cached_statement
@@ -86,6 +93,13 @@ def write_change(
     movement: dict[str, Any] = {"member_id": member_id, "reason": reason, "delta": delta}
     movement |= {"quantity_after": after, "created_at": uow.now(), "source": source, "note": note}
     state = write_movement(uow, item_id, movement)
+    return evaluated_change(uow, item_id, member_id, delta, state)
+
+
+def evaluated_change(
+    uow: UnitOfWork, item_id: int, member_id: int | None, delta: int, state: ItemState
+) -> StockChange:
+    """Open or resolve the item's alert after a written movement; the change as shown."""
     opened, resolved = evaluate_item(uow, item_id, member_id=member_id, state=state)
     # Evaluating changes alerts and snoozes, never what the view shows, so the state read
     # before it is still the item as it now is.
