@@ -54,7 +54,6 @@ class Delivery:
         self._stopping = asyncio.Event()
         self._halt = threading.Event()  # the same signal, for the sending threads
         self._changed = asyncio.Event()
-        self._executor = ThreadPoolExecutor(max_workers=4, thread_name_prefix="stockbot-delivery")
         self._workers: list[asyncio.Task[None]] = []
         setup = BotSetup(
             settings,
@@ -74,6 +73,11 @@ class Delivery:
             hourly_caps=caps,
             minute_budgets=budgets,
             on_settled=self._settled,
+        )
+        # Four threads for claims and settling, and one more for each extra batch sent at once.
+        extra = sum(channel.batches_at_once - 1 for channel in opened)
+        self._executor = ThreadPoolExecutor(
+            max_workers=4 + extra, thread_name_prefix="stockbot-delivery"
         )
         context = LaneContext(self.store, config, self._executor, self._stopping, self._halt)
         self._lanes = [Lane(channel, context) for channel in opened]

@@ -1,4 +1,5 @@
-"""The email channel: multipart HTML + text messages over SMTP, one connection per batch."""
+"""The email channel: multipart HTML + text messages over SMTP, one connection per batch, up to
+SMTP_CONNECTIONS batches at once."""
 
 from __future__ import annotations
 
@@ -31,6 +32,7 @@ class EmailSender:
         Channel.EMAIL,
         hastens_after_outage=True,
         hourly_cap=True,
+        settles_by_batch=True,
         off_hint="set SMTP_HOST (and SMTP_USERNAME, SMTP_PASSWORD, SMTP_FROM) to turn it on",
     )
 
@@ -52,6 +54,8 @@ class EmailSender:
         self._timeout = config.smtp_timeout
         self._ssl_context = config.smtp_ssl_context
         self._environment = environment or template_environment()
+        # Batches sent at once, each over its own connection.
+        self.batches_at_once = settings.smtp_connections
 
     @classmethod
     def open(cls, setup: ChannelSetup) -> EmailSender:

@@ -11,7 +11,8 @@ from sqlalchemy import select
 
 from core.db.models import Notification
 from core.db.session import Database
-from core.delivery.claims import claim_due, record_outcome
+from core.delivery.claims import claim_due
+from core.delivery.outcomes import record_outcome
 from core.delivery.types import Outcome, RetryPolicy
 from tests.conftest import Clock
 from tests.delivery.conftest import ADMIN, Outbox, delivery_settings, running_relay
