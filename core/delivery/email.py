@@ -17,6 +17,7 @@ from jinja2 import Environment
 from core.delivery.channel import ChannelSetup, ChannelTraits, KeepGoing, Settled, crashed
 from core.delivery.config import DeliveryConfig
 from core.delivery.content import read_notice
+from core.delivery.mime import POLICY
 from core.delivery.templating import render_email, template_environment
 from core.delivery.types import Claim, Outcome
 from core.settings import Settings
@@ -70,7 +71,7 @@ class EmailSender:
     def compose(self, claim: Claim) -> EmailMessage:
         """The message for one notification; its Message-ID is the same on every attempt."""
         content = render_email(self._environment, read_notice(claim.kind, claim.payload))
-        message = EmailMessage()
+        message = EmailMessage(policy=POLICY)
         message["Subject"] = content.subject
         message["From"] = self._sender
         message["To"] = claim.recipient
