@@ -3,6 +3,7 @@ a batch per transaction, and give rows back untouched at shutdown."""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -14,17 +15,22 @@ from core.db.session import UnitOfWork
 from core.delivery.rooms import remember_card
 from core.delivery.types import Claim, Outcome, RetryPolicy
 from core.delivery.webhook_endpoints import mark_endpoint
+from core.vocabulary import Channel
 
 # What settling a row returns: (status, next attempt), or None if the lease was lost.
 Recorded = tuple[str, datetime | None] | None
 
 
 def _fenced(claim: Claim) -> Any:
+    return _fenced_rows([claim.id], claim.leased_until)
+
+
+def _fenced_rows(ids: Sequence[int], leased_until: datetime) -> Any:
     # Only the lease holder may settle a row: after a takeover the lease has a new value.
     return update(Notification).where(
-        Notification.id == claim.id,
+        Notification.id.in_(list(ids)),
         Notification.status == "pending",
-        Notification.claimed_until == claim.leased_until,
+        Notification.claimed_until == leased_until,
     )
 
 
@@ -42,9 +48,38 @@ def record_outcomes(
     """Settle claimed rows in one transaction, in order, and commit: what `record_outcome`
     returns for each."""
     now = uow.now()
-    recorded = [_record(uow, claim, outcome, policy, now) for claim, outcome in settled]
+    plain = {claim.id for claim, outcome in settled if _plainly_sent(claim, outcome)}
+    marked = _mark_sent(uow, [claim for claim, _ in settled if claim.id in plain], now)
+    recorded = [
+        (("sent", None) if claim.id in marked else None)
+        if claim.id in plain
+        else _record(uow, claim, outcome, policy, now)
+        for claim, outcome in settled
+    ]
     uow.commit()
     return recorded
+
+
+def _plainly_sent(claim: Claim, outcome: Outcome) -> bool:
+    """Sent, with nothing to record but that: most of a batch, marked by one statement."""
+    plain = outcome.parts_sent is None and outcome.card is None
+    return outcome.verdict == "sent" and plain and claim.channel != Channel.WEBHOOK
+
+
+def _mark_sent(uow: UnitOfWork, claims: Sequence[Claim], now: datetime) -> set[int]:
+    """Mark sent the claims whose lease still holds, a statement per lease; the ids marked."""
+    by_lease: dict[datetime, list[int]] = defaultdict(list)
+    for claim in claims:
+        by_lease[claim.leased_until].append(claim.id)
+    marked: set[int] = set()
+    for leased_until, ids in by_lease.items():
+        found = uow.session.scalars(
+            _fenced_rows(ids, leased_until)
+            .values(status="sent", sent_at=now, last_error=None, claimed_until=None)
+            .returning(Notification.id)
+        )
+        marked.update(found)
+    return marked
 
 
 def _record(
