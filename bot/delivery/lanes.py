@@ -184,8 +184,11 @@ class Lane:
         try:
             dues = self._context.store.settle_batch(settled)
         except Exception:
-            ids = ", ".join(str(claim.id) for claim, _ in settled)
-            log.exception("notifications %s: could not record the outcomes", ids)
+            if len(settled) == 1:
+                log.exception("notification %d: could not record the outcome", settled[0][0].id)
+            else:
+                ids = ", ".join(str(claim.id) for claim, _ in settled)
+                log.exception("notifications %s: could not record the outcomes", ids)
             return False
         for due in dues:
             self.wake_at(due)
