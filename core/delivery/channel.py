@@ -75,7 +75,8 @@ class DeliveryChannel(Protocol):
     def send_batch(self, claims: Sequence[Claim], keep_going: KeepGoing) -> Outcomes:
         """Send the claims, yielding each with its outcome as soon as the channel answered:
         the relay records it before the channel goes on, so a crash repeats one message at
-        most. A claim that `keep_going` refuses is yielded deferred, untried (Outcome.defer)."""
+        most (the batch, for a channel that `settles_by_batch`). A claim that `keep_going`
+        refuses is yielded deferred, untried (Outcome.defer)."""
 
 
 SetupT = TypeVar("SetupT", bound=ChannelSetup, contravariant=True)
