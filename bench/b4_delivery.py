@@ -1,6 +1,6 @@
-"""B4: delivery by `stockbot run` of queued emails to the local SMTP server, against a naive
-relay that opens a connection per message; and of queued Telegram alerts, against Telegram's
-limit of 30 messages a second."""
+"""B4: delivery by `stockbot run` of queued emails to the local SMTP server, against that
+server's own ceiling (a bare smtplib loop sending the same messages over one connection); and
+of queued Telegram alerts, against Telegram's limit of 30 messages a second."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from bench import dataset
 from bench.pg import scratch_database
 from bench.processes import run_to_end, running
-from bench.queued import queue_alert_messages, requeue
+from bench.queued import queue_alert_messages
 from bench.report import Outcome, Row, number, progress, ratio
 from bench.runner import Context
 from tests.fakes.smtp import SmtpSink
@@ -22,7 +22,7 @@ from tests.fakes.telegram_api import FakeBotApi, SentMessage
 
 ID = "B4"
 START_TIMEOUT = 60.0
-MIN_EMAIL_RATIO = 5
+MIN_EMAIL_RATIO = 0.8
 TELEGRAM_LIMIT = 30
 MIN_TELEGRAM_RATE = 25
 SENDER = "stockbot@example.com"
@@ -96,22 +96,22 @@ def _email_row(count: int) -> Row:
             # sent at once and the figure is the relay's speed, hourly count included.
             "NOTIFY_MAX_PER_HOUR": str(count),
         }
-        run_to_end(["-m", "bench.naive_relay"], smtp, label="naive relay")
-        naive = rate([message.at for message in sink.wait_for_messages(count, timeout=600)])
-        progress(f"naive relay: {naive:,.0f} emails/s over {sink.connections} connections")
-        requeue(url, channel="email")
+        # The ceiling leaves the rows pending: Stockbot sends the same ones after it.
+        run_to_end(["-m", "bench.smtp_ceiling"], smtp, label="smtplib ceiling")
+        ceiling = rate([message.at for message in sink.wait_for_messages(count, timeout=600)])
+        progress(f"smtplib ceiling: {ceiling:,.0f} emails/s over one connection")
         before = sink.connections
         with running(["-m", "bot", "run"], _bot_settings(api, url, **smtp), label="stockbot"):
             received = sink.wait_for_messages(2 * count, timeout=600)[count:]
         relay = rate([message.at for message in received])
         connections = sink.connections - before
         progress(f"stockbot relay: {relay:,.0f} emails/s over {connections} connections")
-    achieved = relay / naive
+    achieved = relay / ceiling
     return Row(
         benchmark=f"B4 delivery of {count:,} queued emails to the local SMTP server "
         "(STARTTLS, login)",
         figure=f"{number(relay)} emails/s",
-        baseline=f"naive relay, a connection per message: {number(naive)}/s",
+        baseline=f"the server's ceiling, bare smtplib over one connection: {number(ceiling)}/s",
         ratio=ratio(achieved),
         target=f"≥ {MIN_EMAIL_RATIO}",
         met=achieved >= MIN_EMAIL_RATIO,

@@ -1,5 +1,5 @@
 """Queued outbox rows for the delivery benchmark, made by set-based SQL like the rest of the
-data, and put back in the queue between the baseline's run and Stockbot's."""
+data."""
 
 from __future__ import annotations
 
@@ -31,24 +31,6 @@ def queue_alert_messages(url: str, *, channel: str, count: int) -> int:
                     "ORDER BY a.id, m.id LIMIT :count"
                 ),
                 {"channel": channel, "count": count},
-            )
-            return result.rowcount
-    finally:
-        engine.dispose()
-
-
-def requeue(url: str, *, channel: str) -> int:
-    """Make every message of the channel pending again, as if never sent."""
-    engine = create_db_engine(url)
-    try:
-        with engine.begin() as connection:
-            result = connection.execute(
-                text(
-                    "UPDATE notifications SET status = 'pending', attempts = 0, sent_at = NULL, "
-                    "claimed_until = NULL, last_error = NULL, next_attempt_at = now() "
-                    "WHERE channel = :channel AND idempotency_key LIKE 'bench:%'"
-                ),
-                {"channel": channel},
             )
             return result.rowcount
     finally:

@@ -23,7 +23,7 @@ log = logging.getLogger("stockbot.bot")
 T = TypeVar("T")
 
 # Enough threads for the chats that hit the database at once; the database pool holds a
-# connection for each of them and each of the relay's (bot/startup.py DATABASE_POOL_SIZE).
+# connection for each of them and each of the relay's (bot/startup.py database_pool_size).
 CORE_THREADS = 8
 
 AnyContext = Context | App

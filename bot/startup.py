@@ -11,6 +11,7 @@ from telegram.error import InvalidToken, NetworkError
 
 from bot.app import ALLOWED_UPDATES, build_application
 from bot.context import App
+from bot.delivery.relay import relay_threads
 from bot.delivery.shared_budget import BUDGET_THREADS
 from bot.logging_setup import RedactingFilter, safe_summary, secret_values
 from bot.runner import CORE_THREADS
@@ -19,10 +20,13 @@ from core.db.migrations import upgrade_to_head
 from core.db.session import Database, display_url
 from core.settings import Settings
 
-# A connection for each core thread, each of the relay's 4 threads and each thread of the
-# shared Telegram budget: with fewer, busy moments open and close surplus connections (a new
-# PostgreSQL backend each time).
-DATABASE_POOL_SIZE = CORE_THREADS + 4 + BUDGET_THREADS
+
+def database_pool_size(settings: Settings) -> int:
+    """A connection for each core thread, each of the relay's threads and each thread of the
+    shared Telegram budget: with fewer, busy moments open and close surplus connections (a
+    new PostgreSQL backend each time)."""
+    return CORE_THREADS + relay_threads(settings) + BUDGET_THREADS
+
 
 NO_TOKEN = (
     "TELEGRAM_BOT_TOKEN is not set. Create a bot with @BotFather in Telegram "
@@ -43,7 +47,7 @@ def _open_database(settings: Settings) -> Database | None:
     """The migrated database, or None after saying on stderr why it cannot be opened."""
     database = None
     try:
-        database = Database.from_settings(settings, pool_size=DATABASE_POOL_SIZE)
+        database = Database.from_settings(settings, pool_size=database_pool_size(settings))
         upgrade_to_head(database.engine)
     except Exception as error:  # any failure here means the bot cannot start; say why
         if database is not None:

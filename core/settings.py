@@ -71,6 +71,8 @@ class Settings(BaseSettings):
     smtp_password: OptionalSecret = None
     smtp_from: Sender = None
     smtp_security: Literal["starttls", "ssl", "none"] = "starttls"
+    # SMTP connections open at once, each sending a batch (docs/delivery.md).
+    smtp_connections: int = Field(default=4, ge=1, le=32)
     twilio_account_sid: OptionalText = None
     twilio_auth_token: OptionalSecret = None
     twilio_whatsapp_from: OptionalText = None

@@ -84,9 +84,11 @@ class Lane:
     # -- claiming ------------------------------------------------------------------------------
 
     def _room(self) -> int:
-        if self.traits.per_recipient is None and self._batches:
-            return 0  # whole batches, one at a time
-        return self._context.config.batch_size - self._in_flight.total()
+        batch_size = self._context.config.batch_size
+        if self.traits.per_recipient is None:
+            # Whole batches: the next one is claimed while the others are being sent.
+            return batch_size if len(self._batches) < self.channel.batches_at_once else 0
+        return batch_size - self._in_flight.total()
 
     def _busy(self) -> Collection[str] | None:
         most = self.traits.per_recipient
@@ -160,16 +162,37 @@ class Lane:
         self, outcomes: Generator[Settled, None, None], reported: set[int]
     ) -> None:
         """A blocking channel: sending and recording take turns in one of the relay's threads;
-        an outcome that cannot be recorded ends the batch (its rows wait out their lease)."""
-        with contextlib.closing(outcomes):
-            for claim, outcome in outcomes:
-                reported.add(claim.id)
-                try:
-                    due = self._context.store.settle(claim, outcome)
-                except Exception:
-                    log.exception("notification %d: could not record the outcome", claim.id)
-                    return
-                self.wake_at(due)
+        an outcome that cannot be recorded ends the batch (its rows wait out their lease). A
+        channel that `settles_by_batch` has its outcomes recorded together at the end, also
+        when it breaks off."""
+        pending: list[Settled] = []
+        try:
+            with contextlib.closing(outcomes):
+                for claim, outcome in outcomes:
+                    reported.add(claim.id)
+                    pending.append((claim, outcome))
+                    if not self.traits.settles_by_batch and not self._record(pending):
+                        return
+        finally:
+            self._record(pending)
+
+    def _record(self, pending: list[Settled]) -> bool:
+        """Record and forget the pending outcomes; False if they could not be recorded."""
+        if not pending:
+            return True
+        settled, pending[:] = list(pending), []
+        try:
+            dues = self._context.store.settle_batch(settled)
+        except Exception:
+            if len(settled) == 1:
+                log.exception("notification %d: could not record the outcome", settled[0][0].id)
+            else:
+                ids = ", ".join(str(claim.id) for claim, _ in settled)
+                log.exception("notifications %s: could not record the outcomes", ids)
+            return False
+        for due in dues:
+            self.wake_at(due)
+        return True
 
     async def _settle_crash(self, exc: Exception, unreported: Sequence[Claim]) -> None:
         """The channel raised instead of reporting. The claim it was on (the first unreported

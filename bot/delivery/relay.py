@@ -24,9 +24,19 @@ from core.delivery.config import DeliveryConfig
 from core.delivery.relay import RelayStore, channel_report
 from core.results import CardState, RoomTarget
 from core.settings import Settings
+from core.vocabulary import Channel
 
 log = logging.getLogger("stockbot.delivery")
 T = TypeVar("T")
+
+
+def relay_threads(settings: Settings) -> int:
+    """The relay's own threads: four for claims, settling and the blocking channels, and one
+    more for each extra batch that email sends at once (SMTP_CONNECTIONS)."""
+    sending_at_once = (
+        settings.smtp_connections if Channel.EMAIL in settings.delivery_channels else 1
+    )
+    return 4 + sending_at_once - 1
 
 
 def _limits(
@@ -54,7 +64,6 @@ class Delivery:
         self._stopping = asyncio.Event()
         self._halt = threading.Event()  # the same signal, for the sending threads
         self._changed = asyncio.Event()
-        self._executor = ThreadPoolExecutor(max_workers=4, thread_name_prefix="stockbot-delivery")
         self._workers: list[asyncio.Task[None]] = []
         setup = BotSetup(
             settings,
@@ -74,6 +83,9 @@ class Delivery:
             hourly_caps=caps,
             minute_budgets=budgets,
             on_settled=self._settled,
+        )
+        self._executor = ThreadPoolExecutor(
+            max_workers=relay_threads(settings), thread_name_prefix="stockbot-delivery"
         )
         context = LaneContext(self.store, config, self._executor, self._stopping, self._halt)
         self._lanes = [Lane(channel, context) for channel in opened]

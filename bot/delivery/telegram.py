@@ -38,6 +38,7 @@ class TelegramChannel:
     traits: ClassVar[ChannelTraits] = ChannelTraits(
         Channel.TELEGRAM, per_recipient=PER_CHAT_IN_FLIGHT
     )
+    batches_at_once: ClassVar[int] = 1
 
     def __init__(
         self,

@@ -44,6 +44,10 @@ class ChannelTraits:
     # At most this many messages a minute to one recipient (a shop's room, SPEC 3.1); beyond,
     # new cards are folded into one digest and edits wait (core/delivery/rooms.py).
     per_minute: int | None = None
+    # Its outcomes are recorded a whole batch per transaction once the batch is sent, not one
+    # by one: a commit per batch, for a channel that sends fast (email); a crash may then send
+    # the batch again (docs/delivery.md, "The duplicate window").
+    settles_by_batch: bool = False
     # Said at start while the channel is off: the settings that turn it on.
     off_hint: str | None = None
 
@@ -63,10 +67,16 @@ class DeliveryChannel(Protocol):
     def traits(self) -> ChannelTraits:
         """What the relay must know of this channel."""
 
+    @property
+    def batches_at_once(self) -> int:
+        """How many batches a channel of whole batches (no `per_recipient`) sends at a time,
+        each in a thread of its own: its connections to the service."""
+
     def send_batch(self, claims: Sequence[Claim], keep_going: KeepGoing) -> Outcomes:
         """Send the claims, yielding each with its outcome as soon as the channel answered:
         the relay records it before the channel goes on, so a crash repeats one message at
-        most. A claim that `keep_going` refuses is yielded deferred, untried (Outcome.defer)."""
+        most (the batch, for a channel that `settles_by_batch`). A claim that `keep_going`
+        refuses is yielded deferred, untried (Outcome.defer)."""
 
 
 SetupT = TypeVar("SetupT", bound=ChannelSetup, contravariant=True)

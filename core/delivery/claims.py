@@ -1,9 +1,10 @@
-"""The relay's side of the outbox: claim due rows under a lease, record outcomes, dead letters."""
+"""The relay's side of the outbox: claim due rows under a lease, give up abandoned ones, hasten
+a recovered channel's backlog. Outcomes are recorded by core/delivery/outcomes.py."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection, Sequence
+from collections.abc import Collection
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -13,10 +14,9 @@ from sqlalchemy import func, or_, select, update
 from core.db.models import Notification
 from core.db.session import UnitOfWork
 from core.delivery.quiet import quiet_ends
-from core.delivery.rooms import admit_to_room, remember_card
+from core.delivery.rooms import admit_to_room
 from core.delivery.throttle import admit
-from core.delivery.types import Claim, Outcome, RetryPolicy
-from core.delivery.webhook_endpoints import mark_endpoint
+from core.delivery.types import Claim
 
 log = logging.getLogger("stockbot.delivery")
 
@@ -170,64 +170,6 @@ def claim_of(row: Notification, leased_until: datetime) -> Claim:
         leased_until=leased_until,
         alert_id=row.alert_id,
     )
-
-
-def _fenced(claim: Claim) -> Any:
-    # Only the lease holder may settle a row: after a takeover the lease has a new value.
-    return update(Notification).where(
-        Notification.id == claim.id,
-        Notification.status == "pending",
-        Notification.claimed_until == claim.leased_until,
-    )
-
-
-def record_outcome(
-    uow: UnitOfWork, claim: Claim, outcome: Outcome, policy: RetryPolicy
-) -> tuple[str, datetime | None] | None:
-    """Settle a claimed row and commit: returns (status, next attempt) or None if the lease
-    was lost (another relay took the row over, and its outcome is the one that counts)."""
-    now = uow.now()
-    values: dict[str, Any] = {"claimed_until": None}
-    if outcome.parts_sent is not None:
-        values["payload"] = {**claim.payload, "parts_sent": outcome.parts_sent}
-    next_at: datetime | None = None
-    if outcome.verdict == "sent":
-        values.update(status="sent", sent_at=now, last_error=None)
-    elif outcome.verdict == "dead":
-        values.update(status="dead", last_error=outcome.reason or "failed")
-    elif outcome.verdict == "retry" and claim.attempts >= policy.max_attempts:
-        reason = f"gave up after {claim.attempts} attempts: {outcome.reason or 'failed'}"
-        values.update(status="dead", last_error=reason)
-    elif outcome.verdict == "retry":
-        next_at = now + policy.delay(claim.attempts)
-        values.update(next_attempt_at=next_at, last_error=outcome.reason)
-    else:
-        next_at = now + outcome.delay
-        values.update(next_attempt_at=next_at, attempts=Notification.attempts - 1)
-        if outcome.reason is not None:
-            values["last_error"] = outcome.reason
-    settled = uow.session.execute(_fenced(claim).values(**values).returning(Notification.status))
-    status = settled.scalar_one_or_none()
-    if status is not None:
-        mark_endpoint(uow, claim, outcome)
-        if outcome.card is not None and claim.alert_id is not None:
-            remember_card(uow, claim.alert_id, outcome.card)
-    uow.commit()
-    return None if status is None else (status, next_at)
-
-
-def release(uow: UnitOfWork, claims: Sequence[Claim]) -> int:
-    """Give claimed rows back untouched (clean shutdown): due now, the attempt not counted."""
-    released = 0
-    for claim in claims:
-        result = uow.session.execute(
-            _fenced(claim)
-            .values(claimed_until=None, attempts=Notification.attempts - 1)
-            .returning(Notification.id)
-        )
-        released += len(result.all())
-    uow.commit()
-    return released
 
 
 def hasten(uow: UnitOfWork, *, channel: str) -> int:

@@ -1,4 +1,5 @@
-"""The email channel: multipart HTML + text messages over SMTP, one connection per batch."""
+"""The email channel: multipart HTML + text messages over SMTP, one connection per batch, up to
+SMTP_CONNECTIONS batches at once."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from jinja2 import Environment
 from core.delivery.channel import ChannelSetup, ChannelTraits, KeepGoing, Settled, crashed
 from core.delivery.config import DeliveryConfig
 from core.delivery.content import read_notice
+from core.delivery.mime import POLICY
 from core.delivery.templating import render_email, template_environment
 from core.delivery.types import Claim, Outcome
 from core.settings import Settings
@@ -31,6 +33,7 @@ class EmailSender:
         Channel.EMAIL,
         hastens_after_outage=True,
         hourly_cap=True,
+        settles_by_batch=True,
         off_hint="set SMTP_HOST (and SMTP_USERNAME, SMTP_PASSWORD, SMTP_FROM) to turn it on",
     )
 
@@ -52,6 +55,8 @@ class EmailSender:
         self._timeout = config.smtp_timeout
         self._ssl_context = config.smtp_ssl_context
         self._environment = environment or template_environment()
+        # Batches sent at once, each over its own connection.
+        self.batches_at_once = settings.smtp_connections
 
     @classmethod
     def open(cls, setup: ChannelSetup) -> EmailSender:
@@ -66,7 +71,7 @@ class EmailSender:
     def compose(self, claim: Claim) -> EmailMessage:
         """The message for one notification; its Message-ID is the same on every attempt."""
         content = render_email(self._environment, read_notice(claim.kind, claim.payload))
-        message = EmailMessage()
+        message = EmailMessage(policy=POLICY)
         message["Subject"] = content.subject
         message["From"] = self._sender
         message["To"] = claim.recipient

@@ -8,15 +8,16 @@ from __future__ import annotations
 import logging
 import threading
 from collections import Counter
-from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 
 from core.db.session import Database
 from core.delivery.channel import ChannelTraits
-from core.delivery.claims import claim_due, hasten, record_outcome, release
+from core.delivery.claims import claim_due, hasten
 from core.delivery.config import DeliveryConfig
 from core.delivery.dead_letters import waiting_for_channels
 from core.delivery.masking import mask_recipient
+from core.delivery.outcomes import Recorded, record_outcomes, release
 from core.delivery.types import Claim, Outcome
 from core.delivery.webhook_endpoints import with_targets
 from core.shops.chats import move_chat
@@ -91,21 +92,34 @@ class RelayStore:
     def settle(self, claim: Claim, outcome: Outcome) -> datetime | None:
         """Record what happened to a claimed row, and log it. Returns when the channel has
         rows due because of it (the row's next attempt, or now when an outage just ended)."""
+        return self.settle_batch([(claim, outcome)])[0]
+
+    def settle_batch(self, settled: Sequence[tuple[Claim, Outcome]]) -> list[datetime | None]:
+        """`settle` for several rows in one transaction: fewer commits, and a crash before it
+        leaves them all to be sent again once their lease ends (docs/delivery.md)."""
         with self.database.unit_of_work() as uow:
-            result = record_outcome(uow, claim, outcome, self.policy)
+            recorded = record_outcomes(uow, settled, self.policy)
         with self._lock:
-            self._unsettled.pop(claim.id, None)
-            if result is not None:
-                self._counts[claim.channel, result[0]] += 1
-        due: datetime | None = None
+            for (claim, _), result in zip(settled, recorded, strict=True):
+                self._unsettled.pop(claim.id, None)
+                if result is not None:
+                    self._counts[claim.channel, result[0]] += 1
+        dues = [
+            self._after(claim, outcome, result)
+            for (claim, outcome), result in zip(settled, recorded, strict=True)
+        ]
+        self._on_settled()
+        return dues
+
+    def _after(self, claim: Claim, outcome: Outcome, result: Recorded) -> datetime | None:
+        """Log a settled row; when the channel has rows due because of it."""
         if result is None:
             log.warning("notification %d: lease lost, another relay settles it", claim.id)
-        else:
-            status, due = result
-            _log_outcome(claim, outcome, status, due)
-            if self._outage_ended(claim.channel, status, outcome):
-                due = self.database.clock()
-        self._on_settled()
+            return None
+        status, due = result
+        _log_outcome(claim, outcome, status, due)
+        if self._outage_ended(claim.channel, status, outcome):
+            return self.database.clock()
         return due
 
     def _outage_ended(self, channel: str, status: str, outcome: Outcome) -> bool:

@@ -52,6 +52,7 @@ class WebhookSender:
     traits: ClassVar[ChannelTraits] = ChannelTraits(
         Channel.WEBHOOK, per_recipient=1, hastens_after_outage=False
     )
+    batches_at_once: ClassVar[int] = 1
 
     def __init__(self, config: DeliveryConfig) -> None:
         self._timeout = config.webhook_timeout

@@ -62,6 +62,7 @@ class WhatsAppSender:
         hourly_cap=True,
         off_hint="set TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_WHATSAPP_FROM to turn it on",
     )
+    batches_at_once: ClassVar[int] = 1
 
     def __init__(
         self,

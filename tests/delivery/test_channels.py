@@ -95,6 +95,7 @@ class Batches:
     it was handed."""
 
     traits = ChannelTraits(Channel.WHATSAPP)
+    batches_at_once = 1
 
     def __init__(self) -> None:
         self.go = threading.Event()
@@ -115,6 +116,7 @@ class Paced:
     each batch, and the most rows of each recipient it had in hand at once."""
 
     traits = ChannelTraits(Channel.TELEGRAM, per_recipient=2)
+    batches_at_once = 1
 
     def __init__(self) -> None:
         self.holding: Counter[str] = Counter()
@@ -195,6 +197,7 @@ class Breaking:
     """A blocking channel whose whole batch breaks (raises) when it reaches one recipient."""
 
     traits = ChannelTraits(Channel.WHATSAPP)
+    batches_at_once = 1
 
     def __init__(self, breaking: str) -> None:
         self.breaking = breaking

@@ -7,7 +7,8 @@ from datetime import timedelta
 import pytest
 
 from bot.cli import main
-from core.delivery.claims import claim_due, record_outcome
+from core.delivery.claims import claim_due
+from core.delivery.outcomes import record_outcome
 from core.delivery.types import Outcome, RetryPolicy
 from tests.delivery.conftest import Outbox
 

@@ -74,6 +74,18 @@ async def test_one_smtp_connection_serves_a_whole_batch(
     assert {email.connection for email in emails} == {1}
 
 
+async def test_with_several_smtp_connections_each_batch_has_its_own_and_each_email_goes_once(
+    bot_api: FakeBotApi, smtp_server: SmtpSink, live_db: Database, live_outbox: Outbox
+) -> None:
+    ids = live_outbox.queue_many([("email", f"member{n}@example.com") for n in range(12)])
+    settings = delivery_settings(bot_api, smtp=smtp_server, smtp_connections=3)
+    async with running_relay(settings, live_db, batch_size=3) as relay:
+        await relay.wait_settled(12, status="sent")
+    assert sorted(message_ids(smtp_server).values()) == [1] * 12
+    assert smtp_server.connections == 4
+    assert {live_outbox.row(row_id).status for row_id in ids} == {"sent"}
+
+
 def message_ids(sink: SmtpSink) -> Counter[str]:
     return Counter(str(email.message["Message-ID"]) for email in sink.messages)
 

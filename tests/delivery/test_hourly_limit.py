@@ -11,7 +11,8 @@ from sqlalchemy import select
 
 from core.db.models import Notification
 from core.db.session import Database
-from core.delivery.claims import claim_due, record_outcome
+from core.delivery.claims import claim_due
+from core.delivery.outcomes import record_outcome
 from core.delivery.types import Outcome, RetryPolicy
 from tests.conftest import Clock
 from tests.delivery.conftest import ADMIN, Outbox, delivery_settings, running_relay
@@ -67,6 +68,20 @@ async def test_a_flapping_item_sends_at_most_the_hourly_limit_and_the_rest_as_on
         assert f"- Item {number}: 3 left, below the threshold of 5 (alert #{number})" in text
     assert "Item 11</strong>: 3 left, below the threshold of 5" in digest.body("html")
     assert accounted(outbox, ids) == {"sent": 10, "folded into a sent digest": 15}
+
+
+async def test_batches_sent_at_once_over_several_connections_keep_to_the_hourly_limit(
+    bot_api: FakeBotApi, smtp_server: SmtpSink, outbox: Outbox
+) -> None:
+    ids = outbox.queue_many([("email", ANN)] * 25)
+    settings = delivery_settings(
+        bot_api, smtp=smtp_server, notify_max_per_hour=10, smtp_connections=4
+    )
+    async with running_relay(settings, outbox.db, batch_size=3) as relay:
+        await relay.wait_settled(10, status="sent")
+        await asyncio.sleep(SEVERAL_POLLS)
+    assert len(smtp_server.messages) == 10
+    assert accounted(outbox, ids) == {"sent": 10, "folded into a pending digest": 15}
 
 
 async def test_whatsapp_has_the_same_limit_and_its_digest_fills_the_template_variables(

@@ -9,7 +9,8 @@ from datetime import timedelta
 import pytest
 
 from core.db.session import Database
-from core.delivery.claims import claim_due, record_outcome
+from core.delivery.claims import claim_due
+from core.delivery.outcomes import record_outcome
 from core.delivery.rooms import ROOM_MESSAGES_PER_MINUTE
 from core.delivery.types import Claim, Outcome, RetryPolicy
 from tests.conftest import Clock

@@ -5,13 +5,14 @@ from __future__ import annotations
 from datetime import timedelta
 
 from core.db.session import Database
-from core.delivery.claims import ABANDONED, claim_due, hasten, record_outcome, release
+from core.delivery.claims import ABANDONED, claim_due, hasten
 from core.delivery.dead_letters import (
     delivery_counts,
     list_dead,
     requeue_dead,
     waiting_for_channels,
 )
+from core.delivery.outcomes import record_outcome, release
 from core.delivery.types import Claim, Outcome, RetryPolicy
 from core.shops import chats, members
 from tests.conftest import Clock

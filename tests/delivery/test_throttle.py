@@ -6,10 +6,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 from core.db.session import Database
-from core.delivery.claims import claim_due, record_outcome
+from core.delivery.claims import claim_due
 from core.delivery.content import NoticeItem, read_notice
 from core.delivery.dead_letters import delivery_counts
 from core.delivery.held import merge_items
+from core.delivery.outcomes import record_outcome
 from core.delivery.types import Claim, Outcome, RetryPolicy
 from tests.conftest import Clock
 from tests.delivery.conftest import Outbox, item
