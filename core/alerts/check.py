@@ -8,16 +8,15 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, bindparam, exists, func, literal, or_, select, update
+from sqlalchemy import ColumnElement, Select, bindparam, func, or_, select, update
 
 from core.alerts.digests import remind_due_alerts
-from core.alerts.notifications import enqueue_alert_messages, enqueue_back_in_stock
+from core.alerts.reconcile import count_low, reconcile
 from core.alerts.unknown_skus import report_unknown_skus
-from core.db.dialect import advisory_lock, insert_or_skip, try_advisory_locks
-from core.db.models import Alert, Item, Shop
+from core.db.dialect import advisory_lock, try_advisory_locks
+from core.db.models import Item, Shop
 from core.db.session import UnitOfWork
 from core.db.statements import cached_statement
-from core.items.rules import effective_threshold, is_low, is_stocked
 from core.results import CheckReport
 from core.shops.members import require_member_ref
 
@@ -31,102 +30,6 @@ SHOPS_PER_PAGE = 1000
 # transaction, and the wait of a `/check` of one of its shops, stays short (B2: about 0.13 s
 # per transaction of 20,000 items; at 5,000 the whole check took a third longer).
 CHUNK_ITEMS = 20_000
-OPENED_COLUMNS = (
-    "shop_id",
-    "item_id",
-    "quantity",
-    "threshold",
-    "created_at",
-    "last_notified_at",
-    "next_reminder_at",
-)
-
-
-def _items_in_scope(shop_ids: Sequence[int], *conditions: ColumnElement[bool]) -> Select[Any]:
-    return (
-        select(Item.id)
-        .join(Shop, Shop.id == Item.shop_id)
-        .where(Item.shop_id.in_(shop_ids), Item.deleted_at.is_(None), *conditions)
-    )
-
-
-def resolve_restocked(uow: UnitOfWork, shop_ids: Sequence[int]) -> list[int]:
-    """Resolve (`restocked`) open alerts of items no longer low; lift their snoozes."""
-    not_low = _items_in_scope(shop_ids, is_stocked())
-    # Item rows before alert rows, the order stock changes lock them in: the other way round,
-    # a restock of a snoozed item racing the check deadlocks with it.
-    uow.run(
-        update(Item)
-        .where(Item.alert_snoozed_until.is_not(None), Item.id.in_(not_low))
-        .values(alert_snoozed_until=None)
-    )
-    resolved = list(
-        uow.run(
-            update(Alert)
-            .where(
-                Alert.shop_id.in_(shop_ids),
-                Alert.resolved_at.is_(None),
-                Alert.item_id.in_(not_low),
-            )
-            .values(resolved_at=uow.now(), resolution="restocked")
-            .returning(Alert.id)
-        ).scalars()
-    )
-    enqueue_back_in_stock(uow, resolved)
-    return resolved
-
-
-def unalerted_low_items(uow: UnitOfWork, scope: ColumnElement[bool]) -> Select[Any]:
-    """Live low items in `scope` (a condition on items) without an open alert, not muted and
-    not snoozed, as rows of OPENED_COLUMNS."""
-    now = uow.now()
-    has_open = exists().where(Alert.item_id == Item.id, Alert.resolved_at.is_(None))
-    return (
-        select(
-            Item.shop_id,
-            Item.id,
-            Item.quantity,
-            effective_threshold(),
-            literal(now, Alert.created_at.type),
-            literal(now, Alert.last_notified_at.type),
-            literal(now + uow.config.repeat_interval, Alert.next_reminder_at.type),
-        )
-        .join(Shop, Shop.id == Item.shop_id)
-        .where(
-            scope,
-            Item.deleted_at.is_(None),
-            is_low(),
-            Item.muted.is_(False),
-            or_(Item.alert_snoozed_until.is_(None), Item.alert_snoozed_until <= now),
-            ~has_open,
-        )
-    )
-
-
-def open_missing(uow: UnitOfWork, shop_ids: Sequence[int]) -> list[int]:
-    """Open alerts for low items that have none (a threshold raised, an import)."""
-    statement = (
-        insert_or_skip(uow, Alert)
-        .from_select(OPENED_COLUMNS, unalerted_low_items(uow, Item.shop_id.in_(shop_ids)))
-        .on_conflict_do_nothing(index_elements=["item_id"], index_where=Alert.resolved_at.is_(None))
-        .returning(Alert.id)
-    )
-    opened = list(uow.run(statement).scalars())
-    enqueue_alert_messages(uow, opened)
-    return opened
-
-
-def reconcile(uow: UnitOfWork, shop_ids: Sequence[int]) -> tuple[list[int], list[int]]:
-    """Bring alerts in line with quantities and thresholds: (opened, resolved)."""
-    resolved = resolve_restocked(uow, shop_ids)
-    opened = open_missing(uow, shop_ids)
-    return opened, resolved
-
-
-def _count_low(uow: UnitOfWork, shop_ids: Sequence[int]) -> int:
-    low = _items_in_scope(shop_ids, is_low()).subquery()
-    counted: int | None = uow.run(select(func.count()).select_from(low)).scalar()
-    return counted or 0
 
 
 def _check_shops(uow: UnitOfWork, shop_ids: Sequence[int]) -> CheckReport:
@@ -139,7 +42,7 @@ def _check_shops(uow: UnitOfWork, shop_ids: Sequence[int]) -> CheckReport:
     reminded, messages = remind_due_alerts(uow, shop_ids)
     report_unknown_skus(uow, shop_ids)
     report = CheckReport(
-        items_low=_count_low(uow, shop_ids),
+        items_low=count_low(uow, shop_ids),
         alerts_opened=len(opened),
         alerts_reminded=reminded,
         reminder_messages=messages,

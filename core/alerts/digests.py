@@ -6,12 +6,15 @@ payload per shop instead of one row per message, and memory stays flat whatever 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
+    JSON,
+    ColumnClause,
     ColumnElement,
     String,
     and_,
@@ -35,6 +38,7 @@ from core.alerts.notes import handling_notes
 from core.alerts.notifications import NOTIFICATION_COLUMNS, RECIPIENT_COLUMNS
 from core.alerts.room_digests import queue_room_digests
 from core.db.base import Id
+from core.db.dialect import json_rows
 from core.db.models import Alert, Item, Member, Notification
 from core.db.session import UnitOfWork
 from core.db.statements import in_chunks
@@ -44,7 +48,7 @@ from core.vocabulary import Kind, Status
 # The share of the repeat interval a check may start early and still remind (SPEC 2.6).
 DRIFT_ALLOWANCE = 0.1
 # A digest's payload for one shop and one member, or for the shop's other members: no member
-# has id 0 (a NULL would leave PostgreSQL guessing the type of the VALUES column).
+# has id 0.
 Audience = tuple[int, int, dict[str, Any]]
 EVERYONE_ELSE = 0
 
@@ -175,19 +179,13 @@ def _audiences(uow: UnitOfWork, entries: dict[int, list[Entry]]) -> list[Audienc
     return audiences
 
 
-def _audiences_of_members(audiences: list[Audience]) -> tuple[Any, Any]:
+def _audiences_of_members(uow: UnitOfWork, audiences: list[Audience]) -> tuple[Any, Any]:
     """The audiences as a table, and the condition that joins each member to theirs: the
     payload naming them, else their shop's payload for everyone else."""
-    digests = (
-        values(
-            column("shop_id", Id),
-            column("member_id", Id),
-            column("payload", Notification.payload.type),
-            name="digests",
-        )
-        .data(audiences)
-        .cte()
-    )
+    rows = [(shop, member, json.dumps(payload)) for shop, member, payload in audiences]
+    columns: list[ColumnClause[Any]] = [column("shop_id", Id), column("member_id", Id)]
+    columns.append(column("payload", JSON()))
+    digests = json_rows(uow, "digests", columns, rows)
     named = digests.alias("named")
     for_member = or_(
         digests.c.member_id == Member.id,
@@ -204,7 +202,7 @@ def _digest_rows(uow: UnitOfWork, audiences: list[Audience]) -> Any:
     for each member of the shop not named in another), on each channel switched on that they
     have set up, in member then channel order."""
     now = uow.now()
-    digests, for_member = _audiences_of_members(audiences)
+    digests, for_member = _audiences_of_members(uow, audiences)
     channels = (
         values(column("channel", String(10)), name="channels")
         .data([(channel,) for channel in sorted(uow.config.channels)])

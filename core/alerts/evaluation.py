@@ -11,8 +11,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, exists, select, update
 
 from core.alerts.cards import enqueue_cards
-from core.alerts.check import OPENED_COLUMNS, unalerted_low_items
 from core.alerts.notifications import enqueue_alert_messages, enqueue_back_in_stock
+from core.alerts.reconcile import OPENED_COLUMNS, unalerted_low_items
 from core.alerts.webhook_events import ALERT_OPENED, ALERT_RESOLVED, ALERT_UPDATED, alert_event
 from core.db.dialect import insert_or_skip
 from core.db.models import Alert, Item, Shop, WebhookEndpoint

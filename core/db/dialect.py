@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Integer, Table, func, literal, text
+from sqlalchemy import ColumnClause, ColumnElement, Integer, Table, func, literal, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import DeclarativeBase
 
@@ -61,3 +62,28 @@ _TRY_LOCKS = text(
     "SELECT sub_key FROM unnest(CAST(:sub_keys AS bigint[])) AS wanted(sub_key) "
     "WHERE pg_try_advisory_xact_lock(CAST(:key AS integer), CAST(sub_key % 2147483648 AS integer))"
 )
+
+
+def json_rows(
+    uow: UnitOfWork | str, name: str, columns: Sequence[ColumnClause[Any]], rows: Sequence[Any]
+) -> Any:
+    """The `rows` (each a sequence of values in column order) as a CTE `name` of `columns`,
+    sent as one JSON parameter instead of a VALUES list: the statement is compiled once,
+    whatever the number of rows. A JSON column's values go in as text, serialized by the
+    caller, and come out as those very bytes."""
+    dialect = _dialect(uow)
+    if dialect == "postgresql":
+        source = f"json_array_elements(CAST(:{name} AS json)) AS element"
+        read = "(element ->> {index})::{type}"
+    else:
+        source, read = f"json_each(:{name})", "json_extract(value, '$[{index}]')"
+    compiler = _DIALECTS[dialect]()
+    selected = ", ".join(
+        read.format(index=index, type=column.type.compile(dialect=compiler)) + f" AS {column.name}"
+        for index, column in enumerate(columns)
+    )
+    statement = text(f"SELECT {selected} FROM {source}")
+    return statement.bindparams(**{name: json.dumps(list(rows))}).columns(*columns).cte(name)
+
+
+_DIALECTS = {"postgresql": postgresql.dialect, "sqlite": sqlite.dialect}

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import update
 
-from core.alerts.check import reconcile
 from core.alerts.lifecycle import evaluate_item
+from core.alerts.reconcile import reconcile
 from core.db.models import Item, Shop
 from core.db.session import UnitOfWork
 from core.items.lookups import ensure_not_deleted, find_item_id, item_view

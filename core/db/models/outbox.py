@@ -38,6 +38,9 @@ class Notification(Base):
         partial_index(
             "ix_notifications_folded_into", "folded_into", where="folded_into IS NOT NULL"
         ),
+        # An alert's messages (and its foreign key's checks when alerts are deleted). Partial:
+        # digests, many per check, belong to no alert and skip it.
+        partial_index("ix_notifications_alert_id", "alert_id", where="alert_id IS NOT NULL"),
     )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)
@@ -46,9 +49,7 @@ class Notification(Base):
     member_id: Mapped[int | None] = mapped_column(
         ForeignKey("members.id", ondelete="CASCADE"), index=True
     )
-    alert_id: Mapped[int | None] = mapped_column(
-        ForeignKey("alerts.id", ondelete="CASCADE"), index=True
-    )
+    alert_id: Mapped[int | None] = mapped_column(ForeignKey("alerts.id", ondelete="CASCADE"))
     channel: Mapped[str] = mapped_column(String(10))
     recipient: Mapped[str] = mapped_column(String(254))
     kind: Mapped[str] = mapped_column(String(16))
