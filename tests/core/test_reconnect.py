@@ -25,7 +25,8 @@ def pooled_backends(engine: Engine, count: int) -> list[int]:
 def terminate(engine: Engine, pids: list[int]) -> None:
     """End those server processes, as a restart would, and return once they are gone.
     A bounded poll: PostgreSQL has no event to await for this."""
-    admin = create_engine(engine.url, poolclass=NullPool)
+    # Autocommit: a transaction reads pg_stat_activity once and keeps what it saw.
+    admin = create_engine(engine.url, poolclass=NullPool, isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as connection:
             connection.execute(
