@@ -27,9 +27,9 @@ PUSHES_PER_SECOND_PER_CHAT = 1
 # loop, the HTTP request. Telegram counts arrivals, and a second of arrivals may hold the slots
 # of 1 s plus that delay. Slots (1 + ARRIVAL_MARGIN) / rate apart (and a group's window
 # ARRIVAL_MARGIN longer than a minute) keep every second (minute) within the limit as long as
-# each message arrives within ARRIVAL_MARGIN seconds of its slot, at the cost of a sixth of
-# the rate (25 a second of 30).
-ARRIVAL_MARGIN = 0.2
+# each message arrives within ARRIVAL_MARGIN seconds of its slot, at the cost of an eighth
+# of the rate (26 a second of 30).
+ARRIVAL_MARGIN = 0.15
 GROUP_WINDOW = timedelta(seconds=60 + ARRIVAL_MARGIN)
 EVERY_MESSAGE = "all"
 # The advisory lock that makes one transaction at a time read and extend a group's log.
