@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, NoReturn
 
-from sqlalchemy import Select, Update, and_, bindparam, insert, select, update
+from sqlalchemy import Select, Update, bindparam, insert, update
 from sqlalchemy.exc import IntegrityError
 
-from core.db.models import Item, Member
+from core.db.models import Item
 from core.db.session import UnitOfWork
 from core.db.statements import cached_statement
 from core.errors import AlreadyExists, InsufficientStock, InvalidInput, NotAMember
@@ -17,24 +17,13 @@ from core.results import StockChange
 from core.shops.members import require_member_ref
 from core.stock.deletion import delete_by_id
 from core.stock.ledger import announce_movement, evaluated_change, lock_quantity, record_change
-from core.stock.shifts import shift_named_item, shift_quantity
+from core.stock.shifts import member_and_item, shift_named_item, shift_quantity
 from core.validation import MAX_QUANTITY, check_amount, check_quantity, clean_item_name
 
 
 @cached_statement
 def _member_and_item_query() -> Select[int, int]:
-    return (
-        select(Member.id, Item.id)
-        .outerjoin(
-            Item,
-            and_(
-                Item.shop_id == Member.shop_id,
-                Item.name_key == bindparam("name_key"),
-                Item.deleted_at.is_(None),
-            ),
-        )
-        .where(Member.telegram_user_id == bindparam("telegram_user_id"), Member.left_at.is_(None))
-    )
+    return member_and_item("name_key")
 
 
 @cached_statement

@@ -118,24 +118,29 @@ def _named_shift(*, adding: bool) -> Select[Any]:
     ).select_from(target.outerjoin(changed, true()).outerjoin(moved, true()))
 
 
-def _target() -> CTE:
-    """The member, and their shop's live item of that name if there is one."""
+def member_and_item(name_parameter: str) -> Select[int, int]:
+    """The member with the `telegram_user_id` parameter, and their shop's live item whose
+    name key is the `name_parameter` parameter, if there is one (outer joined)."""
     return (
         select(Member.id.label("member_id"), Item.id.label("item_id"))
         .outerjoin(
             Item,
             and_(
                 Item.shop_id == Member.shop_id,
-                # Not named `name_key`: a parameter named as a column of the updated table
-                # would become part of the UPDATE's SET.
-                Item.name_key == bindparam("folded_name"),
+                Item.name_key == bindparam(name_parameter),
                 Item.deleted_at.is_(None),
             ),
         )
         # At most one row: a user is an active member of one shop (a unique index).
         .where(Member.telegram_user_id == bindparam("telegram_user_id"), Member.left_at.is_(None))
-        .cte("target")
     )
+
+
+def _target() -> CTE:
+    """The member, and their shop's live item of that name if there is one."""
+    # Not named `name_key`: a parameter named as a column of the updated table would become
+    # part of the UPDATE's SET.
+    return member_and_item("folded_name").cte("target")
 
 
 def _movement_of(changed: CTE) -> CTE:
