@@ -1,6 +1,8 @@
 """Webhook mode's worker (SPEC 5): takes the stored updates (core.shops.updates) that are due
 here, each chat's in order and different chats at once, handles each as polling would, and
-marks it handled. Every process on the database runs one; none handles an update twice
+marks it handled. The webhook endpoint hands it an update leased as it was stored, and
+marking one handled may lease the chat's next, which it then handles in turn. Every
+process on the database runs one; none handles an update twice
 while its lease lasts, and an update a killed process was handling goes to another, whose
 core calls then get the outcomes of the steps already made (core.shops.update_steps)."""
 
