@@ -12,9 +12,8 @@ from sqlalchemy import ColumnElement, exists, select, update
 
 from core.alerts.cards import enqueue_cards
 from core.alerts.notifications import enqueue_alert_messages, enqueue_back_in_stock
-from core.alerts.reconcile import OPENED_COLUMNS, unalerted_low_items
+from core.alerts.reconcile import insert_opened, unalerted_low_items
 from core.alerts.webhook_events import ALERT_OPENED, ALERT_RESOLVED, ALERT_UPDATED, alert_event
-from core.db.dialect import insert_or_skip
 from core.db.models import Alert, Item, Shop, WebhookEndpoint
 from core.db.session import UnitOfWork
 from core.db.statements import in_chunks
@@ -73,16 +72,9 @@ def _still_low(uow: UnitOfWork, item_ids: Sequence[int]) -> Any:
     ).scalars()
 
 
-def _open_missing(uow: UnitOfWork, item_ids: Sequence[int]) -> Any:
+def _open_missing(uow: UnitOfWork, item_ids: Sequence[int]) -> list[int]:
     """Open alerts, in item order, for the low items with none, not muted or snoozed."""
-    rows = unalerted_low_items(uow, Item.id.in_(item_ids)).order_by(Item.id)
-    statement = (
-        insert_or_skip(uow, Alert)
-        .from_select(OPENED_COLUMNS, rows)
-        .on_conflict_do_nothing(index_elements=["item_id"], index_where=Alert.resolved_at.is_(None))
-        .returning(Alert.id)
-    )
-    return uow.run(statement).scalars()
+    return insert_opened(uow, unalerted_low_items(uow, Item.id.in_(item_ids)).order_by(Item.id))
 
 
 def evaluate_items(

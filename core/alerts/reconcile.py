@@ -103,15 +103,21 @@ def unalerted_low_items(uow: UnitOfWork, *scope: ColumnElement[bool]) -> Select[
     )
 
 
-def open_missing(uow: UnitOfWork, shop_ids: Sequence[int]) -> list[int]:
-    """Open alerts for low items that have none (a threshold raised, an import)."""
+def insert_opened(uow: UnitOfWork, rows: Select[Any]) -> list[int]:
+    """Open an alert for each row (of OPENED_COLUMNS, as `unalerted_low_items` gives them),
+    skipping an item whose alert another transaction opened meanwhile; the ids, in order."""
     statement = (
         insert_or_skip(uow, Alert)
-        .from_select(OPENED_COLUMNS, unalerted_low_items(uow, *_in_shops(shop_ids)))
+        .from_select(OPENED_COLUMNS, rows)
         .on_conflict_do_nothing(index_elements=["item_id"], index_where=Alert.resolved_at.is_(None))
         .returning(Alert.id)
     )
-    opened = list(uow.run(statement).scalars())
+    return list(uow.run(statement).scalars())
+
+
+def open_missing(uow: UnitOfWork, shop_ids: Sequence[int]) -> list[int]:
+    """Open alerts for low items that have none (a threshold raised, an import)."""
+    opened = insert_opened(uow, unalerted_low_items(uow, *_in_shops(shop_ids)))
     enqueue_alert_messages(uow, opened)
     return opened
 
